@@ -1,0 +1,32 @@
+"""k2nb: Kimi K2 Thinking in Jupyter.
+
+``%load_ext k2nb`` registers the ``%%k2`` cell magic. The Python API (``Agent``) runs the same
+engine outside a notebook. Heavy modules are imported lazily so ``import k2nb`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ipython: InteractiveShell) -> None:
+    from .magics import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: InteractiveShell) -> None:
+    from .magics import unload
+
+    unload(ipython)
+
+
+def _jupyter_labextension_paths() -> list[dict[str, Any]]:
+    return [{"src": "labextension", "dest": "k2nb"}]

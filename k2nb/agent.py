@@ -1,0 +1,304 @@
+"""The agent: :func:`step` is one model call (no history mutation); :func:`run` is the loop.
+
+The loop iterates (never recurses), owns the working history, enforces limits, retries
+transient failures with backoff, and turns every tool failure into a tool result. Whatever
+stops it (answer, limit, error, the user), the history it commits is valid for the next run.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .config import DEFAULT_MAX_STEPS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, cost_usd
+from .errors import K2Error, RunStopped, TransientError
+from .events import (
+    ContentDelta,
+    Event,
+    ModelTurnDone,
+    Notice,
+    Retrying,
+    RunFinished,
+    RunStarted,
+    RunStatus,
+    StepStarted,
+    ToolCallDelta,
+    ToolFinished,
+    ToolStarted,
+)
+from .model import AssistantTurn, Usage
+from .protocol import StreamAccumulator
+from .provider import build_request
+from .tools.registry import ToolBox, ToolContext, ToolOutcome
+
+Emit = Callable[[Event], None]
+STOPPED_TOOL_TEXT = "The user stopped the run before this tool call completed; it did not finish."
+
+
+class StreamingClient(Protocol):
+    def stream(self, body: dict[str, Any]) -> Any: ...
+
+
+@dataclass
+class AgentSettings:
+    model: str
+    provider: str = "custom"
+    max_steps: int = DEFAULT_MAX_STEPS
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    temperature: float = DEFAULT_TEMPERATURE
+    retries: int = 4
+    backoff: float = 1.0  # seconds; doubles per attempt, with jitter
+    max_backoff: float = 30.0
+    max_cost: float | None = None
+    prices: dict[str, tuple[float, float, float]] | None = None
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    system_prompt: str | None = None
+
+
+def step(
+    client: StreamingClient,
+    body: dict[str, Any],
+    step_no: int,
+    emit: Emit,
+    stop: threading.Event | None = None,
+) -> tuple[AssistantTurn, float]:
+    """One streamed model call. Returns the turn and how long the reasoning phase took."""
+    accumulator = StreamAccumulator(step_no)
+    start = time.perf_counter()
+    reasoning_end: float | None = None
+    with client.stream(body) as payloads:
+        for data in payloads:
+            for event in accumulator.feed_data(data):
+                if reasoning_end is None and isinstance(event, ContentDelta | ToolCallDelta):
+                    reasoning_end = time.perf_counter()
+                emit(event)
+            if stop is not None and stop.is_set():
+                raise RunStopped("stopped by the user")
+            if accumulator.done:
+                break
+    turn, tail = accumulator.finish()
+    for event in tail:
+        emit(event)
+    return turn, (reasoning_end or time.perf_counter()) - start
+
+
+@dataclass
+class RunResult:
+    status: RunStatus
+    answer: str
+    usage: Usage
+    steps: int
+    error: str = ""
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run(
+    *,
+    client: StreamingClient,
+    history: Sequence[dict[str, Any]],
+    prompt: str,
+    tools: ToolBox,
+    settings: AgentSettings,
+    emit: Emit,
+    stop: threading.Event | None = None,
+    run_id: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunResult:
+    """Run the loop until the model answers or a limit/error/stop ends it.
+
+    ``RunResult.messages`` is the new history (the caller commits it); it is valid in every
+    outcome: a partial streamed turn is dropped, unanswered tool calls get a "stopped" result.
+    """
+    started = time.perf_counter()
+    run_id = run_id or uuid.uuid4().hex[:12]
+    working: list[dict[str, Any]] = list(history)
+    if settings.system_prompt and not any(m.get("role") == "system" for m in working):
+        working.insert(0, {"role": "system", "content": settings.system_prompt})
+    working.append({"role": "user", "content": prompt})
+    emit(
+        RunStarted(
+            run_id, settings.model, settings.provider, settings.max_steps, prompt, time.time()
+        )
+    )
+
+    usage = Usage()
+    answer = ""
+    status: RunStatus = "done"
+    error = ""
+    step_no = 0
+    pending_calls: list[dict[str, Any]] = []  # tool messages still owed if we stop mid-tools
+
+    def finish(status: RunStatus, error: str = "") -> RunResult:
+        for message in pending_calls:
+            working.append(message)
+        cost = cost_usd(
+            settings.model,
+            usage.prompt_tokens,
+            usage.cached_tokens,
+            usage.completion_tokens,
+            **({"prices": settings.prices} if settings.prices else {}),
+        )
+        emit(
+            RunFinished(status, answer, usage, time.perf_counter() - started, step_no, error, cost)
+        )
+        return RunResult(status, answer, usage, step_no, error, working)
+
+    try:
+        while True:
+            if step_no >= settings.max_steps:
+                emit(
+                    Notice(
+                        "warning",
+                        f"stopped after {settings.max_steps} steps (--max-steps). "
+                        "Run %%k2 again (e.g. 'continue') to go on, or raise --max-steps.",
+                    )
+                )
+                return finish("max_steps")
+            step_no += 1
+            turn = _call_with_retries(client, working, tools, settings, step_no, emit, stop, sleep)
+            if turn.usage:
+                usage = usage + turn.usage
+            working.append(turn.to_message())
+            if not turn.tool_calls:
+                answer = turn.content
+                return finish("done")
+            pending_calls = [
+                {"role": "tool", "tool_call_id": c.id, "name": c.name, "content": STOPPED_TOOL_TEXT}
+                for c in turn.tool_calls
+            ]
+            for call in turn.tool_calls:
+                if stop is not None and stop.is_set():
+                    raise RunStopped("stopped by the user")
+                outcome = _dispatch(tools, call.id, call.name, call.arguments, step_no, emit)
+                pending_calls.pop(0)
+                working.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call.id,
+                        "name": call.name,
+                        "content": outcome.model_text,
+                    }
+                )
+            cost = cost_usd(
+                settings.model,
+                usage.prompt_tokens,
+                usage.cached_tokens,
+                usage.completion_tokens,
+                **({"prices": settings.prices} if settings.prices else {}),
+            )
+            if settings.max_cost is not None and cost is not None and cost >= settings.max_cost:
+                emit(
+                    Notice(
+                        "warning",
+                        f"stopped: cost ${cost:.4f} reached --max-cost ${settings.max_cost:g}.",
+                    )
+                )
+                return finish("max_cost")
+    except (KeyboardInterrupt, RunStopped):
+        emit(Notice("warning", "stopped by the user; the conversation so far is kept."))
+        return finish("stopped")
+    except K2Error as err:
+        emit(Notice("error", str(err)))
+        return finish("failed", str(err))
+
+
+def _call_with_retries(
+    client: StreamingClient,
+    working: list[dict[str, Any]],
+    tools: ToolBox,
+    settings: AgentSettings,
+    step_no: int,
+    emit: Emit,
+    stop: threading.Event | None,
+    sleep: Callable[[float], None],
+) -> AssistantTurn:
+    max_tokens = settings.max_tokens
+    retried_empty = False
+    attempt = 1
+    while True:
+        emit(StepStarted(step_no, attempt))
+        body = build_request(
+            settings.model,
+            working,
+            tools.schemas(),
+            max_tokens=max_tokens,
+            temperature=settings.temperature,
+            extra=settings.extra_body,
+        )
+        try:
+            started = time.perf_counter()
+            turn, reasoning_seconds = step(client, body, step_no, emit, stop)
+        except TransientError as err:
+            if attempt > settings.retries:
+                raise
+            delay = (
+                err.retry_after
+                if err.retry_after is not None
+                else min(
+                    settings.max_backoff,
+                    settings.backoff * 2 ** (attempt - 1) * (1 + random.random() / 4),
+                )
+            )
+            emit(Retrying(step_no, attempt, str(err), delay))
+            sleep(delay)
+            attempt += 1
+            continue
+        if turn.is_empty and not retried_empty:
+            # Reasoning only, no answer, no tool call: a failed turn, retried once.
+            retried_empty = True
+            if turn.finish_reason == "length":
+                max_tokens = max_tokens * 2
+            emit(Retrying(step_no, attempt, "the model returned reasoning but no answer", 0.0))
+            attempt += 1
+            continue
+        emit(ModelTurnDone(step_no, turn, time.perf_counter() - started, reasoning_seconds))
+        if turn.is_empty:
+            raise K2Error(
+                "the model returned no answer twice"
+                + (
+                    " (it ran out of tokens: raise --max-tokens)"
+                    if turn.finish_reason == "length"
+                    else ""
+                )
+            )
+        return turn
+
+
+def _dispatch(
+    tools: ToolBox, call_id: str, name: str, arguments: str, step_no: int, emit: Emit
+) -> ToolOutcome:
+    from .model import ToolCall
+
+    spec, parsed, problem = tools.parse(ToolCall(call_id, name, arguments))
+    emit(
+        ToolStarted(
+            step_no,
+            call_id,
+            name,
+            parsed,
+            code=str(parsed.get("code")) if parsed and "code" in parsed else None,
+        )
+    )
+    started = time.perf_counter()
+    if problem is not None or spec is None or parsed is None:
+        outcome = ToolOutcome("invalid", problem or "Error: unusable tool call")
+    else:
+        outcome = tools.run(spec, parsed, ToolContext(step_no, call_id, emit))
+    emit(
+        ToolFinished(
+            step_no,
+            call_id,
+            name,
+            outcome.status,
+            outcome.model_text,
+            outcome.outputs,
+            time.perf_counter() - started,
+            outcome.code,
+        )
+    )
+    return outcome

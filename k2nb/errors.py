@@ -1,0 +1,36 @@
+"""Errors k2nb shows to the user. Each message says what happened and how to fix it."""
+
+from __future__ import annotations
+
+
+class K2Error(Exception):
+    """Base class: shown as one clear line (no traceback) by the magic."""
+
+    prefix = "k2nb"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.args[0] if self.args else ''}"
+
+
+class ConfigError(K2Error):
+    """Bad flag, bad setting, or a missing key."""
+
+
+class ProviderError(K2Error):
+    """The model server refused the request; retrying will not help."""
+
+
+class TransientError(K2Error):
+    """A failure that a retry may cure (429 overloaded, 5xx, cut stream, reset connection)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class IncompleteStream(TransientError):
+    """The stream ended before ``data: [DONE]``."""
+
+
+class RunStopped(K2Error):  # noqa: N818 - it is a stop, not an error, but flows like one
+    """The user stopped the run (Stop button or kernel interrupt)."""

@@ -1,0 +1,173 @@
+"""The closed set of typed events one run emits.
+
+One event stream feeds every consumer (live view, static render, transcript, cells); nobody
+re-parses chunks. Deltas carry only the new text: consumers append, never re-send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .model import AssistantTurn, Usage
+
+RunStatus = Literal["done", "stopped", "failed", "max_steps", "max_cost"]
+ToolStatus = Literal["ok", "error", "timeout", "declined", "invalid", "stopped"]
+Decision = Literal["auto", "run", "edit", "skip", "always", "declined"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    run_id: str
+    model: str
+    provider: str
+    max_steps: int
+    prompt: str
+    started_at: float
+    type: Literal["run_started"] = "run_started"
+
+
+@dataclass(frozen=True, slots=True)
+class StepStarted:
+    step: int
+    attempt: int = 1
+    type: Literal["step_started"] = "step_started"
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    step: int
+    text: str
+    type: Literal["reasoning_delta"] = "reasoning_delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDelta:
+    step: int
+    text: str
+    type: Literal["content_delta"] = "content_delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A streamed fragment of a tool call; ``name`` is set on the first fragment of an index."""
+
+    step: int
+    index: int
+    arguments: str
+    name: str | None = None
+    type: Literal["tool_call_delta"] = "tool_call_delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelTurnDone:
+    step: int
+    turn: AssistantTurn
+    seconds: float
+    reasoning_seconds: float
+    type: Literal["model_turn_done"] = "model_turn_done"
+
+
+@dataclass(frozen=True, slots=True)
+class Retrying:
+    """The current attempt is discarded from history (it stays visible, marked retried)."""
+
+    step: int
+    attempt: int
+    reason: str
+    delay: float
+    type: Literal["retrying"] = "retrying"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolStarted:
+    step: int
+    call_id: str
+    name: str
+    arguments: dict[str, Any] | None
+    code: str | None = None
+    type: Literal["tool_started"] = "tool_started"
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalNeeded:
+    step: int
+    call_id: str
+    code: str
+    type: Literal["approval_needed"] = "approval_needed"
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalDecided:
+    step: int
+    call_id: str
+    decision: Decision
+    code: str
+    reason: str = ""
+    type: Literal["approval_decided"] = "approval_decided"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolFinished:
+    step: int
+    call_id: str
+    name: str
+    status: ToolStatus
+    model_text: str
+    outputs: tuple[dict[str, Any], ...] = ()
+    seconds: float = 0.0
+    code: str | None = None
+    type: Literal["tool_finished"] = "tool_finished"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    level: Literal["info", "warning", "error"]
+    text: str
+    type: Literal["notice"] = "notice"
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    status: RunStatus
+    answer: str
+    usage: Usage
+    seconds: float
+    steps: int
+    error: str = ""
+    cost: float | None = None
+    type: Literal["run_finished"] = "run_finished"
+
+
+Event = (
+    RunStarted
+    | StepStarted
+    | ReasoningDelta
+    | ContentDelta
+    | ToolCallDelta
+    | ModelTurnDone
+    | Retrying
+    | ToolStarted
+    | ApprovalNeeded
+    | ApprovalDecided
+    | ToolFinished
+    | Notice
+    | RunFinished
+)
+
+__all__ = [
+    "ApprovalDecided",
+    "ApprovalNeeded",
+    "ContentDelta",
+    "Event",
+    "ModelTurnDone",
+    "Notice",
+    "ReasoningDelta",
+    "Retrying",
+    "RunFinished",
+    "RunStarted",
+    "StepStarted",
+    "ToolCallDelta",
+    "ToolFinished",
+    "ToolStarted",
+]

@@ -1,0 +1,217 @@
+"""The HTTP edge: the openai SDK client, the request body, SSE lines, and error mapping.
+
+The SDK sends the request and raises typed status errors; we read the raw SSE lines ourselves
+so that ``[DONE]`` is observed (the SDK's iterator hides a missing one) and every extra field
+(``reasoning_content``, ``reasoning_details`` …) reaches the accumulator untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import httpx2
+import openai
+
+from .config import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, ProviderSettings
+from .errors import ProviderError, TransientError
+from .protocol import iter_sse_data
+
+
+def build_request(
+    model: str,
+    messages: Sequence[dict[str, Any]],
+    tools: Sequence[dict[str, Any]],
+    *,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    temperature: float = DEFAULT_TEMPERATURE,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": list(messages),
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+    }
+    if tools:  # declared on every request
+        body["tools"] = list(tools)
+        body["tool_choice"] = "auto"
+    if extra:
+        body.update(extra)
+    return body
+
+
+class ChatClient:
+    """One provider endpoint. Owns its SDK client; SDK retries are off (the agent owns retries)."""
+
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 600.0,
+        http_client: httpx2.Client | None = None,
+    ) -> None:
+        if settings.base_url is None:
+            raise ValueError("ChatClient needs a base URL (start the toy engine first)")
+        self.settings = settings
+        self._client = openai.OpenAI(
+            base_url=settings.base_url,
+            api_key=settings.api_key or "not-needed",
+            max_retries=0,
+            timeout=httpx2.Timeout(read_timeout, connect=connect_timeout),
+            http_client=http_client,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    @contextmanager
+    def stream(self, body: dict[str, Any]) -> Iterator[Iterator[str]]:
+        """POST a streaming chat request; yields the SSE ``data`` payloads as text."""
+        known = {
+            "model",
+            "messages",
+            "stream",
+            "stream_options",
+            "max_tokens",
+            "temperature",
+            "tools",
+            "tool_choice",
+        }
+        extra_body = {k: v for k, v in body.items() if k not in known}
+        params = {k: v for k, v in body.items() if k in known}
+        try:
+            with self._client.chat.completions.with_streaming_response.create(
+                **params, extra_body=extra_body or None
+            ) as response:
+                yield _guard(iter_sse_data(response.iter_lines()), self.settings)
+        except openai.APIStatusError as error:
+            raise self._status_error(error) from None
+        except openai.APIConnectionError as error:
+            raise connection_error(error, self.settings) from None
+
+    def list_models(self) -> list[str]:
+        try:
+            return sorted(model.id for model in self._client.models.list())
+        except (openai.OpenAIError, httpx2.HTTPError):
+            return []
+
+    def _status_error(self, error: openai.APIStatusError) -> Exception:
+        return status_error(
+            error.status_code,
+            error.body,
+            error.response.headers,
+            self.settings,
+            list_models=self.list_models,
+        )
+
+
+def _guard(lines: Iterator[str], settings: ProviderSettings) -> Iterator[str]:
+    """Map transport failures mid-stream (reset, cut) to a retryable error."""
+    try:
+        yield from lines
+    except (httpx2.HTTPError, OSError) as error:
+        raise TransientError(
+            f"the connection to {settings.base_url} broke mid-stream ({type(error).__name__})"
+        ) from None
+
+
+def _error_fields(body: object) -> tuple[str, str, str]:
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            return (
+                str(inner.get("message") or ""),
+                str(inner.get("type") or ""),
+                str(inner.get("code") or ""),
+            )
+        return (str(inner), "", "")
+    if isinstance(body, str):
+        try:
+            return _error_fields(json.loads(body))
+        except ValueError:
+            return (body, "", "")
+    return ("", "", "")
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def status_error(
+    status: int,
+    body: object,
+    headers: Any,
+    settings: ProviderSettings,
+    *,
+    list_models: Any = None,
+) -> Exception:
+    """Turn an HTTP error status into a k2nb error whose message says how to fix it."""
+    message, kind, code = _error_fields(body)
+    where = settings.base_url or settings.provider
+    detail = f" (server said: {message})" if message else ""
+    if status == 401:
+        return ProviderError(
+            f"the server at {where} rejected the API key (401){detail}. Check K2NB_API_KEY; "
+            "keys from platform.moonshot.ai and platform.moonshot.cn are not interchangeable "
+            "(use --provider moonshot-cn for the China platform)."
+        )
+    if status == 403:
+        return ProviderError(
+            f"access denied by {where} (403){detail}. Check the key's permissions."
+        )
+    if status == 404:
+        models = list_models() if list_models else []
+        offered = f" The server offers: {', '.join(models)}." if models else ""
+        return ProviderError(
+            f"model {settings.model!r} was not found at {where} (404).{offered} "
+            "Pick one with --model NAME or K2NB_MODEL."
+        )
+    if status == 429:
+        if "quota" in kind or "quota" in code or "insufficient" in kind:
+            return ProviderError(
+                f"the account at {where} has no balance left (429 {kind or 'quota exceeded'}). "
+                "Top up the account, or use another key."
+            )
+        return TransientError(
+            f"rate limited by {where} (429 {kind or code}){detail}",
+            retry_after=_retry_after(headers),
+        )
+    if status >= 500:
+        return TransientError(
+            f"server error {status} from {where}{detail}", retry_after=_retry_after(headers)
+        )
+    if status == 400 and (
+        "content_filter" in kind or "content_filter" in code or "high risk" in message.lower()
+    ):
+        return ProviderError(
+            f"the provider's content filter refused this request (400){detail}. "
+            "Rephrase the prompt."
+        )
+    return ProviderError(f"the server at {where} refused the request ({status}){detail}.")
+
+
+def connection_error(error: Exception, settings: ProviderSettings) -> Exception:
+    cause = error.__cause__ or error.__context__
+    if (
+        isinstance(cause, httpx2.ConnectError)
+        or isinstance(error, openai.APIConnectionError)
+        and ("connect" in repr(cause).lower())
+    ):
+        return ProviderError(
+            f"cannot reach {settings.base_url}: connection refused or host unknown. "
+            "Is the server running and the URL right? Set K2NB_BASE_URL or --base-url "
+            "(for example http://localhost:8000/v1 for vLLM)."
+        )
+    if isinstance(error, openai.APITimeoutError):
+        return TransientError(f"the request to {settings.base_url} timed out")
+    return TransientError(f"the connection to {settings.base_url} failed ({type(cause).__name__})")

@@ -1,0 +1,32 @@
+"""A conversation in one kernel: history, usage, approval state and the runs' transcripts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import ApproveMode
+from .model import Usage
+from .tools.approval import ApprovalPolicy
+from .transcript import Transcript
+
+
+@dataclass
+class Session:
+    approve: ApproveMode = "ask"
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    transcripts: list[Transcript] = field(default_factory=list)
+    # A stable per-session value: Moonshot's prompt cache hits more often with it.
+    cache_key: str = field(default_factory=lambda: f"k2nb-{uuid.uuid4().hex}")
+    policy: ApprovalPolicy = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.policy = ApprovalPolicy(self.approve)
+
+    def record(self, transcript: Transcript, messages: list[dict[str, Any]]) -> None:
+        """Commit a finished run: its (always valid) history and its usage."""
+        self.messages = messages
+        self.usage = self.usage + transcript.usage
+        self.transcripts.append(transcript)

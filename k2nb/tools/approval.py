@@ -1,0 +1,116 @@
+"""Approval of code before it runs. Decisions come only from the user or their configuration.
+
+The agent asks an :class:`Approver`; the magic picks one for the frontend (stdin prompt here,
+in-output buttons through the ``k2nb`` comm where the labextension is present).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..config import ApproveMode
+from ..events import Decision
+
+HEADLESS_HINT = (
+    "nobody can answer the approval prompt here (no stdin, e.g. a headless nbclient/papermill run). "
+    "Re-run with `%%k2 --approve auto` (or set K2NB_APPROVE=auto) to let the model's code run."
+)
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    call_id: str
+    tool: str
+    code: str
+    step: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    decision: Decision
+    code: str
+    reason: str = ""
+
+    @property
+    def runs(self) -> bool:
+        return self.decision in ("auto", "run", "edit", "always")
+
+
+class Approver(Protocol):
+    def __call__(self, request: ApprovalRequest) -> Verdict: ...
+
+
+class Unanswerable(Exception):  # noqa: N818 - a condition, raised by approvers that cannot ask
+    """Raised by an approver when nobody can answer (no stdin)."""
+
+
+class ApprovalPolicy:
+    """Session state: the mode, which "Always" upgrades to auto for the rest of the session."""
+
+    def __init__(self, mode: ApproveMode) -> None:
+        self.mode: ApproveMode = mode
+
+    def decide(self, request: ApprovalRequest, ask: Approver) -> Verdict:
+        if self.mode == "auto":
+            return Verdict("auto", request.code)
+        if self.mode == "never":
+            return Verdict(
+                "declined",
+                request.code,
+                "code execution is disabled (--approve never); use --approve ask or auto to allow it",
+            )
+        try:
+            verdict = ask(request)
+        except Unanswerable:
+            return Verdict("declined", request.code, HEADLESS_HINT)
+        if verdict.decision == "always":
+            self.mode = "auto"
+        return verdict
+
+
+class StdinApprover:
+    """Asks on stdin: works mid-cell in every frontend (``input()`` goes over the stdin channel)."""
+
+    def __init__(
+        self, read: Callable[[str], str] = input, show: Callable[[str], None] = print
+    ) -> None:
+        self._read = read
+        self._show = show
+
+    def _input(self, prompt: str) -> str:
+        try:
+            return self._read(prompt)
+        except EOFError as error:
+            raise Unanswerable from error
+        except Exception as error:
+            # IPython's StdinNotImplementedError when the frontend does not allow stdin.
+            if type(error).__name__ == "StdinNotImplementedError":
+                raise Unanswerable from error
+            raise
+
+    def __call__(self, request: ApprovalRequest) -> Verdict:
+        while True:
+            answer = (
+                self._input(
+                    f"k2nb: run this {request.tool} code (step {request.step})? "
+                    "[r]un / [e]dit / [s]kip / [a]lways: "
+                )
+                .strip()
+                .lower()
+            )
+            if answer in ("r", "run", "y", "yes"):
+                return Verdict("run", request.code)
+            if answer in ("a", "always"):
+                return Verdict("always", request.code)
+            if answer in ("s", "skip", "n", "no"):
+                reason = self._input("reason for the model (optional): ").strip()
+                return Verdict("skip", request.code, reason)
+            if answer in ("e", "edit"):
+                self._show("Enter the new code; finish with a line containing only a single '.':")
+                lines: list[str] = []
+                while (line := self._input("")) != ".":
+                    lines.append(line)
+                return Verdict("edit", "\n".join(lines) or request.code)
+            self._show("Please answer r, e, s or a.")

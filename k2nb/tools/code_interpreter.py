@@ -1,0 +1,75 @@
+"""The ``code_interpreter`` tool: Python the model writes runs in the user's live kernel.
+
+Name and single ``code`` argument are fixed (K2 is trained on them). Approval first, then
+execution with a timeout; the user sees rich outputs, the model reads a cleaned text rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..events import ApprovalDecided, ApprovalNeeded
+from ..kernel import run_code
+from .approval import ApprovalPolicy, ApprovalRequest, Approver
+from .output_text import cap_for_display, outputs_to_model_text
+from .registry import ToolContext, ToolOutcome, ToolSpec
+
+NAME = "code_interpreter"
+DESCRIPTION = (
+    "Run Python code in the user's live Jupyter kernel (IPython). Variables, imports and data "
+    "persist between calls and are shared with the user's notebook. Returns stdout, stderr, the "
+    "value of the last expression, summaries of displayed figures/tables, and tracebacks."
+)
+PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {"code": {"type": "string", "description": "The Python code to execute."}},
+    "required": ["code"],
+}
+
+
+def code_interpreter(
+    shell: Any,
+    policy: ApprovalPolicy,
+    ask: Approver,
+    *,
+    timeout: Callable[[], float | None],
+) -> ToolSpec:
+    def handle(arguments: dict[str, Any], context: ToolContext) -> ToolOutcome:
+        code = str(arguments["code"])
+        request = ApprovalRequest(context.call_id, NAME, code, context.step)
+        if policy.mode == "ask":
+            context.emit(ApprovalNeeded(context.step, context.call_id, code))
+        verdict = policy.decide(request, ask)
+        context.emit(
+            ApprovalDecided(
+                context.step, context.call_id, verdict.decision, verdict.code, verdict.reason
+            )
+        )
+        if not verdict.runs:
+            if verdict.decision == "skip":
+                why = f" Their reason: {verdict.reason}" if verdict.reason else ""
+                text = f"The user declined to run this code (skipped).{why}"
+            else:
+                text = f"The code was declined and did not run: {verdict.reason}"
+            return ToolOutcome("declined", text, code=code)
+
+        execution = run_code(shell, verdict.code, timeout=timeout())
+        text = outputs_to_model_text(execution.outputs)
+        if verdict.decision == "edit":
+            text = f"[The user edited the code before running it. Code that ran:]\n{verdict.code}\n[Output:]\n{text}"
+        if execution.exit_requested:
+            text += "\n[exit()/quit() is ignored here: the user's kernel keeps running]"
+        status = {"ok": "ok", "error": "error", "timeout": "timeout"}[execution.status]
+        if execution.status == "timeout":
+            text += (
+                f"\n[The code was interrupted after {timeout():g} s; the kernel is still usable.]"
+            )
+        return ToolOutcome(
+            status,  # type: ignore[arg-type]
+            text,
+            outputs=tuple(cap_for_display(o) for o in execution.outputs),
+            code=verdict.code,
+        )
+
+    return ToolSpec(NAME, DESCRIPTION, PARAMETERS, handle, read_only=False)

@@ -1,0 +1,156 @@
+"""The run's data model, built from events by a pure reducer; serializable to JSON.
+
+Text arrives as deltas and is kept as lists of parts (joined on read) so that a long trace
+costs linear time to accumulate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .events import (
+    ApprovalDecided,
+    ApprovalNeeded,
+    ContentDelta,
+    Event,
+    ModelTurnDone,
+    Notice,
+    ReasoningDelta,
+    Retrying,
+    RunFinished,
+    RunStarted,
+    StepStarted,
+    ToolFinished,
+    ToolStarted,
+)
+from .model import Usage
+
+
+@dataclass
+class ToolRecord:
+    call_id: str
+    name: str
+    arguments: dict[str, Any] | None = None
+    code: str | None = None
+    status: str = "running"
+    approval: str = ""
+    approval_reason: str = ""
+    model_text: str = ""
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class StepRecord:
+    step: int
+    reasoning_parts: list[str] = field(default_factory=list)
+    content_parts: list[str] = field(default_factory=list)
+    tools: list[ToolRecord] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)  # why earlier attempts were discarded
+    reasoning_seconds: float = 0.0
+    seconds: float = 0.0
+    usage: Usage | None = None
+    done: bool = False
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self.reasoning_parts)
+
+    @property
+    def content(self) -> str:
+        return "".join(self.content_parts)
+
+
+@dataclass
+class Transcript:
+    run_id: str = ""
+    model: str = ""
+    provider: str = ""
+    prompt: str = ""
+    started_at: float = 0.0
+    steps: list[StepRecord] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)
+    status: str = "running"
+    answer: str = ""
+    usage: Usage = field(default_factory=Usage)
+    seconds: float = 0.0
+    cost: float | None = None
+    error: str = ""
+    max_steps: int = 0
+
+    def _step(self, number: int) -> StepRecord:
+        if not self.steps or self.steps[-1].step != number:
+            self.steps.append(StepRecord(number))
+        return self.steps[-1]
+
+    def _tool(self, step: int, call_id: str) -> ToolRecord | None:
+        for tool in reversed(self._step(step).tools):
+            if tool.call_id == call_id:
+                return tool
+        return None
+
+    def apply(self, event: Event) -> None:  # noqa: PLR0912 - one branch per event type
+        if isinstance(event, RunStarted):
+            self.run_id, self.model, self.provider = event.run_id, event.model, event.provider
+            self.prompt, self.started_at, self.max_steps = (
+                event.prompt,
+                event.started_at,
+                event.max_steps,
+            )
+        elif isinstance(event, StepStarted):
+            step = self._step(event.step)
+            if event.attempt > 1 and (step.reasoning_parts or step.content_parts):
+                step.reasoning_parts, step.content_parts = [], []
+        elif isinstance(event, ReasoningDelta):
+            self._step(event.step).reasoning_parts.append(event.text)
+        elif isinstance(event, ContentDelta):
+            self._step(event.step).content_parts.append(event.text)
+        elif isinstance(event, Retrying):
+            self._step(event.step).retried.append(event.reason)
+        elif isinstance(event, ModelTurnDone):
+            step = self._step(event.step)
+            step.done, step.usage = True, event.turn.usage
+            step.seconds, step.reasoning_seconds = event.seconds, event.reasoning_seconds
+            # The accumulator's final text is authoritative (held-back fragments included).
+            step.reasoning_parts, step.content_parts = [event.turn.reasoning], [event.turn.content]
+        elif isinstance(event, ToolStarted):
+            self._step(event.step).tools.append(
+                ToolRecord(event.call_id, event.name, event.arguments, event.code)
+            )
+        elif isinstance(event, ApprovalNeeded):
+            tool = self._tool(event.step, event.call_id)
+            if tool:
+                tool.status = "waiting"
+        elif isinstance(event, ApprovalDecided):
+            tool = self._tool(event.step, event.call_id)
+            if tool:
+                tool.approval, tool.approval_reason, tool.code = (
+                    event.decision,
+                    event.reason,
+                    event.code,
+                )
+                tool.status = "running"
+        elif isinstance(event, ToolFinished):
+            tool = self._tool(event.step, event.call_id)
+            if tool:
+                tool.status, tool.model_text, tool.seconds = (
+                    event.status,
+                    event.model_text,
+                    event.seconds,
+                )
+                tool.outputs = list(event.outputs)
+                tool.code = event.code if event.code is not None else tool.code
+        elif isinstance(event, Notice):
+            self.notices.append((event.level, event.text))
+        elif isinstance(event, RunFinished):
+            self.status, self.answer, self.usage = event.status, event.answer, event.usage
+            self.seconds, self.cost, self.error = event.seconds, event.cost, event.error
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for step, record in zip(data["steps"], self.steps, strict=True):
+            step["reasoning"] = record.reasoning
+            step["content"] = record.content
+            del step["reasoning_parts"], step["content_parts"]
+        return data

@@ -1,0 +1,234 @@
+"""Events to append-only view operations, batched at a bounded rate.
+
+A view op is a small dict: ``block`` (create), ``append`` (text delta), ``html`` (set or add
+server-sanitized HTML), ``title`` (fold/unfold, retitle), ``status``. Consecutive appends to one
+block merge, and text is flushed at most every ``interval`` seconds: never the accumulated text.
+The clock is injectable so tests can drive the batching.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..config import cost_usd
+from ..events import (
+    ApprovalDecided,
+    ApprovalNeeded,
+    ContentDelta,
+    Event,
+    ModelTurnDone,
+    Notice,
+    ReasoningDelta,
+    Retrying,
+    RunFinished,
+    RunStarted,
+    StepStarted,
+    ToolCallDelta,
+    ToolFinished,
+    ToolStarted,
+)
+from ..model import Usage
+from ..transcript import Transcript
+from .sanitize import highlight_python, markdown_to_html
+from .static import STATUS_LABEL, output_html, thinking_summary, tool_title
+
+Op = dict[str, Any]
+
+
+class LiveOps:
+    """Consumes events (after the transcript has applied them) and sends batched ops."""
+
+    def __init__(
+        self,
+        send: Callable[[list[Op]], None],
+        transcript: Transcript,
+        *,
+        interval: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._send = send
+        self._t = transcript
+        self._interval = interval
+        self._clock = clock
+        self._pending: list[Op] = []
+        self._last_flush = clock()
+        self._attempt: dict[int, int] = {}
+        self._usage = Usage()
+        self._started = clock()
+        self._phase = "starting"
+        self._step = 0
+        self._blocks: set[str] = set()
+        self._notices = 0
+
+    # -- batching ------------------------------------------------------------------------
+    def _op(self, op: Op, *, urgent: bool = False) -> None:
+        last = self._pending[-1] if self._pending else None
+        if op["op"] == "append" and last and last["op"] == "append" and last["id"] == op["id"]:
+            last["text"] += op["text"]
+        else:
+            self._pending.append(op)
+        if urgent or self._clock() - self._last_flush >= self._interval:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            ops, self._pending = self._pending, []
+            self._send(ops)
+        self._last_flush = self._clock()
+
+    # -- ids -----------------------------------------------------------------------------
+    def _id(self, step: int, part: str) -> str:
+        return f"s{step}a{self._attempt.get(step, 1)}-{part}"
+
+    def _status(self, phase: str, *, urgent: bool = False) -> None:
+        self._phase = phase
+        elapsed = self._clock() - self._started
+        u = self._usage
+        tokens = (
+            f"{u.prompt_tokens:,} in ({u.cached_tokens:,} cached) · {u.completion_tokens:,} out"
+        )
+        rate = (
+            f" · {u.completion_tokens / elapsed:.0f} tok/s"
+            if elapsed > 0 and u.completion_tokens
+            else ""
+        )
+        cost = cost_usd(self._t.model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
+        money = f" · ${cost:.4f}" if cost is not None else ""
+        text = f"{phase} · step {self._step}/{self._t.max_steps} · {elapsed:.1f} s · {tokens}{rate}{money}"
+        self._op({"op": "status", "phase": phase, "text": text}, urgent=urgent)
+
+    # -- events --------------------------------------------------------------------------
+    def __call__(self, event: Event) -> None:  # noqa: PLR0912 - one branch per event type
+        if isinstance(event, RunStarted):
+            self._status("starting", urgent=True)
+        elif isinstance(event, StepStarted):
+            self._step = event.step
+            self._attempt[event.step] = event.attempt
+            self._status("thinking")
+        elif isinstance(event, ReasoningDelta):
+            self._ensure_block(event.step, "think", "thinking", "💭 Thinking…", open_=True)
+            self._op({"op": "append", "id": self._id(event.step, "think"), "text": event.text})
+        elif isinstance(event, ContentDelta):
+            self._ensure_block(event.step, "text", "text", "", open_=True)
+            if self._phase != "answering":
+                self._status("answering")
+            self._op({"op": "append", "id": self._id(event.step, "text"), "text": event.text})
+        elif isinstance(event, ToolCallDelta):
+            if event.name and self._phase != "calling a tool":
+                self._status("calling a tool")
+        elif isinstance(event, Retrying):
+            for part in ("think", "text"):
+                block = self._id(event.step, part)
+                if block in self._blocks:
+                    self._op(
+                        {
+                            "op": "title",
+                            "id": block,
+                            "title": f"↻ discarded attempt: {event.reason}",
+                            "open": False,
+                            "kind": "retried",
+                        }
+                    )
+            self._status(f"retrying in {event.delay:.1f} s", urgent=True)
+        elif isinstance(event, ModelTurnDone):
+            self._on_turn_done(event)
+        elif isinstance(event, ToolStarted):
+            block = f"tool-{event.call_id}-{event.step}"
+            self._blocks.add(block)
+            tool = self._t.steps[-1].tools[-1]
+            self._op(
+                {
+                    "op": "block",
+                    "id": block,
+                    "kind": "tool",
+                    "title": tool_title(tool),
+                    "open": True,
+                }
+            )
+            if event.code is not None:
+                self._op({"op": "html", "id": block, "html": _code_html(event.code)})
+            self._status(
+                "running code" if event.code is not None else "calling a tool", urgent=True
+            )
+        elif isinstance(event, ApprovalNeeded):
+            self._status("waiting for approval", urgent=True)
+        elif isinstance(event, ApprovalDecided):
+            block = f"tool-{event.call_id}-{event.step}"
+            if event.decision == "edit":
+                self._op({"op": "html", "id": block, "html": _code_html(event.code)})
+            self._op(
+                {"op": "title", "id": block, "title": f"🔧 code_interpreter · {event.decision}"}
+            )
+            self._status(
+                "running code"
+                if event.decision in ("auto", "run", "edit", "always")
+                else "thinking",
+                urgent=True,
+            )
+        elif isinstance(event, ToolFinished):
+            block = f"tool-{event.call_id}-{event.step}"
+            tool = next((t for t in self._t.steps[-1].tools if t.call_id == event.call_id), None)
+            html = "".join(output_html(o) for o in event.outputs)
+            if event.status in ("declined", "invalid") or (
+                event.status != "ok" and not event.outputs
+            ):
+                html += f'<pre class="k2nb-out k2nb-error">{_escape(event.model_text)}</pre>'
+            if html:
+                self._op({"op": "html", "id": block, "html": html, "mode": "append"})
+            if tool is not None:
+                self._op({"op": "title", "id": block, "title": tool_title(tool)}, urgent=True)
+        elif isinstance(event, Notice):
+            self._notices += 1
+            block = f"notice-{self._notices}"
+            self._op(
+                {
+                    "op": "block",
+                    "id": block,
+                    "kind": f"notice-{event.level}",
+                    "title": "",
+                    "open": True,
+                }
+            )
+            self._op({"op": "append", "id": block, "text": event.text}, urgent=True)
+        elif isinstance(event, RunFinished):
+            self._usage = event.usage
+            self._status(STATUS_LABEL.get(event.status, event.status), urgent=True)
+
+    def _ensure_block(self, step: int, part: str, kind: str, title: str, *, open_: bool) -> None:
+        block = self._id(step, part)
+        if block not in self._blocks:
+            self._blocks.add(block)
+            self._op({"op": "block", "id": block, "kind": kind, "title": title, "open": open_})
+
+    def _on_turn_done(self, event: ModelTurnDone) -> None:
+        if event.turn.usage:
+            self._usage = self._usage + event.turn.usage
+        step = self._t.steps[-1]
+        think = self._id(event.step, "think")
+        if think in self._blocks:  # fold the lane to a one-line summary
+            self._op(
+                {"op": "title", "id": think, "title": f"💭 {thinking_summary(step)}", "open": False}
+            )
+        text = self._id(event.step, "text")
+        if text in self._blocks:  # the streamed plain text becomes rendered Markdown, once
+            kind = "answer" if not event.turn.tool_calls else "text"
+            self._op(
+                {
+                    "op": "html",
+                    "id": text,
+                    "html": markdown_to_html(event.turn.content),
+                    "kind": kind,
+                }
+            )
+        self._status("thinking", urgent=True)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text)
+
+
+def _code_html(code: str) -> str:
+    return f'<pre class="k2nb-code"><code>{highlight_python(code)}</code></pre>'

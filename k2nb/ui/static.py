@@ -1,0 +1,169 @@
+"""Static renderings of a finished (or partial) run: HTML with ``<details>``, and plain text.
+
+The HTML goes in the same output's mimebundle as the live widget, so a saved notebook shows
+the whole trace in nbconvert, nbviewer and GitHub without a widget manager.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..tools.output_text import clean, summarize_rich, truncate_middle
+from ..transcript import StepRecord, ToolRecord, Transcript
+from .sanitize import highlight_python, markdown_to_html, sanitize_html
+
+STATUS_LABEL = {
+    "running": "running",
+    "done": "done",
+    "stopped": "stopped by the user",
+    "failed": "failed",
+    "max_steps": "stopped at the step limit",
+    "max_cost": "stopped at the cost limit",
+}
+
+STYLE = """<style>
+.k2nb-static{font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;line-height:1.45}
+.k2nb-static details{margin:4px 0;border-left:3px solid #c9c9d6;padding-left:8px}
+.k2nb-static summary{cursor:pointer;color:#555;font-weight:600}
+.k2nb-static .k2nb-thinking{white-space:pre-wrap;color:#666;font-style:italic}
+.k2nb-static pre{background:#f6f6f8;padding:6px;overflow:auto;margin:4px 0;white-space:pre-wrap}
+.k2nb-static .k2nb-error{background:#fdecec;color:#8a1f1f}
+.k2nb-static .k2nb-status{color:#666;font-size:12px;border-top:1px solid #ddd;margin-top:6px}
+.k2nb-static .k2nb-answer{border-left:3px solid #4a7bd0;padding-left:8px}
+.k2nb-static img{max-width:100%}
+</style>"""
+
+
+def thinking_summary(step: StepRecord) -> str:
+    tokens = step.usage.reasoning_tokens if step.usage and step.usage.reasoning_tokens else None
+    words = len(step.reasoning.split())
+    size = f"{tokens:,} tokens" if tokens else f"{words:,} words"
+    seconds = step.reasoning_seconds or step.seconds
+    return f"Thought for {seconds:.0f} s · {size}" if step.done else "Thinking…"
+
+
+def tool_title(tool: ToolRecord) -> str:
+    status = {
+        "ok": "✓",
+        "error": "✗ error",
+        "timeout": "⏱ timed out",
+        "declined": "⊘ not run",
+        "invalid": "✗ invalid call",
+        "stopped": "■ stopped",
+        "running": "…",
+        "waiting": "waiting for approval",
+    }.get(tool.status, tool.status)
+    approval = (
+        f" · {tool.approval}" if tool.approval and tool.approval not in ("auto", "run") else ""
+    )
+    return f"🔧 {tool.name} · {status}{approval} · {tool.seconds:.1f} s"
+
+
+def status_line(t: Transcript) -> str:
+    parts = [
+        STATUS_LABEL.get(t.status, t.status),
+        f"{len(t.steps)} step(s)",
+        f"{t.seconds:.1f} s",
+        f"{t.usage.prompt_tokens:,} in ({t.usage.cached_tokens:,} cached) / "
+        f"{t.usage.completion_tokens:,} out tokens",
+    ]
+    if t.cost is not None:
+        parts.append(f"${t.cost:.4f}")
+    parts.append(f"{t.model} via {t.provider}")
+    return " · ".join(parts)
+
+
+def output_html(output: dict[str, Any]) -> str:
+    kind = output.get("output_type")
+    if kind == "stream":
+        css = " k2nb-error" if output.get("name") == "stderr" else ""
+        return f'<pre class="k2nb-out{css}">{html.escape(clean(str(output.get("text", ""))))}</pre>'
+    if kind == "error":
+        text = clean("\n".join(output.get("traceback") or []))
+        return f'<pre class="k2nb-out k2nb-error">{html.escape(text)}</pre>'
+    data = output.get("data") or {}
+    for mime in ("image/png", "image/jpeg", "image/gif"):
+        if mime in data:
+            src = f"data:{mime};base64,{str(data[mime]).strip()}"
+            return f'<div class="k2nb-out"><img src="{html.escape(src)}" alt="figure"></div>'
+    if "text/html" in data:
+        return f'<div class="k2nb-out">{sanitize_html(str(data["text/html"]))}</div>'
+    if "text/markdown" in data:
+        return f'<div class="k2nb-out">{markdown_to_html(str(data["text/markdown"]))}</div>'
+    text = summarize_rich(data)
+    label = "Out: " if kind == "execute_result" else ""
+    return f'<pre class="k2nb-out">{html.escape(label + text)}</pre>'
+
+
+def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
+    body = []
+    if tool.code is not None:
+        body.append(f'<pre class="k2nb-code"><code>{highlight_python(tool.code)}</code></pre>')
+    elif tool.arguments is not None:
+        body.append(f"<pre>{html.escape(repr(tool.arguments))}</pre>")
+    body.extend(output_html(o) for o in tool.outputs)
+    if tool.status in ("declined", "invalid") or (
+        tool.status != "ok" and not tool.outputs and tool.model_text
+    ):
+        body.append(f'<pre class="k2nb-out k2nb-error">{html.escape(tool.model_text)}</pre>')
+    opened = " open" if open_ else ""
+    return (
+        f'<details class="k2nb-tool"{opened}><summary>{html.escape(tool_title(tool))}</summary>'
+        f"{''.join(body)}</details>"
+    )
+
+
+def render_html(t: Transcript) -> str:
+    parts = [STYLE, '<div class="k2nb-static">']
+    if t.prompt:
+        parts.append(
+            f"<p><strong>Prompt:</strong> {html.escape(truncate_middle(t.prompt, 2000))}</p>"
+        )
+    last = t.steps[-1].step if t.steps else 0
+    for step in t.steps:
+        if step.retried:
+            parts.append(
+                f'<p class="k2nb-status">↻ retried: {html.escape("; ".join(step.retried))}</p>'
+            )
+        if step.reasoning:
+            parts.append(
+                f'<details class="k2nb-thinking-block"><summary>💭 {html.escape(thinking_summary(step))}'
+                f'</summary><div class="k2nb-thinking">{html.escape(step.reasoning)}</div></details>'
+            )
+        if step.content and (step.tools or step.step != last or t.status != "done"):
+            parts.append(f'<div class="k2nb-answer">{markdown_to_html(step.content)}</div>')
+        parts.extend(tool_html(tool, open_=True) for tool in step.tools)
+    if t.status == "done" and t.answer:
+        parts.append(f'<div class="k2nb-answer">{markdown_to_html(t.answer)}</div>')
+    for level, text in t.notices:
+        css = " k2nb-error" if level == "error" else ""
+        parts.append(f'<p class="k2nb-status{css}">{html.escape(text)}</p>')
+    parts.append(f'<div class="k2nb-status">{html.escape(status_line(t))}</div></div>')
+    return "".join(parts)
+
+
+def render_plain(t: Transcript, *, width: int = 100) -> str:
+    lines = []
+    rule = "─" * min(width, 60)
+    for step in t.steps:
+        for reason in step.retried:
+            lines.append(f"↻ retried: {reason}")
+        if step.reasoning:
+            lines.append(f"💭 {thinking_summary(step)}")
+            lines.extend("  │ " + line for line in step.reasoning.strip().splitlines())
+        if step.content and step.tools:
+            lines.append(step.content.strip())
+        for tool in step.tools:
+            lines.append(tool_title(tool))
+            if tool.code:
+                lines.extend("  ▌ " + line for line in tool.code.splitlines())
+            shown = tool.model_text if tool.model_text else ""
+            if shown:
+                lines.append("  → " + shown.strip().replace("\n", "\n    "))
+    if t.answer:
+        lines.extend((rule, t.answer.strip()))
+    for _level, text in t.notices:
+        lines.append(f"k2nb: {text}" if not text.startswith("k2nb:") else text)
+    lines.extend((rule, status_line(t)))
+    return "\n".join(lines)

@@ -1,0 +1,62 @@
+"""Plain-text live output for terminal IPython (no widgets): deltas printed as they come."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from ..events import (
+    ContentDelta,
+    Event,
+    ModelTurnDone,
+    Notice,
+    ReasoningDelta,
+    Retrying,
+    RunFinished,
+    ToolFinished,
+    ToolStarted,
+)
+from ..transcript import Transcript
+from .static import status_line, thinking_summary, tool_title
+
+
+class TerminalPrinter:
+    def __init__(self, transcript: Transcript, out: TextIO | None = None) -> None:
+        self._t = transcript
+        self._out = out or sys.stdout
+        self._lane: str | None = None
+
+    def _lane_to(self, lane: str, header: str) -> None:
+        if self._lane != lane:
+            self._out.write(("\n" if self._lane else "") + header)
+            self._lane = lane
+
+    def __call__(self, event: Event) -> None:
+        w = self._out.write
+        if isinstance(event, ReasoningDelta):
+            self._lane_to(f"think{event.step}", "💭 ")
+            w(event.text)
+        elif isinstance(event, ContentDelta):
+            self._lane_to(f"text{event.step}", "\n")
+            w(event.text)
+        elif isinstance(event, ModelTurnDone):
+            if event.turn.reasoning:
+                w(f"\n   ({thinking_summary(self._t.steps[-1])})")
+            self._lane = None
+            w("\n")
+        elif isinstance(event, ToolStarted):
+            w(f"🔧 {event.name}\n")
+            for line in (event.code or "").splitlines():
+                w(f"  ▌ {line}\n")
+        elif isinstance(event, ToolFinished):
+            tool = self._t.steps[-1].tools[-1]
+            w(f"  {tool_title(tool)}\n")
+            for line in event.model_text.strip().splitlines()[:40]:
+                w(f"  → {line}\n")
+        elif isinstance(event, Retrying):
+            w(f"\n↻ retrying in {event.delay:.1f} s: {event.reason}\n")
+        elif isinstance(event, Notice):
+            w(f"\nk2nb: {event.text}\n")
+        elif isinstance(event, RunFinished):
+            w(f"\n{status_line(self._t)}\n")
+        self._out.flush()

@@ -1,0 +1,71 @@
+"""The live trace widget (anywidget) and the display that swaps it for the static trace.
+
+While a run streams, ops go to the view as custom messages (append-only, batched). When the run
+ends, the same display id is updated to the static HTML + plain text, which is what the saved
+notebook keeps: it renders everywhere, with or without a widget manager.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import uuid
+from typing import Any
+
+import anywidget
+import traitlets
+from IPython.display import display, update_display
+
+from ..events import Event, RunFinished
+from ..transcript import Transcript
+from .live import LiveOps, Op
+from .static import render_html, render_plain
+
+_HERE = pathlib.Path(__file__).parent
+
+
+class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    _esm = _HERE / "widget.js"
+    _css = _HERE / "widget.css"
+    run_id = traitlets.Unicode("").tag(sync=True)
+
+    def send_ops(self, ops: list[Op]) -> None:
+        self.send({"ops": ops})
+
+
+class LiveDisplay:
+    """A consumer of run events that owns one output: widget while live, static at the end."""
+
+    def __init__(self, transcript: Transcript, *, interval: float = 0.1) -> None:
+        self._t = transcript
+        self.widget = TraceWidget(run_id=uuid.uuid4().hex)
+        self._display_id = f"k2nb-{id(self.widget):x}"
+        self.ops = LiveOps(self.widget.send_ops, transcript, interval=interval)
+        self._shown = False
+
+    def show(self) -> None:
+        bundle = {
+            "application/vnd.jupyter.widget-view+json": {
+                "version_major": 2,
+                "version_minor": 1,
+                "model_id": self.widget.model_id,
+            },
+            "text/plain": "k2nb: running… (the live view needs a widget-capable frontend)",
+        }
+        display(bundle, raw=True, display_id=self._display_id)
+        self._shown = True
+
+    def __call__(self, event: Event) -> None:
+        if not self._shown:
+            self.show()
+        self.ops(event)
+        if isinstance(event, RunFinished):
+            self.finish()
+
+    def finish(self) -> None:
+        self.ops.flush()
+        update_display(static_bundle(self._t), raw=True, display_id=self._display_id)
+        self.widget.close()
+
+
+def static_bundle(transcript: Transcript) -> dict[str, Any]:
+    return {"text/html": render_html(transcript), "text/plain": render_plain(transcript)}
