@@ -31,7 +31,7 @@ from .config import (
 from .errors import ConfigError, K2Error
 from .events import Event
 from .session import Session
-from .tools.approval import StdinApprover
+from .tools.approval import ApprovalPolicy, StdinApprover
 from .tools.code_interpreter import code_interpreter
 from .tools.registry import ToolBox
 from .transcript import Transcript
@@ -153,8 +153,8 @@ class K2Magics(Magics):  # type: ignore[misc]
         if settings.notice and self.show_notice and not self._noticed:
             print(settings.notice)
             self._noticed = True
-        if args.approve:
-            self.session.policy.mode = args.approve
+        # A per-cell --approve applies to this cell only; "Always" still upgrades the session.
+        policy = ApprovalPolicy(args.approve) if args.approve else self.session.policy
         if self.toy_speed:
             self.backends.toy_speed = self.toy_speed
         client = self.backends.client(settings)
@@ -164,7 +164,7 @@ class K2Magics(Magics):  # type: ignore[misc]
             [
                 code_interpreter(
                     self.shell,
-                    self.session.policy,
+                    policy,
                     StdinApprover(read=lambda prompt: builtins.input(prompt)),
                     timeout=lambda: tool_timeout,
                 )
@@ -201,6 +201,8 @@ class K2Magics(Magics):  # type: ignore[misc]
             settings=run_settings,
             emit=emit,
         )
+        if policy is not self.session.policy and args.approve == "ask" and policy.mode == "auto":
+            self.session.policy.mode = "auto"
         self.session.record(transcript, result.messages)
         return transcript
 
