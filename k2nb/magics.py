@@ -72,7 +72,7 @@ class K2Magics(Magics):  # type: ignore[misc]
         list(APPROVE_MODES),
         default_value=None,
         allow_none=True,
-        help="Approval of model code: auto | ask | never (default: K2NB_APPROVE, else ask).",
+        help="Approval of model code: auto, ask or never (default: K2NB_APPROVE, else ask).",
     ).tag(config=True)
     max_steps = Int(DEFAULT_MAX_STEPS, help="Model calls per %%k2 run.").tag(config=True)
     max_tokens = Int(DEFAULT_MAX_TOKENS, help="max_tokens per request (reasoning counts).").tag(
@@ -119,7 +119,7 @@ class K2Magics(Magics):  # type: ignore[misc]
         "--max-cost", dest="max_cost", type=float, help="stop when the run's cost reaches USD"
     )
     @argument("--max-tokens", dest="max_tokens", type=int, help="max_tokens per request")
-    @argument("--approve", choices=APPROVE_MODES, help="approval of model code: auto | ask | never")
+    @argument("--approve", choices=APPROVE_MODES, help="approval of model code: auto, ask or never")
     @argument("--timeout", type=float, help="seconds before model code is interrupted")
     @argument("--new", action="store_true", help="start a fresh conversation first")
     @line_cell_magic
@@ -219,6 +219,8 @@ class K2Magics(Magics):  # type: ignore[misc]
     def _line_command(self, line: str) -> None:
         words = shlex.split(line)
         command = words[0] if words else "help"
+        if command in ("--help", "-h"):
+            command = "help"
         if command == "new":
             self.session = self._new_session()
             print("k2nb: new conversation.")

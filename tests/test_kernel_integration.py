@@ -149,3 +149,27 @@ def test_clear_errors_without_tracebacks(scripted_server: Any) -> None:
     assert "cannot reach http://127.0.0.1:9/v1" in unreachable
     for cell in nb.cells[1:]:
         assert SECRET_KEY not in cell_text(cell)
+
+
+def test_rich_outputs_reach_the_user_and_a_summary_reaches_the_model(scripted_server: Any) -> None:
+    plot = ("import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\n"
+            "import matplotlib.pyplot as plt\nimport pandas as pd\n"
+            "frame = pd.DataFrame({'x': [1, 2, 3], 'y': [4, 5, 6]})\n"
+            "plt.plot(frame.x, frame.y)\nplt.show()\nframe")
+    script = "\n---\n".join([
+        "think: plot and show a table\n" + _tool(plot),
+        "think: the user saw the plot\ntext: Plotted.",
+    ])
+    server = scripted_server(script, dialect="vllm")
+    nb = run_notebook(
+        ["%load_ext k2nb", "%%k2 --approve auto\nPlot it", "print(In[-1] if In else '', len(In))"],
+        env={"K2NB_BASE_URL": server.base_url},
+    )
+    html = next(o["data"]["text/html"] for o in nb.cells[1].outputs if "text/html" in o.get("data", {}))
+    assert 'src="data:image/png;base64,' in html  # the figure is in the trace
+    assert "<table" in html  # the DataFrame's HTML table too
+    tool = next(m for m in server.requests[1]["messages"] if m["role"] == "tool")["content"]
+    assert "[figure" in tool and "shown to the user]" in tool
+    assert "base64" not in tool and "<table" not in tool  # the model gets text, not pixels or HTML
+    # the model's code did not enter the user's In/Out history
+    assert "frame = pd.DataFrame" not in cell_text(nb.cells[2])
