@@ -120,16 +120,10 @@ def run(
     if settings.system_prompt and not any(m.get("role") == "system" for m in working):
         working.insert(0, {"role": "system", "content": settings.system_prompt})
     working.append({"role": "user", "content": prompt})
-    emit(
-        RunStarted(
-            run_id, settings.model, settings.provider, settings.max_steps, prompt, time.time()
-        )
-    )
+    emit(RunStarted(run_id, settings.model, settings.provider, settings.max_steps, prompt, time.time()))
 
     usage = Usage()
     answer = ""
-    status: RunStatus = "done"
-    error = ""
     step_no = 0
     pending_calls: list[dict[str, Any]] = []  # tool messages still owed if we stop mid-tools
 
@@ -143,9 +137,7 @@ def run(
             usage.completion_tokens,
             **({"prices": settings.prices} if settings.prices else {}),
         )
-        emit(
-            RunFinished(status, answer, usage, time.perf_counter() - started, step_no, error, cost)
-        )
+        emit(RunFinished(status, answer, usage, time.perf_counter() - started, step_no, error, cost))
         return RunResult(status, answer, usage, step_no, error, working)
 
     try:
@@ -260,18 +252,12 @@ def _call_with_retries(
         if turn.is_empty:
             raise K2Error(
                 "the model returned no answer twice"
-                + (
-                    " (it ran out of tokens: raise --max-tokens)"
-                    if turn.finish_reason == "length"
-                    else ""
-                )
+                + (" (it ran out of tokens: raise --max-tokens)" if turn.finish_reason == "length" else "")
             )
         return turn
 
 
-def _dispatch(
-    tools: ToolBox, call_id: str, name: str, arguments: str, step_no: int, emit: Emit
-) -> ToolOutcome:
+def _dispatch(tools: ToolBox, call_id: str, name: str, arguments: str, step_no: int, emit: Emit) -> ToolOutcome:
     from .model import ToolCall
 
     spec, parsed, problem = tools.parse(ToolCall(call_id, name, arguments))

@@ -16,9 +16,7 @@ ApproveMode = Literal["auto", "ask", "never"]
 APPROVE_MODES: tuple[ApproveMode, ...] = ("auto", "ask", "never")
 
 DEFAULT_MODEL = "kimi-k2-thinking"
-DEFAULT_MAX_TOKENS = (
-    32768  # reasoning counts against it; Moonshot's default (~1k) ends in empty answers
-)
+DEFAULT_MAX_TOKENS = 32768  # reasoning counts against it; Moonshot's default (~1k) ends in empty answers
 DEFAULT_TEMPERATURE = 1.0
 DEFAULT_MAX_STEPS = 50
 DEFAULT_TOOL_TIMEOUT = 120.0
@@ -148,8 +146,7 @@ def resolve_provider(
                 "toy",
                 None,
                 model or DEFAULT_MODEL,
-                notice="k2nb: no API key set (K2NB_API_KEY or MOONSHOT_API_KEY): "
-                "using the offline toy engine.",
+                notice="k2nb: no API key set (K2NB_API_KEY or MOONSHOT_API_KEY): using the offline toy engine.",
             )
         preset = PRESETS["moonshot"]
     if preset is not None and preset.name == "toy":
@@ -170,9 +167,7 @@ def resolve_provider(
     )
 
 
-def price_of(
-    model: str, prices: Mapping[str, tuple[float, float, float]]
-) -> tuple[float, float, float] | None:
+def price_of(model: str, prices: Mapping[str, tuple[float, float, float]]) -> tuple[float, float, float] | None:
     return prices.get(model) or prices.get(model.rsplit("/", 1)[-1])
 
 

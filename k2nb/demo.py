@@ -30,8 +30,12 @@ def main(argv: list[str] | None = None) -> int:
 
     notebook = nbformat.read(args.notebook, as_version=4)
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=args.timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(args.notebook.parent)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=args.timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(args.notebook.parent)}},
+    ).execute()
     seconds = time.perf_counter() - start
 
     for cell in notebook.cells:

@@ -32,5 +32,5 @@ class IncompleteStream(TransientError):
     """The stream ended before ``data: [DONE]``."""
 
 
-class RunStopped(K2Error):  # noqa: N818 - it is a stop, not an error, but flows like one
+class RunStopped(K2Error):
     """The user stopped the run (Stop button or kernel interrupt)."""

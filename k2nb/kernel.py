@@ -46,11 +46,7 @@ class _Timeout:
         raise KeyboardInterrupt
 
     def __enter__(self) -> _Timeout:
-        if (
-            self.seconds
-            and self.seconds > 0
-            and threading.current_thread() is threading.main_thread()
-        ):
+        if self.seconds and self.seconds > 0 and threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGALRM, self._on_alarm)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
             self._armed = True
@@ -83,9 +79,7 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None) -> Executio
 
     def keep_traceback(etype: type, evalue: BaseException, stb: list[str]) -> None:
         # ipykernel would publish the traceback to the cell directly; it belongs in the step.
-        error.update(
-            output_type="error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb)
-        )
+        error.update(output_type="error", ename=etype.__name__, evalue=str(evalue), traceback=list(stb))
 
     def refuse_exit(*_args: object, **_kwargs: object) -> None:
         exit_requested.append(True)
@@ -142,9 +136,7 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None) -> Executio
                 "output_type": "error",
                 "ename": "TimeoutError",
                 "evalue": f"interrupted after {timeout:g} s",
-                "traceback": [
-                    f"TimeoutError: the code ran longer than {timeout:g} s and was interrupted"
-                ],
+                "traceback": [f"TimeoutError: the code ran longer than {timeout:g} s and was interrupted"],
             }
         )
     elif error:

@@ -57,17 +57,15 @@ LINE_COMMANDS = {
 class K2Magics(Magics):  # type: ignore[misc]
     """Configure with ``%config K2Magics.<name> = value`` or in ``ipython_config.py``."""
 
-    model = Unicode(
-        None, allow_none=True, help="Model id (default: K2NB_MODEL or the preset's)."
-    ).tag(config=True)
+    model = Unicode(None, allow_none=True, help="Model id (default: K2NB_MODEL or the preset's).").tag(config=True)
     provider = Unicode(
         None,
         allow_none=True,
         help=f"Provider preset: {', '.join(PRESETS)} (default: from the environment).",
     ).tag(config=True)
-    base_url = Unicode(
-        None, allow_none=True, help="OpenAI-compatible base URL (default: K2NB_BASE_URL)."
-    ).tag(config=True)
+    base_url = Unicode(None, allow_none=True, help="OpenAI-compatible base URL (default: K2NB_BASE_URL).").tag(
+        config=True
+    )
     approve = Enum(
         list(APPROVE_MODES),
         default_value=None,
@@ -75,21 +73,11 @@ class K2Magics(Magics):  # type: ignore[misc]
         help="Approval of model code: auto, ask or never (default: K2NB_APPROVE, else ask).",
     ).tag(config=True)
     max_steps = Int(DEFAULT_MAX_STEPS, help="Model calls per %%k2 run.").tag(config=True)
-    max_tokens = Int(DEFAULT_MAX_TOKENS, help="max_tokens per request (reasoning counts).").tag(
-        config=True
-    )
-    temperature = Float(DEFAULT_TEMPERATURE, help="Sampling temperature (1.0 recommended).").tag(
-        config=True
-    )
-    timeout = Float(DEFAULT_TOOL_TIMEOUT, help="Seconds before model code is interrupted.").tag(
-        config=True
-    )
-    retries = Int(
-        4, help="Retries of a step after a transient failure (429, 5xx, cut stream)."
-    ).tag(config=True)
-    backoff = Float(1.0, help="First retry delay in seconds (doubles per retry, with jitter).").tag(
-        config=True
-    )
+    max_tokens = Int(DEFAULT_MAX_TOKENS, help="max_tokens per request (reasoning counts).").tag(config=True)
+    temperature = Float(DEFAULT_TEMPERATURE, help="Sampling temperature (1.0 recommended).").tag(config=True)
+    timeout = Float(DEFAULT_TOOL_TIMEOUT, help="Seconds before model code is interrupted.").tag(config=True)
+    retries = Int(4, help="Retries of a step after a transient failure (429, 5xx, cut stream).").tag(config=True)
+    backoff = Float(1.0, help="First retry delay in seconds (doubles per retry, with jitter).").tag(config=True)
     toy_speed = Float(0.0, help="Toy engine pacing in tokens/s (0 = instant).").tag(config=True)
     prices = Dict(
         default_value={k: list(v) for k, v in DEFAULT_PRICES.items()},
@@ -115,9 +103,7 @@ class K2Magics(Magics):  # type: ignore[misc]
     @argument("--provider", help=f"provider preset: {', '.join(PRESETS)}")
     @argument("--base-url", dest="base_url", help="OpenAI-compatible base URL")
     @argument("--max-steps", dest="max_steps", type=int, help="cap on model calls in this run")
-    @argument(
-        "--max-cost", dest="max_cost", type=float, help="stop when the run's cost reaches USD"
-    )
+    @argument("--max-cost", dest="max_cost", type=float, help="stop when the run's cost reaches USD")
     @argument("--max-tokens", dest="max_tokens", type=int, help="max_tokens per request")
     @argument("--approve", choices=APPROVE_MODES, help="approval of model code: auto, ask or never")
     @argument("--timeout", type=float, help="seconds before model code is interrupted")
@@ -165,7 +151,7 @@ class K2Magics(Magics):  # type: ignore[misc]
                 code_interpreter(
                     self.shell,
                     policy,
-                    StdinApprover(read=lambda prompt: builtins.input(prompt)),
+                    StdinApprover(read=lambda prompt: builtins.input(prompt)),  # noqa: PLW0108 - the kernel swaps input per request
                     timeout=lambda: tool_timeout,
                 )
             ]
@@ -233,9 +219,7 @@ class K2Magics(Magics):  # type: ignore[misc]
                 print(f"{i:3d} {m['role']:<9} {size:>7,} chars{calls}")
         elif command == "models":
             try:
-                settings = resolve_provider(
-                    provider=self.provider, base_url=self.base_url, model=self.model
-                )
+                settings = resolve_provider(provider=self.provider, base_url=self.base_url, model=self.model)
                 models = self.backends.client(settings).list_models()
             except ConfigError as error:
                 print(str(error), file=sys.stderr)
@@ -243,9 +227,7 @@ class K2Magics(Magics):  # type: ignore[misc]
             print("\n".join(models) if models else "k2nb: the server listed no models.")
         elif command == "config":
             try:
-                s = resolve_provider(
-                    provider=self.provider, base_url=self.base_url, model=self.model
-                )
+                s = resolve_provider(provider=self.provider, base_url=self.base_url, model=self.model)
             except ConfigError as error:
                 print(str(error), file=sys.stderr)
                 return
@@ -275,9 +257,7 @@ class K2Magics(Magics):  # type: ignore[misc]
         model = next(iter(models)) if models else (self.model or "kimi-k2-thinking")
         cost = cost_usd(model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
         money = f" · ${cost:.4f}" if cost is not None else ""
-        cached = (
-            f" ({100 * u.cached_tokens / u.prompt_tokens:.0f}% cached)" if u.prompt_tokens else ""
-        )
+        cached = f" ({100 * u.cached_tokens / u.prompt_tokens:.0f}% cached)" if u.prompt_tokens else ""
         return (
             f"k2nb session: {len(self.session.transcripts)} run(s) · {u.prompt_tokens:,} input tokens"
             f"{cached} · {u.completion_tokens:,} output tokens{money}"

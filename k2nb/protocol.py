@@ -206,9 +206,7 @@ class StreamAccumulator:
             if not isinstance(detail, dict):
                 continue
             key = (int(detail.get("index") or 0), str(detail.get("type") or "reasoning.text"))
-            merged = self._details.setdefault(
-                key, {k: v for k, v in detail.items() if k not in ("text", "summary")}
-            )
+            merged = self._details.setdefault(key, {k: v for k, v in detail.items() if k not in ("text", "summary")})
             for part in ("text", "summary"):
                 piece = detail.get(part)
                 if isinstance(piece, str):
@@ -223,11 +221,7 @@ class StreamAccumulator:
         index = fragment.get("index")
         if index is None:  # a few servers omit it: match by id, else a new call
             index = next(
-                (
-                    i
-                    for i, c in self._calls.items()
-                    if fragment.get("id") and c.id == fragment["id"]
-                ),
+                (i for i, c in self._calls.items() if fragment.get("id") and c.id == fragment["id"]),
                 len(self._calls),
             )
         parts = self._calls.get(index)
@@ -243,17 +237,13 @@ class StreamAccumulator:
         if arguments:
             parts.arguments.append(arguments)
         if first or arguments:
-            events.append(
-                ToolCallDelta(self.step, index, arguments, name=parts.name if first else None)
-            )
+            events.append(ToolCallDelta(self.step, index, arguments, name=parts.name if first else None))
 
     # -- finishing -----------------------------------------------------------------------
     def finish(self, *, require_done: bool = True) -> tuple[AssistantTurn, list[Event]]:
         """The complete turn, plus events for any text held back by the token filter."""
         if require_done and not self.done:
-            raise IncompleteStream(
-                "the stream ended before [DONE] (connection cut or server error); retrying the step"
-            )
+            raise IncompleteStream("the stream ended before [DONE] (connection cut or server error); retrying the step")
         events: list[Event] = []
         tail = self._reasoning_filter.flush()
         if tail:

@@ -166,9 +166,7 @@ def status_error(
             "(use --provider moonshot-cn for the China platform)."
         )
     if status == 403:
-        return ProviderError(
-            f"access denied by {where} (403){detail}. Check the key's permissions."
-        )
+        return ProviderError(f"access denied by {where} (403){detail}. Check the key's permissions.")
     if status == 404:
         models = list_models() if list_models else []
         offered = f" The server offers: {', '.join(models)}." if models else ""
@@ -187,25 +185,16 @@ def status_error(
             retry_after=_retry_after(headers),
         )
     if status >= 500:
-        return TransientError(
-            f"server error {status} from {where}{detail}", retry_after=_retry_after(headers)
-        )
-    if status == 400 and (
-        "content_filter" in kind or "content_filter" in code or "high risk" in message.lower()
-    ):
-        return ProviderError(
-            f"the provider's content filter refused this request (400){detail}. "
-            "Rephrase the prompt."
-        )
+        return TransientError(f"server error {status} from {where}{detail}", retry_after=_retry_after(headers))
+    if status == 400 and ("content_filter" in kind or "content_filter" in code or "high risk" in message.lower()):
+        return ProviderError(f"the provider's content filter refused this request (400){detail}. Rephrase the prompt.")
     return ProviderError(f"the server at {where} refused the request ({status}){detail}.")
 
 
 def connection_error(error: Exception, settings: ProviderSettings) -> Exception:
     cause = error.__cause__ or error.__context__
-    if (
-        isinstance(cause, httpx2.ConnectError)
-        or isinstance(error, openai.APIConnectionError)
-        and ("connect" in repr(cause).lower())
+    if isinstance(cause, httpx2.ConnectError) or (
+        isinstance(error, openai.APIConnectionError) and ("connect" in repr(cause).lower())
     ):
         return ProviderError(
             f"cannot reach {settings.base_url}: connection refused or host unknown. "

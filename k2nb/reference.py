@@ -10,8 +10,7 @@ END = "<!-- reference:end -->"
 
 
 def reference_markdown() -> str:
-    lines = [BEGIN, "```text", help_text(), "```", "", "| `%config K2Magics.…` | default | meaning |",
-             "|---|---|---|"]
+    lines = [BEGIN, "```text", help_text(), "```", "", "| `%config K2Magics.…` | default | meaning |", "|---|---|---|"]
     for name, trait in sorted(K2Magics.class_traits(config=True).items()):
         default = trait.default_value
         shown = "…" if isinstance(default, dict) else repr(default)

@@ -90,7 +90,7 @@ class Transcript:
                 return tool
         return None
 
-    def apply(self, event: Event) -> None:  # noqa: PLR0912 - one branch per event type
+    def apply(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.run_id, self.model, self.provider = event.run_id, event.model, event.provider
             self.prompt, self.started_at, self.max_steps = (
@@ -115,9 +115,7 @@ class Transcript:
             # The accumulator's final text is authoritative (held-back fragments included).
             step.reasoning_parts, step.content_parts = [event.turn.reasoning], [event.turn.content]
         elif isinstance(event, ToolStarted):
-            self._step(event.step).tools.append(
-                ToolRecord(event.call_id, event.name, event.arguments, event.code)
-            )
+            self._step(event.step).tools.append(ToolRecord(event.call_id, event.name, event.arguments, event.code))
         elif isinstance(event, ApprovalNeeded):
             tool = self._tool(event.step, event.call_id)
             if tool:

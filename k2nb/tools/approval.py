@@ -42,7 +42,7 @@ class Approver(Protocol):
     def __call__(self, request: ApprovalRequest) -> Verdict: ...
 
 
-class Unanswerable(Exception):  # noqa: N818 - a condition, raised by approvers that cannot ask
+class Unanswerable(Exception):
     """Raised by an approver when nobody can answer (no stdin)."""
 
 
@@ -73,9 +73,7 @@ class ApprovalPolicy:
 class StdinApprover:
     """Asks on stdin: works mid-cell in every frontend (``input()`` goes over the stdin channel)."""
 
-    def __init__(
-        self, read: Callable[[str], str] = input, show: Callable[[str], None] = print
-    ) -> None:
+    def __init__(self, read: Callable[[str], str] = input, show: Callable[[str], None] = print) -> None:
         self._read = read
         self._show = show
 
@@ -94,8 +92,7 @@ class StdinApprover:
         while True:
             answer = (
                 self._input(
-                    f"k2nb: run this {request.tool} code (step {request.step})? "
-                    "[r]un / [e]dit / [s]kip / [a]lways: "
+                    f"k2nb: run this {request.tool} code (step {request.step})? [r]un / [e]dit / [s]kip / [a]lways: "
                 )
                 .strip()
                 .lower()

@@ -41,11 +41,7 @@ def code_interpreter(
         if policy.mode == "ask":
             context.emit(ApprovalNeeded(context.step, context.call_id, code))
         verdict = policy.decide(request, ask)
-        context.emit(
-            ApprovalDecided(
-                context.step, context.call_id, verdict.decision, verdict.code, verdict.reason
-            )
-        )
+        context.emit(ApprovalDecided(context.step, context.call_id, verdict.decision, verdict.code, verdict.reason))
         if not verdict.runs:
             if verdict.decision == "skip":
                 why = f" Their reason: {verdict.reason}" if verdict.reason else ""
@@ -62,9 +58,7 @@ def code_interpreter(
             text += "\n[exit()/quit() is ignored here: the user's kernel keeps running]"
         status = {"ok": "ok", "error": "error", "timeout": "timeout"}[execution.status]
         if execution.status == "timeout":
-            text += (
-                f"\n[The code was interrupted after {timeout():g} s; the kernel is still usable.]"
-            )
+            text += f"\n[The code was interrupted after {timeout():g} s; the kernel is still usable.]"
         return ToolOutcome(
             status,  # type: ignore[arg-type]
             text,

@@ -37,8 +37,7 @@ def truncate_middle(text: str, limit: int) -> str:
     omitted = len(text) - head - tail
     lines = text.count("\n", head, len(text) - tail)
     return (
-        f"{text[:head]}\n… [{omitted:,} characters ({lines:,} lines) cut from the middle] …\n"
-        f"{text[len(text) - tail :]}"
+        f"{text[:head]}\n… [{omitted:,} characters ({lines:,} lines) cut from the middle] …\n{text[len(text) - tail :]}"
     )
 
 
@@ -95,8 +94,7 @@ def outputs_to_model_text(outputs: Iterable[dict[str, Any]], limit: int = MODEL_
             parts.append(clean(summarize_rich(output.get("data", {}))))
         elif kind == "error":
             parts.append(
-                clean("\n".join(output.get("traceback") or []))
-                or f"{output.get('ename')}: {output.get('evalue')}"
+                clean("\n".join(output.get("traceback") or [])) or f"{output.get('ename')}: {output.get('evalue')}"
             )
     text = "\n".join(p.rstrip("\n") for p in parts if p.strip())
     return truncate_middle(text, limit) if text else "(no output)"

@@ -76,16 +76,10 @@ def check_spec(spec: ToolSpec) -> None:
         )
     params = spec.parameters
     if params.get("type") != "object":
-        raise ValueError(
-            f"k2nb: tool {spec.name!r}: the parameters schema root must be type 'object'."
-        )
+        raise ValueError(f"k2nb: tool {spec.name!r}: the parameters schema root must be type 'object'.")
     for prop, schema in (params.get("properties") or {}).items():
-        if not isinstance(schema, dict) or (
-            "type" not in schema and "anyOf" not in schema and "enum" not in schema
-        ):
-            raise ValueError(
-                f"k2nb: tool {spec.name!r}: parameter {prop!r} needs a 'type' in its schema."
-            )
+        if not isinstance(schema, dict) or ("type" not in schema and "anyOf" not in schema and "enum" not in schema):
+            raise ValueError(f"k2nb: tool {spec.name!r}: parameter {prop!r} needs a 'type' in its schema.")
 
 
 def validate_arguments(arguments: Any, parameters: dict[str, Any]) -> str | None:
@@ -104,9 +98,7 @@ def validate_arguments(arguments: Any, parameters: dict[str, Any]) -> str | None
         kind = (props.get(name) or {}).get("type")
         kinds = kind if isinstance(kind, list) else [kind] if kind else []
         allowed = tuple(t for k in kinds for t in _JSON_TYPES.get(k, ()))
-        if allowed and (
-            not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)
-        ):
+        if allowed and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
             return f"argument {name!r} must be of type {kind}, got {type(value).__name__}"
     return None
 
@@ -141,9 +133,7 @@ class ToolBox:
             return (
                 None,
                 None,
-                (
-                    f"Error: there is no tool named {call.name!r}. Available tools: {', '.join(self._specs)}."
-                ),
+                (f"Error: there is no tool named {call.name!r}. Available tools: {', '.join(self._specs)}."),
             )
         try:
             arguments = json.loads(call.arguments or "{}", strict=False)
@@ -167,6 +157,4 @@ class ToolBox:
         except KeyboardInterrupt:
             raise
         except Exception as error:  # a tool's bug is a result for the model, not a crash
-            return ToolOutcome(
-                "error", f"Error: tool {spec.name} failed: {type(error).__name__}: {error}"
-            )
+            return ToolOutcome("error", f"Error: tool {spec.name} failed: {type(error).__name__}: {error}")

@@ -87,21 +87,15 @@ class LiveOps:
         self._phase = phase
         elapsed = self._clock() - self._started
         u = self._usage
-        tokens = (
-            f"{u.prompt_tokens:,} in ({u.cached_tokens:,} cached) · {u.completion_tokens:,} out"
-        )
-        rate = (
-            f" · {u.completion_tokens / elapsed:.0f} tok/s"
-            if elapsed > 0 and u.completion_tokens
-            else ""
-        )
+        tokens = f"{u.prompt_tokens:,} in ({u.cached_tokens:,} cached) · {u.completion_tokens:,} out"
+        rate = f" · {u.completion_tokens / elapsed:.0f} tok/s" if elapsed > 0 and u.completion_tokens else ""
         cost = cost_usd(self._t.model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
         money = f" · ${cost:.4f}" if cost is not None else ""
         text = f"{phase} · step {self._step}/{self._t.max_steps} · {elapsed:.1f} s · {tokens}{rate}{money}"
         self._op({"op": "status", "phase": phase, "text": text}, urgent=urgent)
 
     # -- events --------------------------------------------------------------------------
-    def __call__(self, event: Event) -> None:  # noqa: PLR0912 - one branch per event type
+    def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self._status("starting", urgent=True)
         elif isinstance(event, StepStarted):
@@ -150,36 +144,28 @@ class LiveOps:
             )
             if event.code is not None:
                 self._op({"op": "html", "id": block, "html": _code_html(event.code)})
-            self._status(
-                "running code" if event.code is not None else "calling a tool", urgent=True
-            )
+            self._status("running code" if event.code is not None else "calling a tool", urgent=True)
         elif isinstance(event, ApprovalNeeded):
             self._status("waiting for approval", urgent=True)
         elif isinstance(event, ApprovalDecided):
             block = f"tool-{event.call_id}-{event.step}"
             if event.decision == "edit":
                 self._op({"op": "html", "id": block, "html": _code_html(event.code)})
-            self._op(
-                {"op": "title", "id": block, "title": f"🔧 code_interpreter · {event.decision}"}
-            )
+            self._op({"op": "title", "id": block, "title": f"🔧 code_interpreter · {event.decision}"})
             self._status(
-                "running code"
-                if event.decision in ("auto", "run", "edit", "always")
-                else "thinking",
+                "running code" if event.decision in ("auto", "run", "edit", "always") else "thinking",
                 urgent=True,
             )
         elif isinstance(event, ToolFinished):
             block = f"tool-{event.call_id}-{event.step}"
-            tool = next((t for t in self._t.steps[-1].tools if t.call_id == event.call_id), None)
+            finished = next((t for t in self._t.steps[-1].tools if t.call_id == event.call_id), None)
             html = "".join(output_html(o) for o in event.outputs)
-            if event.status in ("declined", "invalid") or (
-                event.status != "ok" and not event.outputs
-            ):
+            if event.status in ("declined", "invalid") or (event.status != "ok" and not event.outputs):
                 html += f'<pre class="k2nb-out k2nb-error">{_escape(event.model_text)}</pre>'
             if html:
                 self._op({"op": "html", "id": block, "html": html, "mode": "append"})
-            if tool is not None:
-                self._op({"op": "title", "id": block, "title": tool_title(tool)}, urgent=True)
+            if finished is not None:
+                self._op({"op": "title", "id": block, "title": tool_title(finished)}, urgent=True)
         elif isinstance(event, Notice):
             self._notices += 1
             block = f"notice-{self._notices}"
@@ -209,9 +195,7 @@ class LiveOps:
         step = self._t.steps[-1]
         think = self._id(event.step, "think")
         if think in self._blocks:  # fold the lane to a one-line summary
-            self._op(
-                {"op": "title", "id": think, "title": f"💭 {thinking_summary(step)}", "open": False}
-            )
+            self._op({"op": "title", "id": think, "title": f"💭 {thinking_summary(step)}", "open": False})
         text = self._id(event.step, "text")
         if text in self._blocks:  # the streamed plain text becomes rendered Markdown, once
             kind = "answer" if not event.turn.tool_calls else "text"

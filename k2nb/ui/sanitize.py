@@ -67,11 +67,7 @@ _URL_SCHEMES = {"http", "https", "mailto", "data"}
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return (
-        MarkdownIt("commonmark", {"html": False, "linkify": False})
-        .enable("table")
-        .enable("strikethrough")
-    )
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
 
 
 def sanitize_html(fragment: str) -> str:

@@ -54,9 +54,7 @@ def tool_title(tool: ToolRecord) -> str:
         "running": "…",
         "waiting": "waiting for approval",
     }.get(tool.status, tool.status)
-    approval = (
-        f" · {tool.approval}" if tool.approval and tool.approval not in ("auto", "run") else ""
-    )
+    approval = f" · {tool.approval}" if tool.approval and tool.approval not in ("auto", "run") else ""
     return f"🔧 {tool.name} · {status}{approval} · {tool.seconds:.1f} s"
 
 
@@ -65,8 +63,7 @@ def status_line(t: Transcript) -> str:
         STATUS_LABEL.get(t.status, t.status),
         f"{len(t.steps)} step(s)",
         f"{t.seconds:.1f} s",
-        f"{t.usage.prompt_tokens:,} in ({t.usage.cached_tokens:,} cached) / "
-        f"{t.usage.completion_tokens:,} out tokens",
+        f"{t.usage.prompt_tokens:,} in ({t.usage.cached_tokens:,} cached) / {t.usage.completion_tokens:,} out tokens",
     ]
     if t.cost is not None:
         parts.append(f"${t.cost:.4f}")
@@ -103,9 +100,7 @@ def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
     elif tool.arguments is not None:
         body.append(f"<pre>{html.escape(repr(tool.arguments))}</pre>")
     body.extend(output_html(o) for o in tool.outputs)
-    if tool.status in ("declined", "invalid") or (
-        tool.status != "ok" and not tool.outputs and tool.model_text
-    ):
+    if tool.status in ("declined", "invalid") or (tool.status != "ok" and not tool.outputs and tool.model_text):
         body.append(f'<pre class="k2nb-out k2nb-error">{html.escape(tool.model_text)}</pre>')
     opened = " open" if open_ else ""
     return (
@@ -117,15 +112,11 @@ def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
 def render_html(t: Transcript) -> str:
     parts = [STYLE, '<div class="k2nb-static">']
     if t.prompt:
-        parts.append(
-            f"<p><strong>Prompt:</strong> {html.escape(truncate_middle(t.prompt, 2000))}</p>"
-        )
+        parts.append(f"<p><strong>Prompt:</strong> {html.escape(truncate_middle(t.prompt, 2000))}</p>")
     last = t.steps[-1].step if t.steps else 0
     for step in t.steps:
         if step.retried:
-            parts.append(
-                f'<p class="k2nb-status">↻ retried: {html.escape("; ".join(step.retried))}</p>'
-            )
+            parts.append(f'<p class="k2nb-status">↻ retried: {html.escape("; ".join(step.retried))}</p>')
         if step.reasoning:
             parts.append(
                 f'<details class="k2nb-thinking-block"><summary>💭 {html.escape(thinking_summary(step))}'

@@ -51,7 +51,7 @@ class LiveDisplay:
             },
             "text/plain": "k2nb: running… (the live view needs a widget-capable frontend)",
         }
-        display(bundle, raw=True, display_id=self._display_id)
+        display(bundle, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
         self._shown = True
 
     def __call__(self, event: Event) -> None:
@@ -63,7 +63,7 @@ class LiveDisplay:
 
     def finish(self) -> None:
         self.ops.flush()
-        update_display(static_bundle(self._t), raw=True, display_id=self._display_id)
+        update_display(static_bundle(self._t), raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
         self.widget.close()
 
 
