@@ -54,6 +54,7 @@ class AgentSettings:
     retries: int = 4
     backoff: float = 1.0  # seconds; doubles per attempt, with jitter
     max_backoff: float = 30.0
+    max_retry_after: float = 120.0  # a server asking for longer is not waited for in a cell
     max_cost: float | None = None
     prices: dict[str, tuple[float, float, float]] | None = None
     extra_body: dict[str, Any] = field(default_factory=dict)
@@ -126,6 +127,8 @@ def run(
     answer = ""
     step_no = 0
     pending_calls: list[dict[str, Any]] = []  # tool messages still owed if we stop mid-tools
+    in_flight: tuple[str, str] | None = None
+    billed: list[Usage] = []  # usage of attempts discarded from history (the provider bills them)
 
     def finish(status: RunStatus, error: str = "") -> RunResult:
         for message in pending_calls:
@@ -152,7 +155,10 @@ def run(
                 )
                 return finish("max_steps")
             step_no += 1
-            turn = _call_with_retries(client, working, tools, settings, step_no, emit, stop, sleep)
+            turn = _call_with_retries(client, working, tools, settings, step_no, emit, stop, sleep, billed)
+            for extra in billed:
+                usage = usage + extra
+            billed.clear()
             if turn.usage:
                 usage = usage + turn.usage
             working.append(turn.to_message())
@@ -166,7 +172,9 @@ def run(
             for call in turn.tool_calls:
                 if stop is not None and stop.is_set():
                     raise RunStopped("stopped by the user")
+                in_flight = (call.id, call.name)
                 outcome = _dispatch(tools, call.id, call.name, call.arguments, step_no, emit)
+                in_flight = None
                 pending_calls.pop(0)
                 working.append(
                     {
@@ -192,6 +200,8 @@ def run(
                 )
                 return finish("max_cost")
     except (KeyboardInterrupt, RunStopped):
+        if in_flight is not None:
+            emit(ToolFinished(step_no, in_flight[0], in_flight[1], "stopped", STOPPED_TOOL_TEXT))
         emit(Notice("warning", "stopped by the user; the conversation so far is kept."))
         return finish("stopped")
     except K2Error as err:
@@ -208,6 +218,7 @@ def _call_with_retries(
     emit: Emit,
     stop: threading.Event | None,
     sleep: Callable[[float], None],
+    billed: list[Usage],
 ) -> AssistantTurn:
     max_tokens = settings.max_tokens
     retried_empty = False
@@ -243,6 +254,8 @@ def _call_with_retries(
         if turn.is_empty and not retried_empty:
             # Reasoning only, no answer, no tool call: a failed turn, retried once.
             retried_empty = True
+            if turn.usage:
+                billed.append(turn.usage)
             if turn.finish_reason == "length":
                 max_tokens = max_tokens * 2
             emit(Retrying(step_no, attempt, "the model returned reasoning but no answer", 0.0))

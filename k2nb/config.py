@@ -135,7 +135,9 @@ def resolve_provider(
     preset = PRESETS.get(provider) if provider else None
     key = api_key or env.get("K2NB_API_KEY") or None
     if key is None:
-        for name in (*(preset.key_env if preset else ()), "MOONSHOT_API_KEY"):
+        # A provider's own key variable only; MOONSHOT_API_KEY is the default provider's.
+        fallback = preset.key_env if preset else (() if base_url else ("MOONSHOT_API_KEY",))
+        for name in fallback:
             if env.get(name):
                 key = env[name]
                 break

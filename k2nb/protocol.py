@@ -46,8 +46,7 @@ def iter_sse_data(lines: Iterable[str]) -> Iterator[str]:
         name, _, value = line.partition(":")
         if name == "data":
             data.append(value[1:] if value.startswith(" ") else value)
-    if data:
-        yield "\n".join(data)
+    # An event without its closing blank line was cut off: per the SSE spec it is discarded.
 
 
 class _NativeTokenFilter:
@@ -70,7 +69,7 @@ class _NativeTokenFilter:
             if self._in_section:
                 end = self._pending.find(SECTION_END)
                 if end < 0:
-                    return "".join(shown)
+                    return _SPECIAL_TOKEN.sub("", "".join(shown))
                 self.sections[-1] += self._pending[:end]
                 self._pending = self._pending[end + len(SECTION_END) :]
                 self._in_section = False
@@ -82,7 +81,7 @@ class _NativeTokenFilter:
                 self.sections.append("")
                 self._in_section = True
                 continue
-            keep = _partial_suffix(self._pending, SECTION_BEGIN)
+            keep = _partial_special_suffix(self._pending)
             cut = len(self._pending) - keep
             shown.append(self._pending[:cut])
             self._pending = self._pending[cut:]
@@ -99,10 +98,21 @@ class _NativeTokenFilter:
         return _SPECIAL_TOKEN.sub("", rest)
 
 
-def _partial_suffix(text: str, marker: str) -> int:
-    """Length of the longest suffix of ``text`` that is a proper prefix of ``marker``."""
-    for size in range(min(len(marker) - 1, len(text)), 0, -1):
-        if marker.startswith(text[-size:]):
+_SPECIAL_TOKENS = (
+    SECTION_BEGIN,
+    SECTION_END,
+    "<|tool_call_begin|>",
+    "<|tool_call_argument_begin|>",
+    "<|tool_call_end|>",
+)
+_LONGEST_TOKEN = max(map(len, _SPECIAL_TOKENS))
+
+
+def _partial_special_suffix(text: str) -> int:
+    """Length of the longest suffix of ``text`` that is a proper prefix of a special token."""
+    for size in range(min(_LONGEST_TOKEN - 1, len(text)), 0, -1):
+        tail = text[-size:]
+        if any(token.startswith(tail) for token in _SPECIAL_TOKENS):
             return size
     return 0
 
@@ -155,7 +165,11 @@ class StreamAccumulator:
         if data.strip() == DONE:
             self.done = True
             return []
-        return self.feed(json.loads(data))
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            raise IncompleteStream("the stream broke off mid-event (malformed JSON); retrying the step") from None
+        return self.feed(chunk)
 
     def feed(self, chunk: dict[str, Any]) -> list[Event]:
         self.chunks += 1
@@ -219,11 +233,11 @@ class StreamAccumulator:
 
     def _feed_tool_fragment(self, fragment: dict[str, Any], events: list[Event]) -> None:
         index = fragment.get("index")
-        if index is None:  # a few servers omit it: match by id, else a new call
-            index = next(
-                (i for i, c in self._calls.items() if fragment.get("id") and c.id == fragment["id"]),
-                len(self._calls),
-            )
+        if index is None:  # a few servers omit it: match by id; no id continues the last call
+            if fragment.get("id"):
+                index = next((i for i, c in self._calls.items() if c.id == fragment["id"]), len(self._calls))
+            else:
+                index = max(self._calls, default=0)
         parts = self._calls.get(index)
         first = parts is None
         if parts is None:

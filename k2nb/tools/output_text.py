@@ -25,7 +25,12 @@ def collapse_carriage_returns(text: str) -> str:
     if "\r" not in text:
         return text
     lines = text.replace("\r\n", "\n").split("\n")
-    return "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
+    return "\n".join(_last_segment(line) for line in lines)
+
+
+def _last_segment(line: str) -> str:
+    segments = [segment for segment in line.split("\r") if segment]
+    return segments[-1] if segments else ""
 
 
 def truncate_middle(text: str, limit: int) -> str:

@@ -69,7 +69,7 @@ class ToolSpec:
 
 def check_spec(spec: ToolSpec) -> None:
     """Moonshot's rules, enforced at registration with a message that says what to change."""
-    if not NAME_RULE.match(spec.name):
+    if not NAME_RULE.fullmatch(spec.name):
         raise ValueError(
             f"k2nb: tool name {spec.name!r} is not allowed: use 3–64 letters, digits, '_' or '-', "
             "starting with a letter or '_' (and no '$', which is reserved for built-ins)."

@@ -1,0 +1,30 @@
+"""Offline engines and a loopback K2-compatible server, for demos and tests.
+
+``ChatServer`` speaks the OpenAI Chat Completions API in a chosen provider dialect; a responder
+(``ToyEngine``, ``ScriptedEngine`` or any callable) decides each turn. ``wire`` turns a ``Turn``
+into the chunks that dialect would stream.
+"""
+
+from __future__ import annotations
+
+from .script import ScriptedEngine, parse_script
+from .server import ChatServer, HttpError, Reply, Responder, StreamFault
+from .toy import ToyEngine, toy_help
+from .wire import Dialect, ToolCallSpec, Turn, count_tokens, turn_to_chunks
+
+__all__ = [
+    "ChatServer",
+    "Dialect",
+    "HttpError",
+    "Reply",
+    "Responder",
+    "ScriptedEngine",
+    "StreamFault",
+    "ToolCallSpec",
+    "ToyEngine",
+    "Turn",
+    "count_tokens",
+    "parse_script",
+    "toy_help",
+    "turn_to_chunks",
+]

@@ -1,0 +1,441 @@
+"""A loopback OpenAI-compatible chat server that behaves like a strict K2 host.
+
+It enforces the rules real hosts enforce (key, model, Moonshot's reasoning-in-history rule,
+answered tool calls), streams a responder's turns in a chosen dialect, and can break the stream
+on purpose (cut, missing ``[DONE]``, reset, slow first token) so clients can be tested.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .wire import (
+    Dialect,
+    Turn,
+    count_tokens,
+    resolve_calls,
+    turn_to_chunks,
+    turn_to_completion,
+)
+
+
+@dataclass(frozen=True)
+class HttpError:
+    """Reply with this status and an OpenAI-style error body."""
+
+    status: int
+    message: str
+    type: str = "invalid_request_error"
+    code: str | None = None
+    retry_after: float | None = None  # sets the Retry-After header
+
+
+@dataclass(frozen=True)
+class StreamFault:
+    """Stream the turn but break it."""
+
+    cut_after_chunks: int | None = None  # end the body after N chunks (no [DONE])
+    omit_done: bool = False  # send all chunks, then end without "data: [DONE]"
+    reset: bool = False  # abort the TCP connection (RST) after cut_after_chunks (0 if unset)
+    first_token_delay: float = 0.0  # seconds between the response headers and the first chunk
+
+
+@dataclass(frozen=True)
+class Reply:
+    turn: Turn | None = None
+    error: HttpError | None = None
+    fault: StreamFault | None = None
+
+
+Responder = Callable[[dict[str, Any]], "Reply | Turn"]
+
+
+def message_text(value: Any) -> str:
+    """Text of a message ``content``: a string, or a list of ``{"type": "text"}`` parts."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(p.get("text", "") for p in value if isinstance(p, dict))
+    return ""
+
+
+def _message_tokens(message: dict[str, Any]) -> int:
+    parts = [message_text(message.get("content"))]
+    parts += [str(message.get(k) or "") for k in ("reasoning_content", "reasoning")]
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        parts += [str(function.get("name", "")), str(function.get("arguments", ""))]
+    return 4 + sum(count_tokens(p) for p in parts)  # 4: per-message framing
+
+
+def estimate_prompt_tokens(body: dict[str, Any]) -> int:
+    messages = body.get("messages") or []
+    tools = body.get("tools")
+    return sum(_message_tokens(m) for m in messages) + (count_tokens(json.dumps(tools)) if tools else 0)
+
+
+def count_history_calls(messages: Sequence[dict[str, Any]]) -> int:
+    """Tool calls already in the history: Moonshot ids keep counting across the conversation."""
+    return sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
+
+
+def _has_reasoning(message: dict[str, Any]) -> bool:
+    return any(message.get(k) for k in ("reasoning_content", "reasoning", "reasoning_details"))
+
+
+def check_history(messages: list[Any], *, strict_reasoning: bool) -> HttpError | None:
+    """The 400s a strict host returns for a malformed tool-call history; None if it is fine."""
+    open_ids: set[str] = set()  # ids of the latest assistant turn still allowed to be answered
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            return HttpError(400, f"message at index {index} must be an object")
+        role = message.get("role")
+        if role == "tool":
+            if message.get("tool_call_id") not in open_ids:
+                return HttpError(
+                    400,
+                    f"tool message at index {index} answers tool_call_id "
+                    f"{message.get('tool_call_id')!r}, which no preceding "
+                    "assistant message with tool_calls asked for",
+                )
+            continue
+        open_ids = set()
+        calls = (message.get("tool_calls") or []) if role == "assistant" else []
+        if not calls:
+            continue
+        if strict_reasoning and not _has_reasoning(message):
+            return HttpError(
+                400,
+                f"thinking is enabled but reasoning_content is missing in assistant tool call message at index {index}",
+            )
+        open_ids = {c.get("id") for c in calls}
+        answered = set()
+        for later in messages[index + 1 :]:
+            if not isinstance(later, dict) or later.get("role") != "tool":
+                break
+            answered.add(later.get("tool_call_id"))
+        missing = [c.get("id") for c in calls if c.get("id") not in answered]
+        if missing:
+            return HttpError(
+                400,
+                "an assistant message with 'tool_calls' must be followed by "
+                "tool messages responding to each 'tool_call_id'. The following "
+                f"tool_call_ids did not have response messages: "
+                f"{', '.join(map(str, missing))}",
+            )
+    return None
+
+
+class ChatServer:
+    """``with ChatServer(responder) as server:`` then point a client at ``server.base_url``."""
+
+    def __init__(
+        self,
+        responder: Responder,
+        *,
+        dialect: Dialect = "moonshot",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        models: Sequence[str] = ("kimi-k2-thinking",),
+        strict_reasoning: bool = True,
+        tokens_per_second: float | None = None,
+        fragment_chars: int = 12,
+    ) -> None:
+        self.responder = responder
+        self.dialect: Dialect = dialect
+        self.host = host
+        self.port = port
+        self.api_key = api_key
+        self.models = tuple(models)
+        self.strict_reasoning = strict_reasoning
+        self.tokens_per_second = tokens_per_second
+        self.fragment_chars = fragment_chars
+        self.base_url = ""
+        self.requests: list[dict[str, Any]] = []
+        self.errors: list[BaseException] = []  # exceptions the responder raised (replied 500)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> ChatServer:
+        if self._httpd is not None:
+            return self
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        httpd = _HTTPServer((self.host, self.port), _Handler, self, family)
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        shown = f"[{self.host}]" if family == socket.AF_INET6 else self.host
+        self.base_url = f"http://{shown}:{self.port}/v1"
+        # A short poll interval keeps stop() prompt.
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"k2nb-chat-server-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers that are pacing or delaying a stream
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> ChatServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- called from handler threads -------------------------------------------------------
+
+    def record(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """Append ``body`` and return the requests that came before it."""
+        with self._lock:
+            earlier = list(self.requests)
+            self.requests.append(body)
+        return earlier
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep ``seconds``; True if the server is stopping meanwhile."""
+        if seconds > 0:
+            return self._stopping.wait(seconds)
+        return self._stopping.is_set()
+
+    def cached_tokens(self, body: dict[str, Any], earlier: list[dict[str, Any]]) -> int:
+        """Tokens of the longest message prefix shared with an earlier request (a prompt cache)."""
+        messages = body.get("messages") or []
+        best = 0
+        for old in earlier:
+            same = 0
+            for a, b in zip(old.get("messages") or [], messages, strict=False):
+                if a != b:
+                    break
+                same += 1
+            best = max(best, same)
+        return sum(_message_tokens(m) for m in messages[: min(best, len(messages) - 1)])
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        app: ChatServer,
+        family: socket.AddressFamily,
+    ) -> None:
+        self.address_family = family
+        self.app = app
+        super().__init__(address, handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # needed for chunked streaming
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # keep test output clean
+
+    @property
+    def app(self) -> ChatServer:
+        return self.server.app
+
+    # -- routing ---------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        if not self._authorized():
+            return
+        path = self.path.split("?")[0].rstrip("/")
+        if path == "/v1/models":
+            data = [{"id": m, "object": "model", "created": 0, "owned_by": "k2nb"} for m in self.app.models]
+            self._send_json(200, {"object": "list", "data": data})
+        elif path.startswith("/v1/models/") and path[len("/v1/models/") :] in self.app.models:
+            self._send_json(
+                200,
+                {
+                    "id": path[len("/v1/models/") :],
+                    "object": "model",
+                    "created": 0,
+                    "owned_by": "k2nb",
+                },
+            )
+        else:
+            self._send_error(HttpError(404, f"no route for GET {path}", "resource_not_found_error"))
+
+    def do_POST(self) -> None:
+        path = self.path.split("?")[0].rstrip("/")
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if path != "/v1/chat/completions":
+            self._send_error(HttpError(404, f"no route for POST {path}", "resource_not_found_error"))
+            return
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self._send_error(HttpError(400, "request body is not valid JSON"))
+            return
+        if not isinstance(body, dict):
+            self._send_error(HttpError(400, "request body must be a JSON object"))
+            return
+        earlier = self.app.record(body)
+        if self._authorized():
+            self._chat(body, earlier)
+
+    # -- chat ------------------------------------------------------------------------------
+
+    def _chat(self, body: dict[str, Any], earlier: list[dict[str, Any]]) -> None:
+        app = self.app
+        model = body.get("model")
+        if model not in app.models:
+            self._send_error(
+                HttpError(
+                    404,
+                    f"Not found the model {model} or Permission denied",
+                    "resource_not_found_error",
+                )
+            )
+            return
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            self._send_error(HttpError(400, "messages must be a non-empty list"))
+            return
+        problem = check_history(messages, strict_reasoning=app.strict_reasoning)
+        if problem is not None:
+            self._send_error(problem)
+            return
+        try:
+            reply = app.responder(body)
+        except Exception as exc:  # the engine is user code here: report it, keep serving
+            app.errors.append(exc)
+            self._send_error(HttpError(500, f"engine error: {type(exc).__name__}: {exc}", "server_error"))
+            return
+        if isinstance(reply, Turn):
+            reply = Reply(turn=reply)
+        if reply.error is not None:
+            self._send_error(reply.error)
+            return
+        turn = reply.turn or Turn()
+        fault = reply.fault or StreamFault()
+        start = count_history_calls(messages)
+        calls = resolve_calls(turn, app.dialect, start)
+        common: dict[str, Any] = {
+            "dialect": app.dialect,
+            "model": model,
+            "prompt_tokens": estimate_prompt_tokens(body),
+            "cached_tokens": app.cached_tokens(body, earlier),
+            "call_index_start": start,
+            "calls": calls,
+        }
+        if body.get("stream"):
+            self._stream(turn, fault, body, common)
+        else:
+            self._complete(turn, fault, common)
+
+    def _complete(self, turn: Turn, fault: StreamFault, common: dict[str, Any]) -> None:
+        if self.app.wait(fault.first_token_delay):
+            return
+        if fault.reset:
+            self._reset()
+            return
+        self._send_json(200, turn_to_completion(turn, **common))
+
+    def _stream(self, turn: Turn, fault: StreamFault, body: dict[str, Any], common: dict[str, Any]) -> None:
+        app = self.app
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        chunks = turn_to_chunks(turn, fragment_chars=app.fragment_chars, include_usage=include_usage, **common)
+        limit = fault.cut_after_chunks
+        if fault.reset and limit is None:
+            limit = 0
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            if app.wait(fault.first_token_delay):
+                return
+            for n, chunk in enumerate(chunks):
+                if limit is not None and n >= limit:
+                    break
+                if app.wait(_pace(chunk, app.tokens_per_second)):
+                    return
+                self._write_chunk(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n")
+            if fault.reset:
+                self._reset()
+                return
+            if limit is None and not fault.omit_done:
+                self._write_chunk("data: [DONE]\n\n")
+            self.wfile.write(b"0\r\n\r\n")  # end of the chunked body
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the client went away; nothing to clean up
+
+    # -- low level -------------------------------------------------------------------------
+
+    def _authorized(self) -> bool:
+        key = self.app.api_key
+        if key is None or self.headers.get("Authorization") == f"Bearer {key}":
+            return True
+        self._send_error(HttpError(401, "Invalid Authentication", "invalid_authentication_error"))
+        return False
+
+    def _write_chunk(self, text: str) -> None:
+        data = text.encode()
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+
+    def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.close_connection = True
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _send_error(self, error: HttpError) -> None:
+        headers = {}
+        if error.retry_after is not None:
+            headers["Retry-After"] = f"{error.retry_after:g}"
+        body = {"error": {"message": error.message, "type": error.type, "code": error.code}}
+        self._send_json(error.status, body, headers)
+
+    def _reset(self) -> None:
+        # SO_LINGER with a zero timeout makes close() send RST instead of FIN. The read file
+        # holds a reference to the socket, so close it too or the descriptor stays open.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()
+        self.connection.close()
+        self.close_connection = True
+
+
+def _pace(chunk: dict[str, Any], tokens_per_second: float | None) -> float:
+    """Seconds to wait before sending ``chunk`` at the configured generation speed."""
+    if not tokens_per_second or not chunk["choices"]:
+        return 0.0
+    delta = chunk["choices"][0]["delta"]
+    text = "".join(str(delta.get(k) or "") for k in ("reasoning_content", "reasoning", "content"))
+    for call in delta.get("tool_calls") or []:
+        text += call["function"].get("arguments", "") + call["function"].get("name", "")
+    return count_tokens(text) / tokens_per_second
