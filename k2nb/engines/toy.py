@@ -51,7 +51,9 @@ Action = CodeStep | Answer
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_ERROR_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Iteration))(?::\s?(.*))?\s*$", re.M)
+_ERROR_LINE = re.compile(
+    r"^\s*((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Interrupt|Exit|Iteration))(?::\s?(.*))?\s*$", re.M
+)
 _RESULT = re.compile(r"^RESULT (\w+)(?:\[(.+?)\])?=(.*)$", re.M)
 _BLOCK = re.compile(r"^BEGIN (\w+)\n(.*?)\n?^END \1$", re.M | re.S)
 
@@ -284,14 +286,14 @@ def text_subject(text: str) -> list[str]:
     return [m[1].strip()] if m and len(m[1].split()) >= 1 else []
 
 
-_STOP = frozenset(
-    """a an the this that these those my your our their its it them they there here
+# Words that look like identifiers in prompts but never name a user variable.
+_STOP_WORDS = """a an the this that these those my your our their its it them they there here
 of in on for by and or to from with within inside using what which who how is are was were be
 numbers number values value data set list table column columns row rows dataframe frame series
 array variable dataset python pandas numpy kernel notebook memory general each all every total
 average mean median sum order range words text string sentence letters me you i we us please
-result results something anything everything first last top bottom some any between""".split()
-)  # noqa: SIM905
+result results something anything everything first last top bottom some any between"""
+_STOP = frozenset(_STOP_WORDS.split())
 _KEYWORDS = {
     "and",
     "or",
@@ -324,22 +326,26 @@ _TYPE_WORDS = (
 
 def kernel_candidates(text: str) -> list[str]:
     """Names of user variables the prompt refers to, most likely first."""
+    # (pattern, explicit): a name in backticks is taken even if it is also an English word.
     patterns = (
-        rf"\b{_TYPE_WORDS}\s+(?:called\s+|named\s+)?`?([A-Za-z_]\w*)`?",
-        rf"`?([A-Za-z_]\w*)`?\s+{_TYPE_WORDS}\b",
-        r"\b(?:in|from|within|inside|on|using|of)\s+`([A-Za-z_]\w*)`",
-        r"\b(?:in|from|within|inside|using)\s+(?:my\s+|the\s+)?([A-Za-z_]\w*)\b",
-        r"`([A-Za-z_]\w*)`",
-        r"\b(?:of|on|over)\s+((?=[A-Za-z_]\w*[_\d])[A-Za-z_]\w*)\b",  # code-like names only
-        r"\b(df\w*)\b",
+        (rf"\b{_TYPE_WORDS}\s+(?:called\s+|named\s+)?`([A-Za-z_]\w*)`", True),
+        (rf"\b{_TYPE_WORDS}\s+(?:called\s+|named\s+)?([A-Za-z_]\w*)", False),
+        (rf"`([A-Za-z_]\w*)`\s+{_TYPE_WORDS}\b", True),
+        (rf"\b([A-Za-z_]\w*)\s+{_TYPE_WORDS}\b", False),
+        (r"\b(?:in|from|within|inside|using)\s+`([A-Za-z_]\w*)`", True),
+        (r"\b(?:in|from|within|inside|using)\s+(?:my\s+|the\s+)?([A-Za-z_]\w*)\b", False),
+        (r"\b(?:of|on|over)\s+`([A-Za-z_]\w*)`", True),
+        (r"\b(?:of|on|over)\s+((?=[A-Za-z_]\w*[_\d])[A-Za-z_]\w*)\b", False),  # code-like names
+        (r"`([A-Za-z_]\w*)`", True),
+        (r"\b(df\w*)\b", False),
     )
     names: list[str] = []
-    for pattern in patterns:
+    for pattern, explicit in patterns:
         for m in re.finditer(pattern, text, re.I):
             name = m[1]
-            if name.lower() in _STOP or name in _KEYWORDS or name in names:
+            if name in _KEYWORDS or name in names or (not explicit and name.lower() in _STOP):
                 continue
-            if re.fullmatch(r"(?:dataframe|df|list|series|array|table|dict|tuple)", name, re.I) and name != "df":
+            if re.fullmatch(r"(?:dataframe|list|series|array|table|dict|tuple)", name, re.I):
                 continue
             names.append(name)
     return names
@@ -429,17 +435,23 @@ def find_expression(text: str) -> str | None:
     return best
 
 
+_CONSTANTS = {"pi", "e", "tau"}
+
+
 def _valid_expression(expr: str) -> bool:
     try:
         tree = ast.parse(expr, mode="eval")
     except SyntaxError:
         return False
     has_op = False
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
         if isinstance(node, (ast.BinOp, ast.Call)):
             has_op = True
         if isinstance(node, ast.Name) and node.id not in _MATH_NAMES | _BUILTIN_NAMES:
             return False
+        if isinstance(node, ast.Name) and (node.id in _CONSTANTS) == (id(node) in called):
+            return False  # functions must be called, constants must not be
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
             return False
         if not isinstance(
@@ -523,7 +535,8 @@ def digit_sum_skill(task: Task) -> Skill | None:
         "",
         "",
         *((*helper, "", "") if helper else ()),
-        f"matches = [n for n in range({span.lo}, {span.hi + 1}) if {test}]",
+        f"numbers = list(range({span.lo}, {span.hi + 1}))",
+        f"matches = [n for n in numbers if {test}]",
         'print(f"RESULT count={len(matches)}")',
         'print(f"RESULT first={matches[:10]}")',
         'print(f"RESULT last={matches[-3:]}")',
@@ -609,7 +622,7 @@ _PRIME_WORDS = re.compile(r"\bprimes?\b|\bprimality\b|prime factor|factori[sz](?
 _SIEVE = (
     "sieve = bytearray([1]) * (limit + 1)",
     'sieve[0:2] = b"\\x00\\x00"',
-    "for p in range(2, int(limit**0.5) + 1):",
+    "for p in range(2, int(max(limit, 0) ** 0.5) + 1):",
     "    if sieve[p]:",
     "        sieve[p * p :: p] = bytearray(len(sieve[p * p :: p]))",
 )
@@ -686,7 +699,7 @@ def _is_prime(n: int) -> Skill:
         "import math",
         "",
         f"n = {n}",
-        "divisor = next((d for d in range(2, math.isqrt(n) + 1) if n % d == 0), None)",
+        "divisor = next((d for d in range(2, math.isqrt(max(n, 0)) + 1) if n % d == 0), None)",
         "is_prime = n >= 2 and divisor is None",
         'print(f"RESULT is_prime={is_prime}")',
         'print(f"RESULT divisor={divisor}")',
@@ -1513,7 +1526,7 @@ def plan_frame(low: str, columns: Sequence[Any], numeric: Sequence[Any], var: st
         values = (numeric[0],)
     unique = None
     if wants["unique"]:
-        unique = next((c for _, c in mentioned), columns[0] if columns else None)
+        unique = next((c for _, c in mentioned), columns[0] if columns else True)  # True: a plain sequence
     ops = wants["ops"]
     if wants["topk"] and not wants["describe"]:
         ops = tuple(o for o in ops if o not in ("min", "max", "sum"))
@@ -1655,7 +1668,8 @@ def sequence_code(source: str, plan: StatPlan, *, coerce: bool) -> str:
         "sum": "sum",
     }
     ops = list(plan.ops)
-    if plan.describe:
+    asked = plan.ops or plan.topk or plan.unique is not None or plan.plot or plan.count
+    if plan.describe or not asked:  # e.g. a correlation of one list: summarize it instead
         ops = [o for o in ("mean", "median", "std", "min", "max") if o not in ops] + ops
     for op in ops:
         out += [f"value = {names[op]}(values)", f'print(f"RESULT {op}={{round(value, 4)}}")']
@@ -1790,6 +1804,8 @@ class StatsSkill(Skill):
             parts.append(f"{r['skipped']} values were not numeric and were skipped.")
         if "rows" in r:
             parts.append(f"- **rows:** {r['rows']}")
+        if "n" in r and plan.count:
+            parts.append(f"- **items:** {r['n']}")
         for key, value in r.items():
             op, _, col = key.partition("[")
             if op in _OP_LABELS:
@@ -2039,6 +2055,8 @@ def explain_error(failed: Observation, gave_up: bool) -> Answer:
         "KeyError": "A column or key I used does not exist; check the names and ask again with the exact column name.",
         "ZeroDivisionError": "The inputs lead to a division by zero, so there is no value to report.",
         "MemoryError": "The computation needs more memory than the kernel has; try a smaller range.",
+        "KeyboardInterrupt": "The code was interrupted (it ran too long or was stopped); try a smaller "
+        "input or a longer timeout.",
     }.get(err.kind, "Rephrase the request or adjust the inputs and ask again.")
     tried = (
         "My corrected attempt failed too, so I'm stopping here rather than guessing."
@@ -2055,8 +2073,8 @@ def decline_answer(failed: Observation) -> Answer:
         "The code_interpreter call was declined, so nothing ran and I have no result. "
         "I must not make up numbers; I'll explain how to let it run.",
         "I didn't run anything — the `code_interpreter` call was **declined**, so I have "
-        "no result to report, and I won't guess one.\n\nTo let me compute it, approve "
-        "the call when k2nb asks (or allow code execution for this run) and ask again. "
+        "no result to report, and I won't guess one.\n\nTo let me compute it, ask again and "
+        "choose **run** (or **always**) when k2nb asks, or run the cell with `%%k2 --approve auto`. "
         "This is the code I wanted to run:\n\n```python\n" + failed.code + "\n```",
     )
 

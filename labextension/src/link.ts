@@ -1,0 +1,246 @@
+/**
+ * Kernel I/O for one notebook tab: keeps its `k2nb` comm open and routes the
+ * kernel's operations to the handler map (see protocol.ts for the two comms).
+ */
+
+import type { ISessionContext } from '@jupyterlab/apputils';
+import type { IChangedArgs } from '@jupyterlab/coreutils';
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { Kernel, KernelMessage } from '@jupyterlab/services';
+import type { JSONObject, ReadonlyJSONObject } from '@lumino/coreutils';
+import type { IDisposable } from '@lumino/disposable';
+
+import {
+  COMM_TARGET,
+  dispatchOp,
+  FRONTEND_TARGET,
+  IOpContext,
+  OP_HANDLERS,
+  OpHandler
+} from './protocol';
+
+/**
+ * Settings a link reads each time it opens its comm.
+ */
+export interface ILinkSettings {
+  readonly materializeCells: boolean;
+}
+
+/**
+ * Construction options for a KernelLink.
+ */
+export interface IKernelLinkOptions {
+  readonly panel: NotebookPanel;
+  readonly version: string;
+  readonly settings: ILinkSettings;
+  readonly handlers?: ReadonlyMap<string, OpHandler>;
+}
+
+/**
+ * Opens the tab's `k2nb` comm when the kernel is ready and idle, and again after
+ * each restart or kernel change, or when the kernel asks for it.
+ *
+ * If the kernel has no `k2nb` comm target (k2nb is not loaded there), the kernel
+ * closes the comm at once; the link then waits until the kernel restarts,
+ * changes, or opens a `k2nb.frontend` comm (which k2nb does when it is loaded).
+ */
+export class KernelLink implements IDisposable {
+  constructor(options: IKernelLinkOptions) {
+    this._panel = options.panel;
+    this._version = options.version;
+    this._settings = options.settings;
+    this._handlers = options.handlers ?? OP_HANDLERS;
+    const sessionContext = this._panel.sessionContext;
+    sessionContext.kernelChanged.connect(this._onKernelChanged, this);
+    this._attach(sessionContext.session?.kernel ?? null);
+  }
+
+  /**
+   * Whether this tab's `k2nb` comm is open (as far as the tab knows).
+   */
+  get isOpen(): boolean {
+    return this._comm !== null && !this._comm.isDisposed;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._panel.sessionContext.kernelChanged.disconnect(
+      this._onKernelChanged,
+      this
+    );
+    this._detach();
+  }
+
+  private _onKernelChanged(
+    _sender: ISessionContext,
+    change: IChangedArgs<
+      Kernel.IKernelConnection | null,
+      Kernel.IKernelConnection | null,
+      'kernel'
+    >
+  ): void {
+    this._attach(change.newValue);
+  }
+
+  private _attach(kernel: Kernel.IKernelConnection | null): void {
+    if (kernel === this._kernel) {
+      return;
+    }
+    this._detach();
+    this._kernel = kernel;
+    if (kernel === null || kernel.isDisposed) {
+      return;
+    }
+    kernel.statusChanged.connect(this._onStatusChanged, this);
+    kernel.registerCommTarget(FRONTEND_TARGET, this._onKernelComm);
+    this._wanted = true;
+    this._maybeOpen();
+  }
+
+  private _detach(): void {
+    const kernel = this._kernel;
+    const comm = this._comm;
+    this._kernel = null;
+    this._comm = null;
+    if (kernel === null) {
+      return;
+    }
+    kernel.statusChanged.disconnect(this._onStatusChanged, this);
+    if (kernel.isDisposed) {
+      return;
+    }
+    kernel.removeCommTarget(FRONTEND_TARGET, this._onKernelComm);
+    if (comm !== null && !comm.isDisposed) {
+      try {
+        comm.close();
+      } catch (reason) {
+        console.debug('k2nb: closing the comm failed (ignored)', reason);
+      }
+    }
+  }
+
+  private _onStatusChanged(
+    _kernel: Kernel.IKernelConnection,
+    status: Kernel.Status
+  ): void {
+    if (status === 'restarting' || status === 'autorestarting') {
+      // A restart disposes every comm without calling onClose.
+      this._comm = null;
+      this._wanted = true;
+      return;
+    }
+    if (status === 'idle') {
+      if (this._comm !== null && this._comm.isDisposed) {
+        // Lost without a close from the kernel (a restart we did not see).
+        this._comm = null;
+        this._wanted = true;
+      }
+      this._maybeOpen();
+    }
+  }
+
+  /**
+   * The kernel opened a `k2nb.frontend` comm: k2nb is loaded there. Open this
+   * tab's `k2nb` comm (at the next idle) and take operations from both.
+   */
+  private readonly _onKernelComm = (
+    comm: Kernel.IComm,
+    msg: KernelMessage.ICommOpenMsg
+  ): void => {
+    comm.onMsg = message => this._onOp(comm, message.content.data);
+    this._wanted = true;
+    this._maybeOpen();
+    if ('op' in msg.content.data) {
+      this._onOp(comm, msg.content.data);
+    }
+  };
+
+  private _maybeOpen(): void {
+    const kernel = this._kernel;
+    if (
+      this._isDisposed ||
+      kernel === null ||
+      kernel.isDisposed ||
+      !this._wanted ||
+      this.isOpen ||
+      kernel.status !== 'idle'
+    ) {
+      return;
+    }
+    this._wanted = false;
+    try {
+      const comm = kernel.createComm(COMM_TARGET);
+      comm.onMsg = message => this._onOp(comm, message.content.data);
+      comm.onClose = () => {
+        if (this._comm === comm) {
+          this._comm = null;
+        }
+      };
+      this._comm = comm;
+      comm
+        .open({
+          kind: 'hello',
+          clientId: kernel.clientId,
+          version: this._version,
+          materializeCells: this._settings.materializeCells
+        })
+        .done.catch((reason: unknown) => {
+          console.debug('k2nb: comm open did not complete (ignored)', reason);
+        });
+    } catch (reason) {
+      // No comm support on this connection, or the kernel went away meanwhile.
+      this._comm = null;
+      console.debug('k2nb: could not open the comm (ignored)', reason);
+    }
+  }
+
+  /**
+   * Send a message to the kernel: over this tab's `k2nb` comm when it is open
+   * (so it reaches a subshell), else back over the comm the request came on.
+   */
+  private _send(fallback: Kernel.IComm, message: JSONObject): void {
+    const comm = this.isOpen ? this._comm : fallback;
+    if (comm === null || comm.isDisposed) {
+      console.debug('k2nb: no open comm to reply on (dropped)', message);
+      return;
+    }
+    comm.send(message);
+  }
+
+  private _onOp(source: Kernel.IComm, data: ReadonlyJSONObject): void {
+    console.debug('k2nb: message from the kernel', data);
+    const kernel = this._kernel;
+    if (kernel === null) {
+      return;
+    }
+    const context: IOpContext = {
+      panel: this._panel,
+      clientId: kernel.clientId,
+      send: message => this._send(source, message)
+    };
+    try {
+      const result = dispatchOp(data, context, this._handlers);
+      if (result === 'unknown-op' || result === 'not-an-op') {
+        console.warn(`k2nb: ignored a kernel message (${result})`, data);
+      }
+    } catch (reason) {
+      console.error('k2nb: handling a kernel message failed', data, reason);
+    }
+  }
+
+  private readonly _panel: NotebookPanel;
+  private readonly _version: string;
+  private readonly _settings: ILinkSettings;
+  private readonly _handlers: ReadonlyMap<string, OpHandler>;
+  private _kernel: Kernel.IKernelConnection | null = null;
+  private _comm: Kernel.IComm | null = null;
+  private _wanted = false;
+  private _isDisposed = false;
+}
