@@ -82,7 +82,8 @@ def stream_turn(
     stream: Any = sdk.chat.completions.create(
         model="kimi-k2-thinking", messages=messages, stream=True, stream_options={"include_usage": True}, **extra
     )
-    reasoning, content, calls = "", "", {}
+    reasoning, content = "", ""
+    calls: dict[int, dict[str, Any]] = {}
     for chunk in stream:
         for choice in chunk.model_dump()["choices"]:
             delta = choice["delta"]
@@ -317,6 +318,16 @@ def test_dataframe_questions(server: ChatServer, rng: random.Random, prompt: str
     else:
         top = df["region"].value_counts()
         assert run.printed("top_value") == str(top.iloc[0])
+
+
+def test_user_variables_named_like_temporaries_survive(server: ChatServer, rng: random.Random) -> None:
+    table, top = sales_frame(rng), [rng.randint(0, 99) for _ in range(8)]
+    namespace = {"table": table, "top": list(top)}
+    run = drive(server, "mean price by region in `table`", namespace)
+    assert run.printed("groups") == str(table["region"].nunique())
+    run = drive(server, "top 3 of `top`", namespace)
+    assert run.printed("top") == str(sorted(top, reverse=True)[:3])
+    assert namespace["table"] is table and namespace["top"] == top
 
 
 def test_list_statistics(server: ChatServer, rng: random.Random) -> None:

@@ -345,7 +345,7 @@ def kernel_candidates(text: str) -> list[str]:
             name = m[1]
             if name in _KEYWORDS or name in names or (not explicit and name.lower() in _STOP):
                 continue
-            if re.fullmatch(r"(?:dataframe|list|series|array|table|dict|tuple)", name, re.I):
+            if not explicit and re.fullmatch(r"(?:dataframe|list|series|array|table|dict|tuple)", name, re.I):
                 continue
             names.append(name)
     return names
@@ -1687,6 +1687,17 @@ def sequence_code(source: str, plan: StatPlan, *, coerce: bool) -> str:
 _COERCE_NOTE = "Some values are not numeric, so I convert with pd.to_numeric first. "
 
 
+_PLACEHOLDER = "__k2nb_data__"
+
+
+def _spare(var: str, code: str) -> str:
+    """Put the user's variable into ``code``, renaming a temporary that would overwrite it."""
+    if var in _assigned_names(code):  # e.g. their DataFrame is called `table`
+        # Not right after "RESULT "/"BEGIN "/"END ": those are output keys the engine reads back.
+        code = re.sub(rf"(?<!RESULT )(?<!BEGIN )(?<!END )\b{re.escape(var)}\b", f"{var}_", code)
+    return code.replace(_PLACEHOLDER, var)
+
+
 class StatsSkill(Skill):
     """Inspect the variable, then compute what was asked from what the inspection showed."""
 
@@ -1770,16 +1781,16 @@ class StatsSkill(Skill):
                 "I'll compute it with pandas and print each figure on a RESULT line "
                 "(tables between BEGIN/END markers)."
             )
-            return CodeStep(thought, frame_code(var, plan, coerce=coerce))
+            return CodeStep(thought, _spare(var, frame_code(_PLACEHOLDER, plan, coerce=coerce)))
         length = need(inspected, "len")
-        source = f"list({var}.values())" if kind == "dict" else f"list({var})"
+        source = f"list({_PLACEHOLDER}.values())" if kind == "dict" else f"list({_PLACEHOLDER})"
         thought = (
             f"`{var}` is a {kind} with {length} items (first ones: "
             f"{inspected.results.get('sample', '?')}). The statistics module handles plain "
             "sequences; I'll compute what was asked"
             f"{', skipping values that are not numbers' if coerce else ''}."
         )
-        return CodeStep(thought, sequence_code(source, plan, coerce=coerce))
+        return CodeStep(thought, _spare(var, sequence_code(source, plan, coerce=coerce)))
 
     def repair(self, failed: Observation, done: Sequence[Observation]) -> CodeStep | None:
         assert failed.error is not None
