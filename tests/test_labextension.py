@@ -70,6 +70,9 @@ def test_installed_extension_has_its_remote_entry_schema_and_install_json() -> N
     assert schema["additionalProperties"] is False
     assert schema["properties"]["materializeCells"]["default"] is False
 
+    if ext_dir.is_symlink():
+        # `jupyter-builder develop` links the build output itself, which has no install.json.
+        return
     install = json.loads((ext_dir / "install.json").read_text(encoding="utf-8"))
     assert install["packageManager"] == "python"
     assert install["packageName"] == "k2nb"
