@@ -8,7 +8,9 @@ STAMP  := $(VENV)/.k2nb-installed
 
 .PHONY: demo test lab bench lint chromium clean
 
-$(STAMP): pyproject.toml package.json package-lock.json
+LABEXT_SOURCES := tsconfig.json $(wildcard labextension/src/*.ts labextension/style/* labextension/schema/*.json)
+
+$(STAMP): pyproject.toml package.json package-lock.json $(LABEXT_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
@@ -18,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/python -m k2nb.demo examples/quickstart.ipynb --out build
 
 test: $(STAMP) chromium
+	PATH="$(CURDIR)/$(BIN):$$PATH" npm test
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)
