@@ -13,7 +13,16 @@ from ._version import __version__
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["Agent", "__version__", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: `import k2nb` must stay cheap (no openai, no IPython) until the API is used.
+    if name == "Agent":
+        from .api import Agent
+
+        return Agent
+    raise AttributeError(f"module 'k2nb' has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:

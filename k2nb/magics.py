@@ -6,17 +6,16 @@ kernels) never share state, and nothing lives in module globals.
 
 from __future__ import annotations
 
-import builtins
-import os
+import dataclasses
 import shlex
 import sys
 from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import Bool, Dict, Enum, Float, Int, Unicode
+from traitlets import Bool, Dict, Enum, Float, Int, Unicode, observe
 
-from . import agent
+from .api import Agent, RunOptions
 from .backends import Backends
 from .config import (
     APPROVE_MODES,
@@ -29,19 +28,8 @@ from .config import (
     resolve_provider,
 )
 from .errors import ConfigError, K2Error
-from .events import Event
 from .session import Session
-from .tools.approval import ApprovalPolicy, StdinApprover
-from .tools.code_interpreter import code_interpreter
-from .tools.registry import ToolBox
 from .transcript import Transcript
-
-SYSTEM_PROMPT = (
-    "You are Kimi K2 Thinking working inside the user's live Jupyter notebook. Use the "
-    "code_interpreter tool to run Python in their kernel: variables you create persist and are "
-    "shared with the user. Inspect data before computing, check your results, and answer in "
-    "Markdown quoting the values your code actually produced."
-)
 
 LINE_COMMANDS = {
     "new": "start a fresh conversation (history and approvals reset)",
@@ -87,15 +75,22 @@ class K2Magics(Magics):  # type: ignore[misc]
 
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
-        self.backends = Backends()
-        self.session = self._new_session()
+        self.agent = Agent(shell, approve=self.approve)
         self._noticed = False
 
-    def _new_session(self) -> Session:
-        mode = self.approve or os.environ.get("K2NB_APPROVE") or "ask"
-        if mode not in APPROVE_MODES:
-            mode = "ask"
-        return Session(approve=mode)  # type: ignore[arg-type]
+    @observe("approve")
+    def _approve_changed(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.agent.session.policy.mode = change["new"]
+            self.agent.options.approve = change["new"]
+
+    @property
+    def session(self) -> Session:
+        return self.agent.session
+
+    @property
+    def backends(self) -> Backends:
+        return self.agent.backends
 
     # -- the magic -----------------------------------------------------------------------
     @magic_arguments()
@@ -128,69 +123,37 @@ class K2Magics(Magics):  # type: ignore[misc]
         except K2Error as error:
             print(str(error), file=sys.stderr)
 
-    def run(self, prompt: str, args: Any) -> Transcript:
-        if args.new:
-            self.session = self._new_session()
-        settings = resolve_provider(
+    def options(self, args: Any) -> RunOptions:
+        """This cell's options: per-cell flags over ``%config K2Magics`` values."""
+        return RunOptions(
             provider=args.provider or self.provider,
             base_url=args.base_url or self.base_url,
             model=args.model or self.model,
-        )
-        if settings.notice and self.show_notice and not self._noticed:
-            print(settings.notice)
-            self._noticed = True
-        # A per-cell --approve applies to this cell only; "Always" still upgrades the session.
-        policy = ApprovalPolicy(args.approve) if args.approve else self.session.policy
-        if self.toy_speed:
-            self.backends.toy_speed = self.toy_speed
-        client = self.backends.client(settings)
-        prices = {k: (float(v[0]), float(v[1]), float(v[2])) for k, v in self.prices.items()}
-        tool_timeout = args.timeout if args.timeout is not None else self.timeout
-        tools = ToolBox(
-            [
-                code_interpreter(
-                    self.shell,
-                    policy,
-                    StdinApprover(read=lambda prompt: builtins.input(prompt)),  # noqa: PLW0108 - the kernel swaps input per request
-                    timeout=lambda: tool_timeout,
-                )
-            ]
-        )
-        extra: dict[str, Any] = {}
-        if settings.provider.startswith("moonshot"):
-            extra["prompt_cache_key"] = self.session.cache_key
-        run_settings = agent.AgentSettings(
-            model=settings.model,
-            provider=settings.provider,
+            approve=args.approve,
             max_steps=args.max_steps or self.max_steps,
             max_tokens=args.max_tokens or self.max_tokens,
             temperature=self.temperature,
+            timeout=args.timeout if args.timeout is not None else self.timeout,
             retries=self.retries,
             backoff=self.backoff,
             max_cost=args.max_cost,
-            prices=prices,
-            extra_body=extra,
-            system_prompt=SYSTEM_PROMPT,
+            prices={k: (float(v[0]), float(v[1]), float(v[2])) for k, v in self.prices.items()},
+            toy_speed=self.toy_speed or None,
         )
-        transcript = Transcript()
+
+    def run(self, prompt: str, args: Any) -> Transcript:
+        if args.new:
+            self.agent.new_session()
+        options = self.options(args)
+        settings = self.agent.resolve(options)
+        if settings.notice and self.show_notice and not self._noticed:
+            print(settings.notice)
+            self._noticed = True
+        self.agent.options = dataclasses.replace(options, approve=self.approve)
+        overrides = {"approve": args.approve} if args.approve else {}
+        transcript = Transcript()  # the view needs the live transcript the agent fills
         view = self._view(transcript)
-
-        def emit(event: Event) -> None:
-            transcript.apply(event)
-            view(event)
-
-        result = agent.run(
-            client=client,
-            history=self.session.messages,
-            prompt=prompt,
-            tools=tools,
-            settings=run_settings,
-            emit=emit,
-        )
-        if policy is not self.session.policy and args.approve == "ask" and policy.mode == "auto":
-            self.session.policy.mode = "auto"
-        self.session.record(transcript, result.messages)
-        return transcript
+        return self.agent.run(prompt, consumers=[view], transcript=transcript, **overrides)
 
     def _view(self, transcript: Transcript) -> Any:
         if getattr(self.shell, "kernel", None) is not None:
@@ -208,7 +171,7 @@ class K2Magics(Magics):  # type: ignore[misc]
         if command in ("--help", "-h"):
             command = "help"
         if command == "new":
-            self.session = self._new_session()
+            self.agent.new_session()
             print("k2nb: new conversation.")
         elif command == "usage":
             print(self.usage_text())
@@ -286,5 +249,5 @@ def load(shell: Any) -> None:
 def unload(shell: Any) -> None:
     magics = getattr(shell, "_k2nb_magics", None)
     if magics is not None:
-        magics.backends.close()
+        magics.agent.close()
         del shell._k2nb_magics
