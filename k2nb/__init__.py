@@ -13,7 +13,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-__all__ = ["Agent", "__version__", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["Agent", "__version__", "load_ipython_extension", "tool", "unload_ipython_extension"]
 
 
 def __getattr__(name: str) -> Any:
@@ -22,6 +22,10 @@ def __getattr__(name: str) -> Any:
         from .api import Agent
 
         return Agent
+    if name == "tool":  # @k2nb.tool: a typed function becomes a tool the model can call
+        from .tools.user import tool
+
+        return tool
     raise AttributeError(f"module 'k2nb' has no attribute {name!r}")
 
 

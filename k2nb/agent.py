@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .config import DEFAULT_MAX_STEPS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, cost_usd
+from .context_window import DEFAULT_CONTEXT_BUDGET, SizeCache, fit_context
 from .errors import K2Error, RunStopped, TransientError
 from .events import (
     ContentDelta,
@@ -59,6 +60,7 @@ class AgentSettings:
     prices: dict[str, tuple[float, float, float]] | None = None
     extra_body: dict[str, Any] = field(default_factory=dict)
     system_prompt: str | None = None
+    context_budget: int = DEFAULT_CONTEXT_BUDGET  # estimated tokens per request
 
 
 def step(
@@ -129,6 +131,8 @@ def run(
     pending_calls: list[dict[str, Any]] = []  # tool messages still owed if we stop mid-tools
     in_flight: tuple[str, str] | None = None
     billed: list[Usage] = []  # usage of attempts discarded from history (the provider bills them)
+    fit_kind = (False, False, False)  # what context fitting last did; the user hears of changes only
+    sizes = SizeCache()
 
     def finish(status: RunStatus, error: str = "") -> RunResult:
         for message in pending_calls:
@@ -155,7 +159,12 @@ def run(
                 )
                 return finish("max_steps")
             step_no += 1
-            turn = _call_with_retries(client, working, tools, settings, step_no, emit, stop, sleep, billed)
+            # Only the request is fitted to the context window; `working` (the history) keeps everything.
+            fitted = fit_context(working, settings.context_budget, cache=sizes)
+            if fitted.kind != fit_kind and fitted.note:
+                emit(Notice("warning" if fitted.over_budget else "info", fitted.note))
+            fit_kind = fitted.kind
+            turn = _call_with_retries(client, fitted.messages, tools, settings, step_no, emit, stop, sleep, billed)
             for extra in billed:
                 usage = usage + extra
             billed.clear()
@@ -298,6 +307,7 @@ def _dispatch(tools: ToolBox, call_id: str, name: str, arguments: str, step_no: 
             outcome.outputs,
             time.perf_counter() - started,
             outcome.code,
+            state_diff=outcome.state_diff,
         )
     )
     return outcome

@@ -7,6 +7,7 @@ import sys
 COMMANDS = {
     "serve": "serve the toy or a scripted engine over the OpenAI Chat Completions API (loopback)",
     "demo": "execute a notebook headless on the offline toy engine and write it + HTML to build/",
+    "export": "write the %%k2 runs saved in NOTEBOOK.ipynb as Markdown, HTML or JSON (-o FILE, --format)",
 }
 
 
@@ -26,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         from .demo import main as demo
 
         return demo(rest)
+    if command == "export":
+        from .export import main as export
+
+        return export(rest)
     print(f"k2nb: unknown command {command!r}; try `k2nb --help`.", file=sys.stderr)
     return 2
 

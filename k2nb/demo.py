@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["K2NB_PROVIDER"] = "toy"
     for name in ("K2NB_API_KEY", "MOONSHOT_API_KEY", "K2NB_BASE_URL"):
         os.environ.pop(name, None)
+    # Headless, nobody watches the stream: answer instantly unless asked otherwise.
+    os.environ.setdefault("K2NB_TOY_SPEED", "0")
 
     notebook = nbformat.read(args.notebook, as_version=4)
     start = time.perf_counter()

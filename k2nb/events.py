@@ -94,6 +94,7 @@ class ApprovalNeeded:
     step: int
     call_id: str
     code: str
+    channel: Literal["buttons", "stdin"] = "stdin"  # where the user answers
     type: Literal["approval_needed"] = "approval_needed"
 
 
@@ -117,6 +118,7 @@ class ToolFinished:
     outputs: tuple[dict[str, Any], ...] = ()
     seconds: float = 0.0
     code: str | None = None
+    state_diff: str = ""
     type: Literal["tool_finished"] = "tool_finished"
 
 

@@ -7,6 +7,7 @@ delivered the same way by ``SIGALRM`` but reported as a timeout, leaving the ker
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -18,7 +19,18 @@ from typing import Any, Literal
 
 from IPython.utils.capture import capture_output
 
+from .fd_capture import fd_output_into
+
 ExecStatus = Literal["ok", "error", "timeout"]
+RUNNING_FLAG = "_k2nb_running_code"  # set on the shell while model code runs (Stop interrupts it)
+
+
+def interrupt_running_code(shell: Any) -> bool:
+    """Interrupt model code running on the main thread, as the kernel's ■ would; False if none runs."""
+    if getattr(shell, RUNNING_FLAG, False):
+        os.kill(os.getpid(), signal.SIGINT)
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -96,15 +108,18 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None) -> Executio
     result = None
     # Entering the shell's display trap first keeps the nested run_cell from re-installing
     # the shell's own displayhook (which would print "Out[n]" or publish it to the cell).
+    kernel_streams = (sys.stdout, sys.stderr)
     with (
         _patched(shell, "_showtraceback", keep_traceback),
         _patched(shell, "ask_exit", refuse_exit),
         shell.display_trap,
         capture_output(stdout=True, stderr=True, display=True) as captured,
+        # Subprocess output (os.system, subprocess.run) belongs to the step too (and gets redacted).
+        fd_output_into(kernel_streams, (sys.stdout, sys.stderr)),
     ):
         sys.displayhook = keep_result  # capture_output restores the previous hook on exit
         try:
-            with timer:
+            with timer, _patched(shell, RUNNING_FLAG, True):
                 result = shell.run_cell(code, store_history=False, silent=False)
         except KeyboardInterrupt:
             # Fired between statements outside run_cell's own handler.

@@ -6,6 +6,7 @@ kernels) never share state, and nothing lives in module globals.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import shlex
 import sys
@@ -27,8 +28,15 @@ from .config import (
     PRESETS,
     resolve_provider,
 )
+from .context import ErrorLog, context_block, interpolate, parse_names
+from .context_window import DEFAULT_CONTEXT_BUDGET
 from .errors import ConfigError, K2Error
+from .frontend import FrontendLink
+from .kernel import interrupt_running_code
+from .redact import Redactor
+from .request_extras import THINKING_MODES
 from .session import Session
+from .tools.approval import ButtonApprover, RoutingApprover, StdinApprover
 from .transcript import Transcript
 
 LINE_COMMANDS = {
@@ -37,6 +45,8 @@ LINE_COMMANDS = {
     "history": "the conversation messages so far (roles and sizes)",
     "models": "list the models the configured server offers",
     "config": "the resolved settings (the API key is never shown)",
+    "tools": "the tools the model can call (built-in, inspection, and your @k2nb.tool functions)",
+    "export": "FILE [--format md|html|json|cells]: write this session's runs (format from the suffix)",
     "help": "this help; `%k2 help toy` for what the offline toy engine can do",
 }
 
@@ -66,17 +76,55 @@ class K2Magics(Magics):  # type: ignore[misc]
     timeout = Float(DEFAULT_TOOL_TIMEOUT, help="Seconds before model code is interrupted.").tag(config=True)
     retries = Int(4, help="Retries of a step after a transient failure (429, 5xx, cut stream).").tag(config=True)
     backoff = Float(1.0, help="First retry delay in seconds (doubles per retry, with jitter).").tag(config=True)
-    toy_speed = Float(0.0, help="Toy engine pacing in tokens/s (0 = instant).").tag(config=True)
+    toy_speed = Float(
+        None, allow_none=True, help="Toy engine pacing in tokens/s (default: K2NB_TOY_SPEED, else 60; 0 = instant)."
+    ).tag(config=True)
+    replay_speed = Float(
+        None, allow_none=True, help="Replay pace, × the recorded one (default: K2NB_REPLAY_SPEED, else 1; 0 = instant)."
+    ).tag(config=True)
     prices = Dict(
         default_value={k: list(v) for k, v in DEFAULT_PRICES.items()},
         help="USD per 1M tokens per model: [input cache hit, input cache miss, output].",
     ).tag(config=True)
     show_notice = Bool(True, help="Say once when the offline toy engine is used.").tag(config=True)
+    thinking = Enum(
+        list(THINKING_MODES),
+        default_value="auto",
+        help="Send `thinking` to models that take it (kimi-k2.6, kimi-k3 on Moonshot): auto, on or off.",
+    ).tag(config=True)
+    web_search = Bool(False, help="Declare Moonshot's built-in $web_search (Moonshot providers only).").tag(config=True)
+    context_tokens = Int(2000, help="Token budget for the variable summaries of --context.").tag(config=True)
+    log_dir = Unicode(
+        None, allow_none=True, help="Directory for a JSONL conversation log per session (for review)."
+    ).tag(config=True)
+    context_budget = Int(
+        DEFAULT_CONTEXT_BUDGET,
+        help="Estimated tokens per request; beyond it older reasoning, then old tool outputs, are left out.",
+    ).tag(config=True)
 
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
         self.agent = Agent(shell, approve=self.approve)
+        self.frontend = FrontendLink(None)  # the real link is made by load(), once per kernel
         self._noticed = False
+        self.errors = ErrorLog()  # Err[n] for prompts; registered on the shell by load()
+
+    def _wire_frontend(self) -> None:
+        """Approvals and Stop from the live view (through the labextension's comm), once per link."""
+        link = self.frontend
+        if getattr(self, "_wired_link", None) is link:
+            return
+        buttons = ButtonApprover(self.agent.stop_requested)
+        link.on("approval", buttons.deliver)
+        link.on("stop", lambda _message: self._stop())
+        stdin = StdinApprover(read=lambda prompt: builtins.input(prompt))  # noqa: PLW0108 - the kernel swaps input per request
+        self.agent.approver = RoutingApprover(lambda: link.connected, buttons, stdin)
+        self._wired_link = link
+
+    def _stop(self) -> None:
+        """Stop button: end the loop at the next chunk/approval; interrupt model code that is running."""
+        self.agent.stop()
+        interrupt_running_code(self.shell)
 
     @observe("approve")
     def _approve_changed(self, change: dict[str, Any]) -> None:
@@ -103,6 +151,14 @@ class K2Magics(Magics):  # type: ignore[misc]
     @argument("--approve", choices=APPROVE_MODES, help="approval of model code: auto, ask or never")
     @argument("--timeout", type=float, help="seconds before model code is interrupted")
     @argument("--new", action="store_true", help="start a fresh conversation first")
+    @argument("--engine", metavar="ENGINE", help="toy, or replay:FILE.jsonl / replay:NOTEBOOK.ipynb[#N] (offline)")
+    @argument("--record", nargs="?", const="", metavar="FILE", help="record this run to a JSONL file for replay")
+    @argument("--replay-speed", dest="replay_speed", type=float, metavar="X", help="replay at X× the recorded pace")
+    @argument("--context", metavar="NAMES", help="comma-separated variables whose summaries go with the prompt")
+    @argument("--no-interpolate", dest="no_interpolate", action="store_true", help="send {name} in the prompt as is")
+    @argument("--thinking", choices=THINKING_MODES, help="the thinking field for kimi-k2.6/kimi-k3: auto, on, off")
+    @argument("--web-search", dest="web_search", action="store_true", help="allow Moonshot's built-in $web_search")
+    @argument("--cells", action="store_true", help="also write the steps as notebook cells below this one")
     @line_cell_magic
     def k2(self, line: str, cell: str | None = None) -> None:
         """Run Kimi K2 Thinking on the cell's text. See `%k2 help`."""
@@ -138,10 +194,29 @@ class K2Magics(Magics):  # type: ignore[misc]
             backoff=self.backoff,
             max_cost=args.max_cost,
             prices={k: (float(v[0]), float(v[1]), float(v[2])) for k, v in self.prices.items()},
-            toy_speed=self.toy_speed or None,
+            toy_speed=self.toy_speed,
+            engine=getattr(args, "engine", None),
+            record=getattr(args, "record", None),
+            replay_speed=args.replay_speed if getattr(args, "replay_speed", None) is not None else self.replay_speed,
+            context_budget=self.context_budget,
+            thinking=getattr(args, "thinking", None) or self.thinking,
+            web_search=bool(getattr(args, "web_search", False)) or self.web_search,
         )
 
+    def with_context(self, prompt: str, args: Any) -> str:
+        """{var}/In[n]/Out[n]/Err[n] filled in and --context summaries appended (context.py)."""
+        namespace = self.agent.shell.user_ns
+        if not getattr(args, "no_interpolate", False):
+            prompt, notes = interpolate(prompt, namespace, self.errors)
+            for note in notes:
+                print(note, file=sys.stderr)
+        if getattr(args, "context", None):
+            block = context_block(parse_names(args.context), namespace, budget_tokens=self.context_tokens)
+            prompt = f"{prompt}\n\n{block}"
+        return Redactor.from_environment(namespace=namespace).text(prompt)  # secret env values, literally
+
     def run(self, prompt: str, args: Any) -> Transcript:
+        prompt = self.with_context(prompt, args)
         if args.new:
             self.agent.new_session()
         options = self.options(args)
@@ -149,11 +224,47 @@ class K2Magics(Magics):  # type: ignore[misc]
         if settings.notice and self.show_notice and not self._noticed:
             print(settings.notice)
             self._noticed = True
-        self.agent.options = dataclasses.replace(options, approve=self.approve)
-        overrides = {"approve": args.approve} if args.approve else {}
+        # Engine and recording are this cell's only: passed per run, not kept in the agent's options.
+        self.agent.options = dataclasses.replace(options, approve=self.approve, engine=None, record=None)
+        overrides: dict[str, Any] = {"approve": args.approve} if args.approve else {}
+        if options.engine is not None or options.record is not None:
+            overrides.update(engine=options.engine, record=options.record)
+        self._wire_frontend()
         transcript = Transcript()  # the view needs the live transcript the agent fills
         view = self._view(transcript)
-        return self.agent.run(prompt, consumers=[view], transcript=transcript, **overrides)
+        consumers = [view]
+        if self.log_dir:
+            from .convlog import ConversationLog
+
+            consumers.append(ConversationLog(self.log_dir, self.session.cache_key, transcript))
+        consumers.extend(self._cells(transcript, forced=bool(getattr(args, "cells", False))))
+        result = self.agent.run(prompt, consumers=consumers, transcript=transcript, **overrides)
+        if options.record is not None and self.backends.last_recorder is not None:
+            self._show_recording(self.backends.last_recorder)
+        return result
+
+    def _show_recording(self, recorder: Any) -> None:
+        """Say where the recording went; the output's metadata keeps a compact copy in the notebook."""
+        from .record import recording_output
+
+        data, metadata = recording_output(recorder)
+        if getattr(self.shell, "kernel", None) is not None:
+            from IPython.display import display
+
+            display(data, raw=True, metadata=metadata)
+        else:
+            print(data["text/plain"])
+
+    def _cells(self, transcript: Transcript, *, forced: bool) -> list[Any]:
+        """The cell materializer for --cells (or the tab's "materialize cells" setting), if it can run."""
+        from .cells import NO_EXTENSION, CellMaterializer
+
+        materializer = CellMaterializer.for_current_cell(self.frontend, self.shell, transcript, forced=forced)
+        if materializer is None:
+            if forced:
+                print(NO_EXTENSION, file=sys.stderr)
+            return []
+        return [materializer]
 
     def _view(self, transcript: Transcript) -> Any:
         if getattr(self.shell, "kernel", None) is not None:
@@ -197,8 +308,28 @@ class K2Magics(Magics):  # type: ignore[misc]
             print(
                 f"provider: {s.provider}\nbase_url: {s.base_url or '(toy engine on loopback)'}\n"
                 f"model: {s.model}\napi key: {'set' if s.api_key else 'not set'}\n"
-                f"approve: {self.session.policy.mode}\nmax_steps: {self.max_steps}\ntimeout: {self.timeout:g} s"
+                f"approve: {self.session.policy.mode}\nmax_steps: {self.max_steps}\ntimeout: {self.timeout:g} s\n"
+                f"thinking: {self.thinking}\nweb_search: {'on' if self.web_search else 'off'}\n"
+                f"log_dir: {self.log_dir or '(no conversation log)'}"
             )
+        elif command == "tools":
+            try:
+                box = self.agent.toolbox(self.session.policy, self.agent.options)
+            except K2Error as error:
+                print(str(error), file=sys.stderr)
+                return
+            for name in box.names():
+                spec = box.get(name)
+                assert spec is not None
+                kind = "read-only" if spec.read_only else "needs approval"
+                print(f"{name:<20} {kind:<15} {spec.description.splitlines()[0][:70]}")
+        elif command == "export":
+            try:
+                from .export import export_command
+
+                print(export_command(words[1:], self.session.transcripts))
+            except K2Error as error:
+                print(str(error), file=sys.stderr)
         elif command == "help":
             if len(words) > 1 and words[1] == "toy":
                 from .engines.toy import toy_help
@@ -244,10 +375,14 @@ def load(shell: Any) -> None:
     magics = K2Magics(shell)
     shell.register_magics(magics)
     shell._k2nb_magics = magics  # one per shell; lets unload find it
+    magics.errors.register(shell)
+    magics.frontend = FrontendLink(shell)  # comms to the notebook tabs (labextension); inert outside a kernel
 
 
 def unload(shell: Any) -> None:
     magics = getattr(shell, "_k2nb_magics", None)
     if magics is not None:
         magics.agent.close()
+        magics.errors.unregister(shell)
+        magics.frontend.close()
         del shell._k2nb_magics

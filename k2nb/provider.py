@@ -83,11 +83,15 @@ class ChatClient:
             "tools",
             "tool_choice",
         }
-        extra_body = {k: v for k, v in body.items() if k not in known}
-        params = {k: v for k, v in body.items() if k in known}
+        # The SDK type-walks `messages` and `tools` on every call (measured: 0.4 s per request at
+        # 200 messages, growing with the conversation). They are plain JSON already, so they go in
+        # extra_body, which the SDK merges into the body unchanged, over the `messages=[]` stub.
+        heavy = {"messages", "tools"}
+        extra_body = {k: v for k, v in body.items() if k not in known or k in heavy}
+        params = {k: v for k, v in body.items() if k in known and k not in heavy}
         try:
             with self._client.chat.completions.with_streaming_response.create(
-                **params, extra_body=extra_body or None
+                **params, messages=[], extra_body=extra_body or None
             ) as response:
                 yield _guard(iter_sse_data(response.iter_lines()), self.settings)
         except openai.APIStatusError as error:

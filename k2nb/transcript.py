@@ -39,6 +39,7 @@ class ToolRecord:
     model_text: str = ""
     outputs: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    state_diff: str = ""
 
 
 @dataclass
@@ -48,6 +49,7 @@ class StepRecord:
     content_parts: list[str] = field(default_factory=list)
     tools: list[ToolRecord] = field(default_factory=list)
     retried: list[str] = field(default_factory=list)  # why earlier attempts were discarded
+    discarded: list[str] = field(default_factory=list)  # what those attempts had streamed (kept visible)
     reasoning_seconds: float = 0.0
     seconds: float = 0.0
     usage: Usage | None = None
@@ -107,7 +109,10 @@ class Transcript:
         elif isinstance(event, ContentDelta):
             self._step(event.step).content_parts.append(event.text)
         elif isinstance(event, Retrying):
-            self._step(event.step).retried.append(event.reason)
+            step = self._step(event.step)
+            step.retried.append(event.reason)
+            step.discarded.append(step.reasoning + ("\n" + step.content if step.content else ""))
+            step.reasoning_parts, step.content_parts = [], []
         elif isinstance(event, ModelTurnDone):
             step = self._step(event.step)
             step.done, step.usage = True, event.turn.usage
@@ -138,6 +143,7 @@ class Transcript:
                     event.seconds,
                 )
                 tool.outputs = list(event.outputs)
+                tool.state_diff = event.state_diff
                 tool.code = event.code if event.code is not None else tool.code
         elif isinstance(event, Notice):
             self.notices.append((event.level, event.text))

@@ -20,9 +20,10 @@ _PROVIDER_ENV = ("K2NB_API_KEY", "MOONSHOT_API_KEY", "K2NB_BASE_URL", "K2NB_MODE
 
 @pytest.fixture(autouse=True)
 def clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the developer's real keys or endpoints."""
+    """Tests never see the developer's real keys or endpoints; the toy engine answers instantly."""
     for name in _PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("K2NB_TOY_SPEED", "0")  # the default (60 tokens/s) is for people watching
 
 
 @pytest.fixture

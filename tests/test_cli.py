@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 import openai
 
@@ -41,3 +42,11 @@ def test_k2nb_serve_answers_the_openai_sdk_and_stops_on_ctrl_c() -> None:
         out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0, out
     assert "Traceback" not in out
+
+
+def test_k2nb_serve_replay_of_a_missing_recording_says_how_to_fix_it(capsys: Any) -> None:
+    from k2nb.engines.serve import run_serve
+
+    assert run_serve(["--engine", "replay:no-such-recording.jsonl", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-recording.jsonl" in err and "--record" in err and "Traceback" not in err

@@ -807,10 +807,8 @@ def test_many_deltas_become_few_sends_with_every_character_once() -> None:
     sent = sum(len(json.dumps(batch, ensure_ascii=False)) for batch in rec.sends)
     text = len(turn.reasoning) + len(turn.content)
     assert sent < 2 * text + 20_000
-    # the one full-text message is the final rendered answer, sent once
-    html = [op for op in rec.ops() if op["op"] == "html" and op["id"] == "s1a1-text"]
-    assert len(html) == 1
-    assert html[0]["html"].count("c0999") == 1
+    # the final answer is not re-sent as HTML: the static trace replaces the view when the run ends
+    assert not [op for op in rec.ops() if op["op"] == "html" and op["id"] == "s1a1-text"]
 
 
 def test_without_time_passing_deltas_wait_for_one_send() -> None:

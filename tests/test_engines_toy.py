@@ -247,6 +247,18 @@ def test_big_integers_and_arithmetic(server: ChatServer, rng: random.Random) -> 
     assert f"**{run.printed('value')}**" in run.answer
 
 
+def test_arithmetic_in_words(server: ChatServer, rng: random.Random) -> None:
+    a, b = rng.randint(100, 999), rng.randint(100, 999)
+    for prompt, expected in (
+        (f"yo what do u get if u multiply {a} by {b}", a * b),
+        (f"subtract {a} from {a + b}", b),
+        (f"raise {a} to the power of 7", a**7),
+    ):
+        run = drive(server, prompt)
+        assert run.printed("value") == str(expected), prompt
+        assert str(expected) in run.answer
+
+
 def test_range_sums_and_products(server: ChatServer, rng: random.Random) -> None:
     n = rng.randint(50, 500)
     run = drive(server, f"sum of the squares from 1 to {n}")

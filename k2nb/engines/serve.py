@@ -1,4 +1,4 @@
-"""``k2nb serve``: run the toy or a scripted engine as a local OpenAI-compatible server."""
+"""``k2nb serve``: run the toy, a scripted or a recorded engine as a local OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--engine",
         default="toy",
-        help="'toy' (the offline K2 in miniature) or 'script:FILE' (replay a script, one reply per request)",
+        help="'toy' (the offline K2 in miniature), 'script:FILE' (a script, one reply per request) or "
+        "'replay:FILE' (a recording made with %%%%k2 --record, at its recorded pace)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
@@ -32,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--speed", type=float, default=60.0, help="tokens per second to stream at (0 = as fast as possible)"
+    )
+    parser.add_argument(
+        "--replay-speed",
+        dest="replay_speed",
+        type=float,
+        default=1.0,
+        help="replay:FILE pace, × the recorded one (0 = as fast as possible)",
     )
     parser.add_argument(
         "--model",
@@ -49,17 +57,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def make_engine(spec: str) -> Responder:
+def make_engine(spec: str, *, replay_speed: float = 1.0) -> Responder:
     """The responder named by ``--engine``; ValueError with the fix if it cannot be built."""
     if spec == "toy":
         return ToyEngine()
+    if spec.startswith("replay:"):
+        from ..errors import K2Error
+        from ..record import load_recording
+        from .replay import ReplayEngine
+
+        try:
+            return ReplayEngine(load_recording(spec[len("replay:") :]), speed=replay_speed)
+        except K2Error as exc:
+            raise ValueError(str(exc).removeprefix("k2nb: ")) from None
     if spec.startswith("script:"):
         path = spec[len("script:") :]
         try:
             return ScriptedEngine.from_file(path)
         except OSError as exc:
             raise ValueError(f"cannot read script {path!r}: {exc.strerror}") from None
-    raise ValueError(f"unknown engine {spec!r}; use --engine toy or --engine script:FILE")
+    raise ValueError(f"unknown engine {spec!r}; use --engine toy, script:FILE or replay:FILE")
 
 
 def _is_loopback(host: str) -> bool:
@@ -75,11 +92,12 @@ def run_serve(argv: list[str] | None = None) -> int:
     """Serve until Ctrl-C or SIGTERM; return the process exit status."""
     args = build_parser().parse_args(argv)
     try:
-        engine = make_engine(args.engine)
+        engine = make_engine(args.engine, replay_speed=args.replay_speed)
     except ValueError as exc:
         print(f"k2nb serve: {exc}", file=sys.stderr)
         return 2
-    models = args.models or ["kimi-k2-thinking"]
+    recorded = getattr(engine, "recording", None)
+    models = args.models or [recorded.model if recorded is not None else "kimi-k2-thinking"]
     server = ChatServer(
         engine,
         dialect=args.dialect,

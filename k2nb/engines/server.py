@@ -48,10 +48,23 @@ class StreamFault:
 
 
 @dataclass(frozen=True)
+class RawStream:
+    """SSE ``data`` payloads sent verbatim (a recording), each after its delay in seconds.
+
+    ``[DONE]`` is sent only if it is among the payloads; ``reset`` aborts the connection after
+    the last one (a recorded transport failure).
+    """
+
+    payloads: tuple[tuple[float, str], ...]
+    reset: bool = False
+
+
+@dataclass(frozen=True)
 class Reply:
     turn: Turn | None = None
     error: HttpError | None = None
     fault: StreamFault | None = None
+    raw: RawStream | None = None  # takes precedence over ``turn`` (streaming requests only)
 
 
 Responder = Callable[[dict[str, Any]], "Reply | Turn"]
@@ -329,6 +342,12 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.error is not None:
             self._send_error(reply.error)
             return
+        if reply.raw is not None:
+            if not body.get("stream"):
+                self._send_error(HttpError(400, "this engine serves recorded streams: send stream=true"))
+                return
+            self._stream_raw(reply.raw)
+            return
         turn = reply.turn or Turn()
         fault = reply.fault or StreamFault()
         start = count_history_calls(messages)
@@ -354,13 +373,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send_json(200, turn_to_completion(turn, **common))
 
-    def _stream(self, turn: Turn, fault: StreamFault, body: dict[str, Any], common: dict[str, Any]) -> None:
-        app = self.app
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        chunks = turn_to_chunks(turn, fragment_chars=app.fragment_chars, include_usage=include_usage, **common)
-        limit = fault.cut_after_chunks
-        if fault.reset and limit is None:
-            limit = 0
+    def _start_event_stream(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
@@ -368,6 +381,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
+
+    def _stream_raw(self, raw: RawStream) -> None:
+        self._start_event_stream()
+        try:
+            for delay, payload in raw.payloads:
+                if self.app.wait(delay):
+                    return
+                lines = "".join(f"data: {line}\n" for line in payload.split("\n"))
+                self._write_chunk(lines + "\n")
+            if raw.reset:
+                self._reset()
+                return
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _stream(self, turn: Turn, fault: StreamFault, body: dict[str, Any], common: dict[str, Any]) -> None:
+        app = self.app
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        chunks = turn_to_chunks(turn, fragment_chars=app.fragment_chars, include_usage=include_usage, **common)
+        limit = fault.cut_after_chunks
+        if fault.reset and limit is None:
+            limit = 0
+        self._start_event_stream()
         try:
             if app.wait(fault.first_token_delay):
                 return

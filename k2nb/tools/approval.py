@@ -6,11 +6,14 @@ in-output buttons through the ``k2nb`` comm where the labextension is present).
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from ..config import ApproveMode
+from ..errors import RunStopped
 from ..events import Decision
 
 HEADLESS_HINT = (
@@ -111,3 +114,68 @@ class StdinApprover:
                     lines.append(line)
                 return Verdict("edit", "\n".join(lines) or request.code)
             self._show("Please answer r, e, s or a.")
+
+
+class ButtonApprover:
+    """Waits for the user's click in the live view, relayed by the labextension over the comm.
+
+    ``deliver`` runs on the comm's (subshell) thread; ``__call__`` waits on the main thread in
+    short slices so a kernel interrupt or the Stop button still ends the wait.
+    """
+
+    channel = "buttons"
+    _DECISIONS: frozenset[str] = frozenset({"run", "edit", "skip", "always"})
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._stop = stop
+        self._lock = threading.Lock()
+        self._slots: dict[str, queue.Queue[Verdict]] = {}
+
+    def deliver(self, message: dict[str, object]) -> None:
+        call_id, decision = str(message.get("call_id", "")), str(message.get("decision", ""))
+        if decision not in self._DECISIONS:
+            return
+        with self._lock:
+            slot = self._slots.get(call_id)
+        if slot is None:
+            return  # a stale click for a call that is no longer waiting
+        code = message.get("code")
+        verdict = Verdict(
+            decision,  # type: ignore[arg-type]
+            str(code) if decision == "edit" and isinstance(code, str) else "",
+            str(message.get("reason") or "") if decision == "skip" else "",
+        )
+        slot.put(verdict)
+
+    def __call__(self, request: ApprovalRequest) -> Verdict:
+        slot: queue.Queue[Verdict] = queue.Queue(maxsize=1)
+        with self._lock:
+            self._slots[request.call_id] = slot
+        try:
+            while True:
+                if self._stop.is_set():
+                    raise RunStopped("stopped by the user")
+                try:
+                    verdict = slot.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                return Verdict(verdict.decision, verdict.code or request.code, verdict.reason)
+        finally:
+            with self._lock:
+                self._slots.pop(request.call_id, None)
+
+
+class RoutingApprover:
+    """Buttons in the output when a frontend with the labextension is connected; stdin otherwise."""
+
+    def __init__(self, connected: Callable[[], bool], buttons: ButtonApprover, fallback: Approver) -> None:
+        self._connected = connected
+        self._buttons = buttons
+        self._fallback = fallback
+
+    @property
+    def channel(self) -> str:
+        return "buttons" if self._connected() else "stdin"
+
+    def __call__(self, request: ApprovalRequest) -> Verdict:
+        return self._buttons(request) if self._connected() else self._fallback(request)

@@ -11,6 +11,8 @@ from typing import Any
 
 from ..events import ApprovalDecided, ApprovalNeeded
 from ..kernel import run_code
+from ..redact import Redactor
+from ..state_diff import diff, snapshot
 from .approval import ApprovalPolicy, ApprovalRequest, Approver
 from .output_text import cap_for_display, outputs_to_model_text
 from .registry import ToolContext, ToolOutcome, ToolSpec
@@ -34,12 +36,14 @@ def code_interpreter(
     ask: Approver,
     *,
     timeout: Callable[[], float | None],
+    api_key: Callable[[], str | None] = lambda: None,
 ) -> ToolSpec:
     def handle(arguments: dict[str, Any], context: ToolContext) -> ToolOutcome:
         code = str(arguments["code"])
         request = ApprovalRequest(context.call_id, NAME, code, context.step)
         if policy.mode == "ask":
-            context.emit(ApprovalNeeded(context.step, context.call_id, code))
+            buttons = getattr(ask, "channel", "stdin") == "buttons"
+            context.emit(ApprovalNeeded(context.step, context.call_id, code, channel="buttons" if buttons else "stdin"))
         verdict = policy.decide(request, ask)
         context.emit(ApprovalDecided(context.step, context.call_id, verdict.decision, verdict.code, verdict.reason))
         if not verdict.runs:
@@ -50,8 +54,16 @@ def code_interpreter(
                 text = f"The code was declined and did not run: {verdict.reason}"
             return ToolOutcome("declined", text, code=code)
 
+        before = snapshot(shell.user_ns)
         execution = run_code(shell, verdict.code, timeout=timeout())
-        text = outputs_to_model_text(execution.outputs)
+        changes = diff(before, snapshot(shell.user_ns))
+        # Code can print os.environ: the key and secret-named values must reach neither the
+        # model nor the notebook, so both renderings are built from redacted outputs.
+        redact = Redactor.from_environment(api_key=api_key(), namespace=shell.user_ns)
+        outputs = [redact.output(o) for o in execution.outputs]
+        text = outputs_to_model_text(outputs)
+        if changes:
+            text += f"\n[kernel state] {changes.text()}"
         if verdict.decision == "edit":
             text = f"[The user edited the code before running it. Code that ran:]\n{verdict.code}\n[Output:]\n{text}"
         if execution.exit_requested:
@@ -62,8 +74,9 @@ def code_interpreter(
         return ToolOutcome(
             status,  # type: ignore[arg-type]
             text,
-            outputs=tuple(cap_for_display(o) for o in execution.outputs),
+            outputs=tuple(cap_for_display(o) for o in outputs),
             code=verdict.code,
+            state_diff=changes.text(),
         )
 
     return ToolSpec(NAME, DESCRIPTION, PARAMETERS, handle, read_only=False)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+SURROGATE = re.compile("[\ud800-\udfff]")
 MODEL_TEXT_LIMIT = 12_000  # characters of tool output the model reads per call
 DISPLAY_TEXT_LIMIT = 200_000  # characters of one stream shown to the user
 
@@ -46,8 +47,19 @@ def truncate_middle(text: str, limit: int) -> str:
     )
 
 
+def scrub_surrogates(text: str) -> str:
+    """Lone surrogates (undecodable bytes printed with ``surrogateescape``) become U+FFFD.
+
+    They cannot be encoded as UTF-8, so one of them in a tool result would make every later
+    request of the conversation fail to serialize.
+    """
+    if not SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def clean(text: str) -> str:
-    return collapse_carriage_returns(strip_ansi(text))
+    return collapse_carriage_returns(strip_ansi(scrub_surrogates(text)))
 
 
 def png_size(b64: str) -> tuple[int, int] | None:

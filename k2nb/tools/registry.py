@@ -34,6 +34,7 @@ class ToolOutcome:
     model_text: str
     outputs: tuple[dict[str, Any], ...] = ()
     code: str | None = None
+    state_diff: str = ""  # names the call added/changed/removed in the user's namespace
 
 
 @dataclass
@@ -55,8 +56,11 @@ class ToolSpec:
     parameters: dict[str, Any]
     handler: Handler
     read_only: bool = False
+    builtin: bool = False  # a provider built-in such as Moonshot's $web_search
 
     def schema(self) -> dict[str, Any]:
+        if self.builtin:
+            return {"type": "builtin_function", "function": {"name": self.name}}
         return {
             "type": "function",
             "function": {
@@ -69,6 +73,8 @@ class ToolSpec:
 
 def check_spec(spec: ToolSpec) -> None:
     """Moonshot's rules, enforced at registration with a message that says what to change."""
+    if spec.builtin and spec.name.startswith("$"):
+        return  # '$' names are reserved for the provider's own built-ins, declared without a schema
     if not NAME_RULE.fullmatch(spec.name):
         raise ValueError(
             f"k2nb: tool name {spec.name!r} is not allowed: use 3–64 letters, digits, '_' or '-', "

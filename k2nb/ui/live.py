@@ -9,6 +9,7 @@ The clock is injectable so tests can drive the batching.
 from __future__ import annotations
 
 import html
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -48,8 +49,12 @@ class LiveOps:
         *,
         interval: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
+        schedule: Callable[[float, Callable[[], None]], object] | None = None,
     ) -> None:
         self._send = send
+        self._schedule = schedule
+        self._lock = threading.RLock()
+        self._armed = False
         self._t = transcript
         self._interval = interval
         self._clock = clock
@@ -65,25 +70,45 @@ class LiveOps:
 
     # -- batching ------------------------------------------------------------------------
     def _op(self, op: Op, *, urgent: bool = False) -> None:
-        last = self._pending[-1] if self._pending else None
-        if op["op"] == "append" and last and last["op"] == "append" and last["id"] == op["id"]:
-            last["text"] += op["text"]
-        else:
-            self._pending.append(op)
-        if urgent or self._clock() - self._last_flush >= self._interval:
+        with self._lock:
+            last = self._pending[-1] if self._pending else None
+            if op["op"] == "append" and last and last["op"] == "append" and last["id"] == op["id"]:
+                last["text"] += op["text"]
+            else:
+                self._pending.append(op)
+            due = urgent or self._clock() - self._last_flush >= self._interval
+            arm = not due and self._schedule is not None and not self._armed
+            self._armed = self._armed or arm
+        if due:
             self.flush()
+        elif arm and self._schedule is not None:
+            # A pause in the stream must not strand the last deltas: flush them after `interval`.
+            self._schedule(self._interval, self._deferred_flush)
+
+    def _deferred_flush(self) -> None:
+        with self._lock:
+            self._armed = False
+            # A regular flush since the timer was armed already sent it; then wait for the rest.
+            remaining = self._interval - (self._clock() - self._last_flush)
+            if remaining > 0.005 and self._pending and self._schedule is not None:
+                self._armed = True
+                self._schedule(remaining, self._deferred_flush)
+                return
+        self.flush()
 
     def flush(self) -> None:
-        if self._pending:
-            ops, self._pending = self._pending, []
-            self._send(ops)
-        self._last_flush = self._clock()
+        # Sending under the lock keeps batches in order when the deferred flush runs on a timer thread.
+        with self._lock:
+            if self._pending:
+                ops, self._pending = self._pending, []
+                self._send(ops)
+            self._last_flush = self._clock()
 
     # -- ids -----------------------------------------------------------------------------
     def _id(self, step: int, part: str) -> str:
         return f"s{step}a{self._attempt.get(step, 1)}-{part}"
 
-    def _status(self, phase: str, *, urgent: bool = False) -> None:
+    def _status(self, phase: str, *, urgent: bool = False, final: bool = False) -> None:
         self._phase = phase
         elapsed = self._clock() - self._started
         u = self._usage
@@ -92,7 +117,7 @@ class LiveOps:
         cost = cost_usd(self._t.model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
         money = f" · ${cost:.4f}" if cost is not None else ""
         text = f"{phase} · step {self._step}/{self._t.max_steps} · {elapsed:.1f} s · {tokens}{rate}{money}"
-        self._op({"op": "status", "phase": phase, "text": text}, urgent=urgent)
+        self._op({"op": "status", "phase": phase, "text": text, "final": final}, urgent=urgent)
 
     # -- events --------------------------------------------------------------------------
     def __call__(self, event: Event) -> None:
@@ -146,9 +171,14 @@ class LiveOps:
                 self._op({"op": "html", "id": block, "html": _code_html(event.code)})
             self._status("running code" if event.code is not None else "calling a tool", urgent=True)
         elif isinstance(event, ApprovalNeeded):
+            block = f"tool-{event.call_id}-{event.step}"
+            self._op(
+                {"op": "approval", "id": block, "call_id": event.call_id, "channel": event.channel, "code": event.code}
+            )
             self._status("waiting for approval", urgent=True)
         elif isinstance(event, ApprovalDecided):
             block = f"tool-{event.call_id}-{event.step}"
+            self._op({"op": "approval_done", "id": block})
             if event.decision == "edit":
                 self._op({"op": "html", "id": block, "html": _code_html(event.code)})
             self._op({"op": "title", "id": block, "title": f"🔧 code_interpreter · {event.decision}"})
@@ -162,6 +192,8 @@ class LiveOps:
             html = "".join(output_html(o) for o in event.outputs)
             if event.status in ("declined", "invalid") or (event.status != "ok" and not event.outputs):
                 html += f'<pre class="k2nb-out k2nb-error">{_escape(event.model_text)}</pre>'
+            if event.state_diff:
+                html += f'<div class="k2nb-state">kernel state · {_escape(event.state_diff)}</div>'
             if html:
                 self._op({"op": "html", "id": block, "html": html, "mode": "append"})
             if finished is not None:
@@ -181,7 +213,7 @@ class LiveOps:
             self._op({"op": "append", "id": block, "text": event.text}, urgent=True)
         elif isinstance(event, RunFinished):
             self._usage = event.usage
-            self._status(STATUS_LABEL.get(event.status, event.status), urgent=True)
+            self._status(STATUS_LABEL.get(event.status, event.status), urgent=True, final=True)
 
     def _ensure_block(self, step: int, part: str, kind: str, title: str, *, open_: bool) -> None:
         block = self._id(step, part)
@@ -197,16 +229,10 @@ class LiveOps:
         if think in self._blocks:  # fold the lane to a one-line summary
             self._op({"op": "title", "id": think, "title": f"💭 {thinking_summary(step)}", "open": False})
         text = self._id(event.step, "text")
-        if text in self._blocks:  # the streamed plain text becomes rendered Markdown, once
-            kind = "answer" if not event.turn.tool_calls else "text"
-            self._op(
-                {
-                    "op": "html",
-                    "id": text,
-                    "html": markdown_to_html(event.turn.content),
-                    "kind": kind,
-                }
-            )
+        # The streamed plain text becomes rendered Markdown, once. Not for the final answer: the
+        # static trace replaces the whole view a moment later and would send it a third time.
+        if text in self._blocks and event.turn.tool_calls:
+            self._op({"op": "html", "id": text, "html": markdown_to_html(event.turn.content), "kind": "text"})
         self._status("thinking", urgent=True)
 
 

@@ -32,7 +32,13 @@ STYLE = """<style>
 .k2nb-static .k2nb-status{color:#666;font-size:12px;border-top:1px solid #ddd;margin-top:6px}
 .k2nb-static .k2nb-answer{border-left:3px solid #4a7bd0;padding-left:8px}
 .k2nb-static img{max-width:100%}
+.k2nb-static .k2nb-state{color:#555;font-size:12px;margin:2px 0}
 </style>"""
+
+
+def _text(text: str) -> str:
+    """Escape for element content: quotes are harmless there, and escaping them inflates long traces."""
+    return html.escape(text, quote=False)
 
 
 def thinking_summary(step: StepRecord) -> str:
@@ -75,7 +81,7 @@ def output_html(output: dict[str, Any]) -> str:
     kind = output.get("output_type")
     if kind == "stream":
         css = " k2nb-error" if output.get("name") == "stderr" else ""
-        return f'<pre class="k2nb-out{css}">{html.escape(clean(str(output.get("text", ""))))}</pre>'
+        return f'<pre class="k2nb-out{css}">{_text(clean(str(output.get("text", ""))))}</pre>'
     if kind == "error":
         text = clean("\n".join(output.get("traceback") or []))
         return f'<pre class="k2nb-out k2nb-error">{html.escape(text)}</pre>'
@@ -100,6 +106,8 @@ def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
     elif tool.arguments is not None:
         body.append(f"<pre>{html.escape(repr(tool.arguments))}</pre>")
     body.extend(output_html(o) for o in tool.outputs)
+    if tool.state_diff:
+        body.append(f'<div class="k2nb-state">kernel state · {html.escape(tool.state_diff)}</div>')
     if tool.status in ("declined", "invalid") or (tool.status != "ok" and not tool.outputs and tool.model_text):
         body.append(f'<pre class="k2nb-out k2nb-error">{html.escape(tool.model_text)}</pre>')
     opened = " open" if open_ else ""
@@ -115,12 +123,16 @@ def render_html(t: Transcript) -> str:
         parts.append(f"<p><strong>Prompt:</strong> {html.escape(truncate_middle(t.prompt, 2000))}</p>")
     last = t.steps[-1].step if t.steps else 0
     for step in t.steps:
-        if step.retried:
-            parts.append(f'<p class="k2nb-status">↻ retried: {html.escape("; ".join(step.retried))}</p>')
+        for reason, partial in zip(step.retried, step.discarded, strict=False):
+            body = f'<div class="k2nb-thinking">{_text(partial)}</div>' if partial.strip() else ""
+            parts.append(
+                f'<details class="k2nb-retried"><summary>↻ discarded attempt (retried): {html.escape(reason)}'
+                f"</summary>{body}</details>"
+            )
         if step.reasoning:
             parts.append(
                 f'<details class="k2nb-thinking-block"><summary>💭 {html.escape(thinking_summary(step))}'
-                f'</summary><div class="k2nb-thinking">{html.escape(step.reasoning)}</div></details>'
+                f'</summary><div class="k2nb-thinking">{_text(step.reasoning)}</div></details>'
             )
         if step.content and (step.tools or step.step != last or t.status != "done"):
             parts.append(f'<div class="k2nb-answer">{markdown_to_html(step.content)}</div>')
@@ -134,7 +146,9 @@ def render_html(t: Transcript) -> str:
     return "".join(parts)
 
 
-def render_plain(t: Transcript, *, width: int = 100) -> str:
+def render_plain(t: Transcript, *, width: int = 100, thinking_chars: int | None = 400) -> str:
+    """Readable text. ``thinking_chars`` caps each thinking lane (head + tail): the HTML beside it
+    keeps the full text, and repeating all of it here would double what a run sends and saves."""
     lines = []
     rule = "─" * min(width, 60)
     for step in t.steps:
@@ -142,14 +156,19 @@ def render_plain(t: Transcript, *, width: int = 100) -> str:
             lines.append(f"↻ retried: {reason}")
         if step.reasoning:
             lines.append(f"💭 {thinking_summary(step)}")
-            lines.extend("  │ " + line for line in step.reasoning.strip().splitlines())
+            shown = step.reasoning.strip()
+            if thinking_chars is not None:
+                shown = truncate_middle(shown, thinking_chars)
+            lines.extend("  │ " + line for line in shown.splitlines())
         if step.content and step.tools:
             lines.append(step.content.strip())
         for tool in step.tools:
             lines.append(tool_title(tool))
             if tool.code:
                 lines.extend("  ▌ " + line for line in tool.code.splitlines())
-            shown = tool.model_text if tool.model_text else ""
+            shown = tool.model_text.split("\n[kernel state] ")[0] if tool.model_text else ""
+            if tool.state_diff:
+                shown += f"\n(kernel state: {tool.state_diff})"
             if shown:
                 lines.append("  → " + shown.strip().replace("\n", "\n    "))
     if t.answer:

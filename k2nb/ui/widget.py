@@ -8,7 +8,9 @@ notebook keeps: it renders everywhere, with or without a widget manager.
 from __future__ import annotations
 
 import pathlib
+import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
@@ -35,11 +37,11 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 class LiveDisplay:
     """A consumer of run events that owns one output: widget while live, static at the end."""
 
-    def __init__(self, transcript: Transcript, *, interval: float = 0.1) -> None:
+    def __init__(self, transcript: Transcript, *, interval: float = 0.25) -> None:
         self._t = transcript
         self.widget = TraceWidget(run_id=uuid.uuid4().hex)
         self._display_id = f"k2nb-{id(self.widget):x}"
-        self.ops = LiveOps(self.widget.send_ops, transcript, interval=interval)
+        self.ops = LiveOps(self.widget.send_ops, transcript, interval=interval, schedule=_start_timer)
         self._shown = False
 
     def show(self) -> None:
@@ -65,6 +67,13 @@ class LiveDisplay:
         self.ops.flush()
         update_display(static_bundle(self._t), raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
         self.widget.close()
+
+
+def _start_timer(delay: float, callback: Callable[[], None]) -> threading.Timer:
+    timer = threading.Timer(delay, callback)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def static_bundle(transcript: Transcript) -> dict[str, Any]:

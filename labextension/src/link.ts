@@ -24,6 +24,19 @@ import {
  */
 export interface ILinkSettings {
   readonly materializeCells: boolean;
+  readonly collapseThinking: boolean;
+  readonly headingFormat: string;
+}
+
+/**
+ * The settings as sent to the kernel (in `hello` and in `settings` messages).
+ */
+export function settingsMessage(settings: ILinkSettings): JSONObject {
+  return {
+    materializeCells: settings.materializeCells,
+    collapseThinking: settings.collapseThinking,
+    headingFormat: settings.headingFormat
+  };
 }
 
 /**
@@ -64,6 +77,47 @@ export class KernelLink implements IDisposable {
 
   get isDisposed(): boolean {
     return this._isDisposed;
+  }
+
+  /**
+   * The notebook panel this link serves.
+   */
+  get panel(): NotebookPanel {
+    return this._panel;
+  }
+
+  /**
+   * This tab's kernel client id, or null without a kernel.
+   */
+  get clientId(): string | null {
+    return this._kernel?.clientId ?? null;
+  }
+
+  /**
+   * Tell the kernel this tab's settings changed.
+   */
+  sendSettings(): void {
+    const clientId = this.clientId;
+    if (clientId !== null) {
+      this.sendToKernel({
+        kind: 'settings',
+        clientId,
+        ...settingsMessage(this._settings)
+      });
+    }
+  }
+
+  /**
+   * Send a `{kind: ...}` message to the kernel over this tab's `k2nb` comm.
+   * Returns false (and drops the message) when the comm is not open.
+   */
+  sendToKernel(message: JSONObject): boolean {
+    const comm = this._comm;
+    if (comm === null || comm.isDisposed) {
+      return false;
+    }
+    comm.send(message);
+    return true;
   }
 
   dispose(): void {
@@ -109,6 +163,7 @@ export class KernelLink implements IDisposable {
     const comm = this._comm;
     this._kernel = null;
     this._comm = null;
+    this._opening = null;
     if (kernel === null) {
       return;
     }
@@ -133,6 +188,7 @@ export class KernelLink implements IDisposable {
     if (status === 'restarting' || status === 'autorestarting') {
       // A restart disposes every comm without calling onClose.
       this._comm = null;
+      this._opening = null;
       this._wanted = true;
       return;
     }
@@ -147,8 +203,10 @@ export class KernelLink implements IDisposable {
   }
 
   /**
-   * The kernel opened a `k2nb.frontend` comm: k2nb is loaded there. Open this
-   * tab's `k2nb` comm (at the next idle) and take operations from both.
+   * The kernel opened a `k2nb.frontend` comm: k2nb is loaded there and its
+   * `k2nb` target is registered. Open this tab's `k2nb` comm right away (even
+   * while the `%load_ext` cell or a queued `%%k2` cell runs: the comm lives on
+   * a subshell) and take operations from both.
    */
   private readonly _onKernelComm = (
     comm: Kernel.IComm,
@@ -156,13 +214,13 @@ export class KernelLink implements IDisposable {
   ): void => {
     comm.onMsg = message => this._onOp(comm, message.content.data);
     this._wanted = true;
-    this._maybeOpen();
+    this._maybeOpen(true);
     if ('op' in msg.content.data) {
       this._onOp(comm, msg.content.data);
     }
   };
 
-  private _maybeOpen(): void {
+  private _maybeOpen(evenIfBusy = false): void {
     const kernel = this._kernel;
     if (
       this._isDisposed ||
@@ -170,35 +228,54 @@ export class KernelLink implements IDisposable {
       kernel.isDisposed ||
       !this._wanted ||
       this.isOpen ||
-      kernel.status !== 'idle'
+      this._opening !== null ||
+      (kernel.status !== 'idle' && !evenIfBusy)
     ) {
       return;
     }
     this._wanted = false;
+    let comm: Kernel.IComm;
     try {
-      const comm = kernel.createComm(COMM_TARGET);
-      comm.onMsg = message => this._onOp(comm, message.content.data);
-      comm.onClose = () => {
-        if (this._comm === comm) {
-          this._comm = null;
-        }
-      };
-      this._comm = comm;
-      comm
-        .open({
-          kind: 'hello',
-          clientId: kernel.clientId,
-          version: this._version,
-          materializeCells: this._settings.materializeCells
-        })
-        .done.catch((reason: unknown) => {
-          console.debug('k2nb: comm open did not complete (ignored)', reason);
-        });
+      comm = kernel.createComm(COMM_TARGET);
     } catch (reason) {
       // No comm support on this connection, or the kernel went away meanwhile.
-      this._comm = null;
       console.debug('k2nb: could not open the comm (ignored)', reason);
+      return;
     }
+    comm.onMsg = message => this._onOp(comm, message.content.data);
+    comm.onClose = () => {
+      if (this._comm === comm) {
+        this._comm = null;
+      }
+    };
+    this._opening = comm;
+    // JupyterLab creates the comm's subshell asynchronously, and `open()` sent
+    // before it exists goes to the main shell, where it waits behind a running
+    // cell. So open once the subshell is there.
+    void subshellReady(kernel, comm).then(() => {
+      if (this._opening !== comm) {
+        return;
+      }
+      this._opening = null;
+      if (comm.isDisposed || kernel.isDisposed || this._kernel !== kernel) {
+        return;
+      }
+      try {
+        comm
+          .open({
+            kind: 'hello',
+            clientId: kernel.clientId,
+            version: this._version,
+            ...settingsMessage(this._settings)
+          })
+          .done.catch((reason: unknown) => {
+            console.debug('k2nb: comm open did not complete (ignored)', reason);
+          });
+        this._comm = comm;
+      } catch (reason) {
+        console.debug('k2nb: could not open the comm (ignored)', reason);
+      }
+    });
   }
 
   /**
@@ -241,6 +318,38 @@ export class KernelLink implements IDisposable {
   private readonly _handlers: ReadonlyMap<string, OpHandler>;
   private _kernel: Kernel.IKernelConnection | null = null;
   private _comm: Kernel.IComm | null = null;
+  private _opening: Kernel.IComm | null = null;
   private _wanted = false;
   private _isDisposed = false;
+}
+
+/**
+ * Resolves when the comm's subshell (JupyterLab's `commsOverSubshells`) has
+ * been created, at once when the comm has none, and after 5 s at the latest
+ * (then the comm opens on the main shell, as without subshells).
+ */
+export async function subshellReady(
+  kernel: Kernel.IKernelConnection,
+  comm: Kernel.IComm
+): Promise<void> {
+  const started = (comm as { subshellStarted?: Promise<void> }).subshellStarted;
+  if (started === undefined || comm.commsOverSubshells === 'disabled') {
+    return;
+  }
+  try {
+    await kernel.info;
+  } catch {
+    return;
+  }
+  if (!kernel.supportsSubshells) {
+    return;
+  }
+  return new Promise<void>(resolve => {
+    const timer = setTimeout(resolve, 5000);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    started.then(done, done);
+  });
 }

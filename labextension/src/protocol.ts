@@ -4,8 +4,10 @@
  *
  * Two comms connect a notebook tab and its kernel:
  * - `k2nb` (COMM_TARGET): opened by the tab, target registered by k2nb in the
- *   kernel. It carries frontend -> kernel messages `{kind: string, ...}`
- *   (`hello` on open, later approvals and stop requests). JupyterLab routes it to
+ *   kernel. It carries frontend -> kernel messages `{kind: string, clientId, ...}`:
+ *   `hello` on open (with the version and settings), `settings` when they
+ *   change, `pong`, and the live view's answers relayed from DOM events
+ *   (`approval`, `stop`; see relay.ts). JupyterLab routes it to
  *   a kernel subshell, so these reach Python while a cell runs, as long as the
  *   kernel does not send on this comm from the main thread: ipykernel routes a
  *   comm's incoming messages to the shell that last sent on it.
@@ -85,9 +87,9 @@ function handlePing(message: IOpMessage, context: IOpContext): void {
 }
 
 /**
- * The operations the kernel may ask for, keyed by `op`.
- *
- * Cell operations (insert-cell, append-text, set-metadata, ...) are added here.
+ * The operations every tab answers, keyed by `op`. The plugin adds the cell
+ * operations (`cells-begin`, `cell-insert`, `cell-append`, `cell-update`; see
+ * cells.ts) from cellsync.ts, which needs a notebook model.
  */
 export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map<
   string,

@@ -1,0 +1,48 @@
+"""The offline toy engine: Kimi K2 Thinking in miniature.
+
+Stateless: every request is decided from its messages alone. The latest user message is the task;
+the tool results after it are what the code printed. The engine thinks out loud, writes real
+Python for ``code_interpreter``, reads the printed ``RESULT key=value`` lines back and answers with
+those values. It never computes an answer itself: every number it reports was printed by code.
+
+Layout: ``core`` (actions, reading the conversation and tool output, skills), ``parsing``
+(prompts), one module per skill family (``numbers``, ``simulation``, ``plots``, ``text``,
+``stats``; each builder returns a ``Skill`` or None), ``policy`` (routing, declines, errors,
+retries, the deliberate self-correction demo, the engine) and ``help`` (``toy_help``).
+"""
+
+from __future__ import annotations
+
+from .core import (
+    TOOL_NAME,
+    Action,
+    Answer,
+    CodeStep,
+    ErrorInfo,
+    Observation,
+    Skill,
+    Task,
+    observe,
+    read_conversation,
+)
+from .help import toy_help
+from .policy import ToyEngine, decide, route, to_turn, tools_available
+
+__all__ = [
+    "TOOL_NAME",
+    "Action",
+    "Answer",
+    "CodeStep",
+    "ErrorInfo",
+    "Observation",
+    "Skill",
+    "Task",
+    "ToyEngine",
+    "decide",
+    "observe",
+    "read_conversation",
+    "route",
+    "to_turn",
+    "tools_available",
+    "toy_help",
+]

@@ -1,0 +1,200 @@
+"""Reading the conversation: actions, observations of tool output, the task, skills."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..server import message_text
+
+TOOL_NAME = "code_interpreter"
+
+
+@dataclass(frozen=True)
+class CodeStep:
+    """Think, then ask ``code_interpreter`` to run ``code``."""
+
+    thought: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Think, then reply to the user in Markdown."""
+
+    thought: str
+    text: str
+
+
+Action = CodeStep | Answer
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ERROR_LINE = re.compile(
+    r"^\s*((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Interrupt|Exit|Iteration))(?::\s?(.*))?\s*$", re.M
+)
+_RESULT = re.compile(r"^RESULT (\w+)(?:\[(.+?)\])?=(.*)$", re.M)
+_BLOCK = re.compile(r"^BEGIN (\w+)\n(.*?)\n?^END \1$", re.M | re.S)
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    kind: str  # e.g. "NameError"
+    message: str  # text after the colon
+
+    @property
+    def line(self) -> str:
+        return f"{self.kind}: {self.message}" if self.message else self.kind
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One code call after the task and what came back."""
+
+    code: str
+    output: str
+    results: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, str] = field(default_factory=dict)
+    error: ErrorInfo | None = None
+    declined: bool = False
+
+
+def observe(code: str, output: str) -> Observation:
+    text = _ANSI.sub("", output).replace("\r\n", "\n")
+    results = {(f"{m[1]}[{m[2]}]" if m[2] is not None else m[1]): m[3].rstrip() for m in _RESULT.finditer(text)}
+    tables = {m[1]: m[2] for m in _BLOCK.finditer(text)}
+    error = None
+    errors = list(_ERROR_LINE.finditer(text))
+    last_result = max((m.start() for m in _RESULT.finditer(text)), default=-1)
+    # An error line counts if there is a traceback, or if the code died after its last RESULT.
+    if errors and ("Traceback" in text or errors[-1].start() > last_result):
+        kind, message = errors[-1][1], (errors[-1][2] or "").strip()
+        nested = re.match(r"([A-Za-z_][\w.]*(?:Error|Exception)):\s?(.*)", message)
+        while nested:  # "Error: NameError: ..." wrappers: keep the innermost exception
+            kind, message = nested[1], nested[2].strip()
+            nested = re.match(r"([A-Za-z_][\w.]*(?:Error|Exception)):\s?(.*)", message)
+        error = ErrorInfo(kind.split(".")[-1], message)
+    declined = not results and error is None and re.search(r"\bdeclined\b", text, re.I) is not None
+    return Observation(code, text, results, tables, error, declined)
+
+
+@dataclass(frozen=True)
+class Task:
+    text: str
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @property
+    def self_correct(self) -> bool:
+        return _SELF_CORRECT.search(self.low) is not None
+
+    @property
+    def wants_type_error(self) -> bool:
+        return re.search(r"type\s*error", self.low) is not None
+
+
+_SELF_CORRECT = re.compile(
+    r"self[\s-]*correct|make (?:a|an|one) (?:\w+ )?(?:mistake|error|bug)|(?:deliberate|intentional)"
+    r"(?:ly)? (?:\w+ )?(?:mistake|error|bug)|on purpose|introduce (?:a|an) (?:bug|error)"
+    r"|demonstrate (?:a |an |your )?(?:mistake|error|recovery|debugging|fixing)"
+    r"|show (?:me )?how you (?:fix|recover|debug)"
+)
+
+
+def read_conversation(messages: Sequence[dict[str, Any]]) -> tuple[Task | None, list[Observation]]:
+    """The latest user message and the code results that follow it."""
+    last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
+    if last_user is None:
+        return None, []
+    task = Task(message_text(messages[last_user].get("content")).strip())
+    pending: dict[str, str] = {}
+    observations = []
+    for message in messages[last_user + 1 :]:
+        if message.get("role") == "assistant":
+            for call in message.get("tool_calls") or []:
+                pending[str(call.get("id"))] = _code_of(call)
+        elif message.get("role") == "tool":
+            code = pending.get(str(message.get("tool_call_id")), "")
+            observations.append(observe(code, message_text(message.get("content"))))
+    return task, observations
+
+
+def _code_of(call: dict[str, Any]) -> str:
+    try:
+        args = json.loads((call.get("function") or {}).get("arguments") or "{}", strict=False)
+    except ValueError:
+        return ""
+    return str(args.get("code", "")) if isinstance(args, dict) else ""
+
+
+class Unreadable(Exception):
+    """The code ran but did not print what the engine needs."""
+
+
+def need(obs: Observation, key: str) -> str:
+    if key not in obs.results:
+        raise Unreadable(key)
+    return obs.results[key]
+
+
+def literal(value: str) -> Any:
+    """A printed Python literal (list, tuple, quoted string); the raw text if it is not one."""
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Skills
+# ---------------------------------------------------------------------------------------------
+
+
+class Skill:
+    """One family of tasks. ``next`` sees the successful observations so far."""
+
+    kernel_var: str | None = None  # a user variable the code reads (NameError means it is missing)
+
+    def next(self, done: Sequence[Observation]) -> Action:
+        raise NotImplementedError
+
+    def repair(self, failed: Observation, done: Sequence[Observation]) -> CodeStep | None:
+        return None
+
+
+@dataclass
+class OneShot(Skill):
+    """Run one piece of code, then answer from what it printed."""
+
+    thought: str
+    code: str
+    answer: Callable[[Observation], Answer]
+
+    def next(self, done: Sequence[Observation]) -> Action:
+        return self.answer(done[-1]) if done else CodeStep(self.thought, self.code)
+
+
+def lines(*parts: str) -> str:
+    return "\n".join(parts)
+
+
+def assigned_names(code: str) -> list[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.append(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name).split(".")[0] for a in node.names]
+    return list(dict.fromkeys(names))

@@ -1,0 +1,143 @@
+"""Bounded, safe summaries of kernel variables: what ``--context`` and the inspection tools show.
+
+Pure functions over a namespace dict. Summaries never run user code beyond cheap attribute reads
+(``shape``, ``dtypes``, ``head``) and bounded reprs, and secrets are masked: a variable whose name
+looks like a credential, or a string that looks like an API key, is shown as ``***``.
+"""
+
+from __future__ import annotations
+
+import re
+import reprlib
+import types
+from collections.abc import Mapping
+from typing import Any
+
+SECRET_NAME = re.compile(r"(key|secret|token|passw(or)?d|passwd|credential|(^|_)auth($|_))", re.I)
+SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|(?:ghp|gho|xox[abp])_[A-Za-z0-9]{8,}|AKIA[0-9A-Z]{12,})")
+MASK = "***"
+# Names IPython puts in the user namespace that are not the user's data.
+_IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
+
+_repr = reprlib.Repr()
+_repr.maxstring = 200
+_repr.maxother = 200
+_repr.maxlist = _repr.maxtuple = _repr.maxset = _repr.maxdict = 10
+_repr.maxlevel = 3
+
+
+def is_secret(name: str, value: Any = None) -> bool:
+    """A string (or bytes) with a credential-like name, or a string shaped like a key."""
+    if isinstance(value, str | bytes) and SECRET_NAME.search(name):
+        return True  # a `token_counts` DataFrame is not a secret; an `api_token` string is
+    return isinstance(value, str) and bool(SECRET_VALUE.search(value))
+
+
+def mask_secrets(text: str) -> str:
+    """Key-shaped substrings of free text replaced by ``***``."""
+    return SECRET_VALUE.sub(MASK, text)
+
+
+def user_variables(namespace: Mapping[str, Any], hidden: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The user's own variables: no private (``_x``) or IPython names, no modules."""
+    hidden = hidden or {}
+    return {
+        name: value
+        for name, value in namespace.items()
+        if not name.startswith("_")
+        and name not in _IPYTHON_NAMES
+        and not (name in hidden and hidden[name] is value)
+        and not isinstance(value, types.ModuleType)
+    }
+
+
+def type_name(value: Any) -> str:
+    kind = type(value)
+    module = kind.__module__.split(".")[0]
+    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+
+
+def shape_of(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
+        return "×".join(str(n) for n in shape) if shape else "scalar"
+    if isinstance(value, str | bytes):
+        return f"len {len(value)}"
+    if isinstance(value, list | tuple | set | frozenset | dict):
+        return f"len {len(value)}"
+    return ""
+
+
+def variable_row(name: str, value: Any) -> str:
+    """One line for :func:`list_variables`: name, type, shape (values only for small scalars)."""
+    if is_secret(name, value):
+        return f"{name}: {type_name(value)} = {MASK} (masked: looks like a secret)"
+    parts = [f"{name}: {type_name(value)}"]
+    shape = shape_of(value)
+    if shape:
+        parts.append(f"({shape})")
+    if isinstance(value, bool | int | float | complex) or (isinstance(value, str) and len(value) <= 60):
+        parts.append(f"= {value!r}")
+    elif callable(value) and not isinstance(value, type):
+        parts.append(_signature(value))
+    return " ".join(parts)
+
+
+def _signature(func: Any) -> str:
+    import inspect
+
+    try:
+        return f"{getattr(func, '__name__', '')}{inspect.signature(func)}"
+    except (TypeError, ValueError):
+        return ""
+
+
+def list_variables(namespace: Mapping[str, Any], hidden: Mapping[str, Any] | None = None, *, limit: int = 200) -> str:
+    rows = [variable_row(n, v) for n, v in sorted(user_variables(namespace, hidden).items())]
+    if not rows:
+        return "The user's namespace has no variables yet."
+    more = f"\n… and {len(rows) - limit} more" if len(rows) > limit else ""
+    return "\n".join(rows[:limit]) + more
+
+
+def _safe(call: Any, fallback: str = "") -> str:
+    try:
+        return str(call())
+    except Exception as error:  # a broken __repr__ must not break the summary
+        return fallback or f"<unavailable: {type(error).__name__}>"
+
+
+def summarize(name: str, value: Any, *, limit: int = 2000) -> str:
+    """A compact summary: type, shape/size, dtypes and head for frames and arrays, a bounded repr."""
+    if is_secret(name, value):
+        return f"{name}: {type_name(value)} = {MASK} (masked: looks like a secret; not shown to the model)"
+    shape = shape_of(value)
+    lines = [
+        f"{name}: {type_name(value)}" + (f", {'' if shape.startswith('len') else 'shape '}{shape}" if shape else "")
+    ]
+    size = getattr(value, "memory_usage", None)
+    if callable(size) and hasattr(value, "columns"):  # pandas DataFrame
+        lines.append(_safe(lambda: f"memory: {int(value.memory_usage(deep=False).sum()):,} bytes"))
+        lines.append("dtypes:\n" + _safe(value.dtypes.to_string))
+        lines.append("head:\n" + _safe(lambda: value.head(5).to_string(max_colwidth=40)))
+    elif hasattr(value, "dtype") and hasattr(value, "shape"):  # numpy array / pandas Series
+        lines.append(f"dtype: {_safe(lambda: value.dtype)}")
+        if hasattr(value, "head"):
+            lines.append("head:\n" + _safe(lambda: value.head(5).to_string()))
+        else:
+            lines.append(_safe(lambda: _repr.repr(value.ravel()[:10].tolist())))
+        nbytes = getattr(value, "nbytes", None)
+        if isinstance(nbytes, int):
+            lines.append(f"size: {nbytes:,} bytes")
+    elif isinstance(value, dict):
+        lines.append(f"keys: {_safe(lambda: _repr.repr(list(value)))}")
+        lines.append(_safe(lambda: _repr.repr(value)))
+    elif callable(value) and not isinstance(value, type):
+        lines.append(_signature(value))
+        doc = (getattr(value, "__doc__", None) or "").strip().split("\n\n")[0]
+        if doc:
+            lines.append(doc)
+    else:
+        lines.append(_safe(lambda: _repr.repr(value)))
+    text = mask_secrets("\n".join(line for line in lines if line))
+    return text if len(text) <= limit else text[: limit - 20] + "\n… [summary cut]"

@@ -1,0 +1,168 @@
+"""Reusable browser-test fixtures: a JupyterLab or Notebook 7 server started by the test, and a Playwright page.
+
+Use in a test module:
+
+    pytestmark = pytest.mark.browser
+
+    @pytest.fixture(scope="module")
+    def jupyter_ui() -> str:                 # "lab" (default) or "notebook"; or parametrize it
+        return "notebook"
+
+    @pytest.fixture(scope="module")
+    def jupyter_env() -> dict[str, str]:     # extra environment for the server and its kernels
+        return {"K2NB_TOY_SPEED": "0"}
+
+    def test_x(jupyter_server, page):
+        base_url, token, root_dir = jupyter_server
+        nb_page = open_notebook(page, jupyter_server, "t.ipynb", ["%load_ext k2nb"])
+
+One server per module (it takes a few seconds to start); a fresh page per test. Chromium is
+Debian's (/usr/bin/chromium); nothing downloads a browser. Servers listen on loopback only, with a
+token, in a temporary root directory, with their own settings and workspaces directories.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import nbformat
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+KERNEL_IDLE = "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'"
+
+
+class JupyterServer(NamedTuple):
+    base_url: str
+    token: str
+    root_dir: Path
+    ui: str = "lab"
+
+    def url(self, notebook: str) -> str:
+        """The address that opens ``notebook`` (relative to root_dir) in this UI."""
+        path = "lab/tree" if self.ui == "lab" else "notebooks"
+        return f"{self.base_url}/{path}/{notebook}?token={self.token}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_jupyter(ui: str, root: Path, env: dict[str, str] | None = None,
+                  token: str = "k2nb-browser-test") -> tuple[subprocess.Popen[bytes], JupyterServer]:
+    """Start ``jupyter lab`` or ``jupyter notebook`` (Notebook 7) and wait until it answers."""
+    port = _free_port()
+    state = root.parent / f"{root.name}-jupyter-state"
+    (state / "settings").mkdir(parents=True, exist_ok=True)
+    (state / "workspaces").mkdir(parents=True, exist_ok=True)
+    app = "LabApp" if ui == "lab" else "JupyterNotebookApp"
+    log = (state / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", ui, "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         f"--{app}.expose_app_in_browser=True", f"--{app}.user_settings_dir={state / 'settings'}",
+         f"--{app}.workspaces_dir={state / 'workspaces'}"],
+        env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    server = JupyterServer(f"http://127.0.0.1:{port}", token, root, ui)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter {ui} exited early; see {state / 'server.log'}")
+        try:
+            urllib.request.urlopen(f"{server.base_url}/api/status?token={token}", timeout=1)
+            return process, server
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"jupyter {ui} did not answer within 60 s; see {state / 'server.log'}")
+
+
+@pytest.fixture(scope="module")
+def jupyter_ui() -> str:
+    """Which UI `jupyter_server` starts: override (or parametrize) in a module."""
+    return "lab"
+
+
+@pytest.fixture(scope="module")
+def jupyter_env() -> dict[str, str]:
+    """Extra environment for the server and its kernels: override in a module."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def jupyter_server(jupyter_ui: str, jupyter_env: dict[str, str],
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    root = tmp_path_factory.mktemp(f"root-{jupyter_ui}")
+    process, server = start_jupyter(jupyter_ui, root, jupyter_env)
+    try:
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium is not installed (`make test` installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh page; its console lines are kept in ``page.k2nb_console``."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 1400})
+    new_page = context.new_page()
+    lines: list[str] = []
+    new_page.on("console", lambda message: lines.append(f"{message.type}: {message.text}"))
+    new_page.k2nb_console = lines
+    yield new_page
+    context.close()
+
+
+def write_notebook(server: JupyterServer, name: str, cells: list[str]) -> Path:
+    """A notebook of code cells (with a kernelspec, so no kernel picker appears)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    path = server.root_dir / name
+    nbformat.write(nb, path)
+    return path
+
+
+def open_notebook(page: Any, server: JupyterServer, name: str, cells: list[str] | None = None) -> Any:
+    """Write (if cells are given) and open a notebook; return once its kernel is idle."""
+    if cells is not None:
+        write_notebook(server, name, cells)
+    page.goto(server.url(name))
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    return page
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a screenshot under test-artifacts/ (gitignored) and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,276 @@
+"""The live trace view in real JupyterLab in Chromium: approvals, Stop, safe rendering.
+
+A JupyterLab server is started by the test (kernels inherit K2NB_BASE_URL pointing at a loopback
+K2-shaped server); clicks in the widget travel through the labextension's comm to the kernel
+while the %%k2 cell is still running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import nbformat
+import pytest
+
+from k2nb.engines.script import ScriptedEngine
+from k2nb.engines.server import ChatServer
+
+pytestmark = [pytest.mark.browser]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"
+TOKEN = "k2nb-browser-test"
+
+if not os.path.exists(CHROMIUM):  # make test installs it; elsewhere say why we skip
+    pytest.skip("Debian chromium is not installed (make test installs it as root)", allow_module_level=True)
+
+
+def _tool(code: str) -> str:
+    return "tool: code_interpreter " + json.dumps({"code": code})
+
+
+class Switchboard:
+    """One loopback server whose script the tests swap (the kernels' K2NB_BASE_URL stays fixed)."""
+
+    def __init__(self) -> None:
+        self.engine = ScriptedEngine.from_text("text: idle")
+        self.server = ChatServer(lambda request: self.engine(request), dialect="moonshot").start()  # noqa: PLW0108 - engine is swapped per test
+
+    def script(self, text: str, *, speed: float | None = None) -> None:
+        self.engine = ScriptedEngine.from_text(text)
+        self.server.tokens_per_second = speed
+        self.server.requests.clear()
+
+
+@pytest.fixture(scope="module")
+def board() -> Iterator[Switchboard]:
+    board = Switchboard()
+    yield board
+    board.server.stop()
+
+
+def start_jupyter(ui: str, root: pathlib.Path, board: Switchboard) -> tuple[subprocess.Popen[bytes], str]:
+    """JupyterLab (`lab`) or Notebook 7 (`notebook`) on a free port, app exposed for the test."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test"}
+    env.pop("K2NB_APPROVE", None)
+    app = "LabApp" if ui == "lab" else "JupyterNotebookApp"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", ui, "--allow-root", "--no-browser", f"--port={port}",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", f"--{app}.expose_app_in_browser=True"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, base
+
+
+@pytest.fixture(scope="module", params=["lab", "notebook"])
+def lab(
+    request: Any, board: Switchboard, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, pathlib.Path, str]]:
+    root = tmp_path_factory.mktemp(request.param)
+    server, base = start_jupyter(request.param, root, board)
+    try:
+        yield base, root, request.param
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield chromium
+        chromium.close()
+
+
+def open_notebook(browser: Any, lab: tuple[str, pathlib.Path, str], name: str, cells: list[str]) -> Any:
+    base, root, ui = lab
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, root / name)
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    # `reset`: a fresh workspace, so notebooks of earlier tests are not restored as background tabs.
+    page.goto(f"{base}/{'lab/tree' if ui == 'lab' else 'notebooks'}/{name}?reset&token={TOKEN}")
+    page.wait_for_function(
+        "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
+        timeout=90_000,
+    )
+    return page
+
+
+def run_cell(page: Any, index: int) -> None:
+    # Fire and forget: the command's promise settles only when the cell finishes.
+    page.evaluate(
+        """(i) => { const nb = window.jupyterapp.shell.currentWidget; nb.content.activeCellIndex = i;
+                    void window.jupyterapp.commands.execute('notebook:run-cell'); }""",
+        index,
+    )
+
+
+def wait_idle(page: Any, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+        timeout=timeout,
+    )
+
+
+def output_text(page: Any, index: int, *, folded: bool = False) -> str:
+    """What the output shows; with ``folded``, also the text inside closed <details> (one click away)."""
+    prop = "textContent" if folded else "innerText"
+    return str(page.evaluate(
+        f"(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].outputArea.node.{prop}", index
+    ))
+
+
+_LINKED = """async () => {
+  const kernel = window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel;
+  if (!kernel) return "";
+  const future = kernel.requestExecute({
+    code: "print(get_ipython()._k2nb_magics.frontend.connected)", silent: false, store_history: false });
+  let out = "";
+  future.onIOPub = (msg) => { if (msg.header.msg_type === "stream") out += msg.content.text; };
+  await future.done;
+  return out.trim();
+}"""
+
+
+def wait_output(page: Any, index: int, text: str, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        """([i, text]) => window.jupyterapp.shell.currentWidget.content.widgets[i]
+             .outputArea.node.textContent.includes(text)""",
+        arg=[index, text], timeout=timeout,
+    )
+
+
+def wait_for_link(page: Any) -> None:
+    """The labextension opens its comm at the next idle after `%load_ext k2nb`; wait until it has."""
+    run_cell(page, 0)
+    wait_idle(page)
+    for _ in range(60):
+        if page.evaluate(_LINKED) == "True":
+            return
+        time.sleep(0.5)
+    raise AssertionError("the k2nb labextension never connected to the kernel")
+
+
+def approval_box(page: Any, nth: int) -> Any:
+    box = page.locator(".k2nb-approval").nth(nth)
+    try:
+        box.locator("button", has_text="Run").first.wait_for(timeout=30_000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "approval-timeout.png"))
+        raise AssertionError("no approval buttons; the output shows:\n" + output_text(page, 1)) from None
+    return box
+
+
+def test_run_edit_skip_always_from_the_output(browser: Any, lab: Any, board: Switchboard) -> None:
+    board.script("\n---\n".join([
+        "think: first\n" + _tool("ran_a = 1"),
+        "think: second\n" + _tool("ran_b = 2"),
+        "think: third\n" + _tool("ran_c = 3"),
+        "think: fourth\n" + _tool("ran_d = 4"),
+        "think: fifth, no question now\n" + _tool("ran_e = 5"),
+        "think: done\ntext: All five calls handled.",
+    ]))
+    page = open_notebook(browser, lab, "approvals.ipynb", [
+        "%load_ext k2nb", "%%k2\nDo five things",
+        "print(ran_a, ran_b, 'ran_c' in globals(), ran_d, ran_e)",
+    ])
+    wait_for_link(page)
+    run_cell(page, 1)
+    box = approval_box(page, 0)
+    # nothing ran before the answer
+    assert board.server.requests and len(board.server.requests) == 1
+    box.locator("button", has_text="Run").click()
+    box = approval_box(page, 0)  # the previous box is removed once answered
+    box.locator("button", has_text="Edit").click()
+    box.locator("textarea").fill("ran_b = 20")
+    box.locator("button", has_text="Run edited").click()
+    box = approval_box(page, 0)
+    box.locator("button", has_text="Skip").click()
+    box.locator("input").fill("not needed")
+    box.locator("button", has_text="Skip (send)").click()
+    box = approval_box(page, 0)
+    page.screenshot(path=str(ARTIFACTS / f"approval-buttons-{lab[2]}.png"))
+    box.locator("button", has_text="Always").click()
+    page.locator(".k2nb-static").first.wait_for(state="attached", timeout=60_000)
+    wait_idle(page)
+    run_cell(page, 2)
+    wait_output(page, 2, "1 20 False 4 5")
+    assert output_text(page, 2).strip() == "1 20 False 4 5"
+    tools = [m["content"] for m in board.server.requests[-1]["messages"] if m["role"] == "tool"]
+    assert "user edited the code" in tools[1] and "ran_b = 20" in tools[1]
+    assert "declined" in tools[2] and "not needed" in tools[2]
+    page.screenshot(path=str(ARTIFACTS / f"approvals-done-{lab[2]}.png"))
+    # Reopening the saved notebook shows the finished trace, not an empty box.
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    time.sleep(1)
+    page.reload()
+    page.locator(".k2nb-static").first.wait_for(state="attached", timeout=60_000)
+    assert "All five calls handled." in output_text(page, 1)
+    page.close()
+
+
+def test_stop_mid_thinking_keeps_the_trace_and_the_next_cell_works(browser: Any, lab: Any, board: Switchboard) -> None:
+    long_thought = " ".join(f"idea{i}" for i in range(3000))
+    board.script(f"think: {long_thought}\ntext: never reached\n---\nthink: fresh start\ntext: Second run answered.",
+                 speed=150)
+    page = open_notebook(browser, lab, "stop.ipynb", ["%load_ext k2nb", "%%k2\nThink long", "%%k2\nAgain"])
+    wait_for_link(page)
+    run_cell(page, 1)
+    page.locator(".k2nb-kind-thinking").first.wait_for(timeout=30_000)
+    time.sleep(1.0)
+    page.locator(".k2nb-live button", has_text="Stop").click()
+    page.locator(".k2nb-static").first.wait_for(state="attached", timeout=30_000)
+    wait_idle(page)
+    first = output_text(page, 1, folded=True)
+    assert "stopped by the user" in first and "idea1" in first  # partial trace kept (folded), marked
+    board.server.tokens_per_second = None
+    run_cell(page, 2)
+    wait_output(page, 2, "Second run answered.")
+    page.close()
+
+
+def test_model_html_executes_nothing(browser: Any, lab: Any, board: Switchboard) -> None:
+    board.script(
+        "think: be naughty\n"
+        'text: Hi <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> '
+        "[click me](javascript:window.__xss=3) <a href=\"javascript:window.__xss=4\">raw</a> done"
+    )
+    page = open_notebook(browser, lab, "xss.ipynb", ["%load_ext k2nb", "%%k2 --approve auto\nsay hi"])
+    wait_for_link(page)
+    run_cell(page, 1)
+    page.locator(".k2nb-static").first.wait_for(state="attached", timeout=30_000)
+    for link in page.locator(".k2nb-static a").all():
+        link.click(no_wait_after=True)
+    time.sleep(0.5)
+    assert page.evaluate("() => window.__xss") is None
+    assert "done" in output_text(page, 1)
+    page.screenshot(path=str(ARTIFACTS / f"xss-{lab[2]}.png"))
+    page.close()
+
+
+ARTIFACTS.mkdir(exist_ok=True)

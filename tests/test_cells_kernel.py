@@ -1,0 +1,128 @@
+"""The comm messages a real kernel emits for `%%k2 --cells` (issue #5), seen from a stand-in tab."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jupyter_client.manager import KernelManager, start_new_kernel
+
+from tests.conftest import SECRET_KEY
+from tests.test_cells import SCRIPT
+from tests.test_frontend_link import Tab, run
+
+pytestmark = pytest.mark.kernel
+
+
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[tuple[Any, Any]]:
+    from k2nb.engines.script import ScriptedEngine
+    from k2nb.engines.server import ChatServer
+
+    server = ChatServer(ScriptedEngine.from_text("\n---\n".join([SCRIPT] * 8)), api_key=SECRET_KEY).start()
+    env = {**os.environ, "K2NB_BASE_URL": server.base_url, "K2NB_API_KEY": SECRET_KEY}
+    km, kc = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        server.stop()
+
+
+def frontend_comm(kc: Any) -> str:
+    return run(kc, "print(get_ipython()._k2nb_magics.frontend._downlink.comm_id)").strip()
+
+
+def execute_cell(kc: Any, code: str, cell_id: str, timeout: float = 60) -> tuple[list[dict[str, Any]], str]:
+    """Run code as a notebook cell with id `cell_id` (the execute request's `cellId` metadata, as
+    JupyterLab sends it); return the messages on `k2nb.frontend` and the stderr text it caused."""
+    downlink = frontend_comm(kc)
+    msg = kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
+                                             "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+    msg["metadata"]["cellId"] = cell_id
+    kc.shell_channel.send(msg)
+    comms, stderr = [], []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = kc.get_iopub_msg(timeout=timeout)
+        if m["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
+            continue
+        if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == downlink:
+            comms.append(m["content"]["data"])
+        elif m["msg_type"] == "stream" and m["content"]["name"] == "stderr":
+            stderr.append(m["content"]["text"])
+        elif m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+            break
+    return comms, "".join(stderr)
+
+
+def test_a_cells_run_sends_the_executing_tab_its_cell_operations(kernel: tuple[KernelManager, Any]) -> None:
+    _, kc = kernel
+    run(kc, "%load_ext k2nb")
+    tab = Tab(kc)
+    tab.hello(collapseThinking=True, headingFormat="💭 {seconds}, {tokens}")
+    time.sleep(0.5)
+
+    ops, stderr = execute_cell(kc, "%%k2 --cells --approve auto\nWhat is 6 * 7?", "cell-A")
+    assert stderr == ""
+    assert ops, "no cell operations were sent"
+    assert all(op.get("clientId") == tab.client_id for op in ops)  # only the tab that ran the cell acts
+    begin = ops[0]
+    assert begin["op"] == "cells-begin" and begin["anchor"] == "cell-A"
+    inserts = [op for op in ops if op["op"] == "cell-insert"]
+    assert [(op["cell"]["cell_type"], op["cell"]["metadata"]["k2nb"]["role"]) for op in inserts] == [
+        ("markdown", "thinking"), ("code", "code"), ("markdown", "thinking"), ("markdown", "answer")]
+    assert inserts[0]["after"] == "cell-A"
+    assert [op["after"] for op in inserts[1:]] == [op["cell"]["id"] for op in inserts[:-1]]  # in order
+    assert {op["run_id"] for op in inserts} == {begin["run_id"]}
+
+    by_cell: dict[str, list[dict[str, Any]]] = {}
+    for op in ops[1:]:
+        by_cell.setdefault(op.get("id") or op["cell"]["id"], []).append(op)
+    thinking, code, _, answer = (op["cell"]["id"] for op in inserts)
+    final = [op for op in by_cell[thinking] if op["op"] == "cell-update"][-1]
+    assert final["jupyter"] == {"source_hidden": True}
+    assert final["source"].startswith("💭 ") and final["source"].endswith("I'll compute it in the kernel.")
+    code_ops = by_cell[code]
+    assert code_ops[0]["cell"]["source"] == "answer = 6 * 7\nprint('the answer is', answer)"
+    finished = code_ops[-1]
+    assert finished["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "the answer is 42\n"}]
+    assert finished["k2nb"]["approval"] == "auto" and finished["k2nb"]["status"] == "ok"
+    assert "".join(op.get("text", "") for op in by_cell[answer]) == "The answer is **42**."
+    assert run(kc, "print(answer)").strip() == "42"  # the code ran once, in the kernel
+
+    # the same cell again: a new run id; the tab replaces the old run's cells (cells-begin)
+    again, _ = execute_cell(kc, "%%k2 --cells --approve auto\nWhat is 6 * 7?", "cell-A")
+    assert again[0]["op"] == "cells-begin" and again[0]["run_id"] != begin["run_id"]
+
+    # without --cells (and the tab's setting off) nothing is sent
+    plain, stderr = execute_cell(kc, "%%k2 --approve auto\nWhat is 6 * 7?", "cell-B")
+    assert plain == [] and stderr == ""
+
+    # the tab turns on "materialize cells" in its settings: now every run writes cells
+    tab.send({"kind": "settings", "materializeCells": True, "collapseThinking": False,
+              "headingFormat": "Thinking ({seconds})"})
+    time.sleep(0.3)
+    by_default, _ = execute_cell(kc, "%%k2 --approve auto\nWhat is 6 * 7?", "cell-B")
+    assert by_default[0] == {"op": "cells-begin", "run_id": by_default[0]["run_id"], "anchor": "cell-B",
+                             "clientId": tab.client_id}
+    thinking_done = next(op for op in by_default if op["op"] == "cell-update" and "source" in op)
+    assert thinking_done["source"].startswith("Thinking (") and "jupyter" not in thinking_done
+    tab.close()
+    deadline = time.monotonic() + 10
+    while run(kc, "print(get_ipython()._k2nb_magics.frontend.connected)").strip() != "False":
+        assert time.monotonic() < deadline, "the closed tab is still linked"
+        time.sleep(0.1)
+
+
+def test_without_the_extension_cells_degrade_with_a_clear_message(kernel: tuple[KernelManager, Any]) -> None:
+    _, kc = kernel
+    run(kc, "%load_ext k2nb")
+    assert run(kc, "print(get_ipython()._k2nb_magics.frontend.connected)").strip() == "False"  # no tab linked
+    ops, stderr = execute_cell(kc, "%%k2 --cells --approve auto --max-steps 1\nWhat is 6 * 7?", "cell-C")
+    assert ops == []
+    assert "--cells needs the k2nb extension" in stderr and "%k2 export FILE.ipynb" in stderr

@@ -1,0 +1,185 @@
+"""The kernel side of the k2nb comm link (k2nb/frontend.py), driven by a real kernel through jupyter_client.
+
+What a plain jupyter_client must do to act like the labextension (measured with ipykernel 7.4):
+- `create_subshell_request` goes on the **control** channel (ipykernel answers "Unknown message
+  type" on shell); the reply carries the `subshell_id`.
+- The `k2nb` comm's `comm_open` and `comm_msg` carry that id in their **header** (`subshell_id`),
+  as JupyterLab does for comm targets with `commsOverSubshells`. Then the kernel handles them on
+  the subshell's thread while the main shell is busy running a cell.
+- Sent without a subshell id, the same message waits until the running cell ends.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from jupyter_client.manager import KernelManager, start_new_kernel
+
+from k2nb.frontend import FrontendLink
+
+pytestmark = pytest.mark.kernel
+
+
+class Tab:
+    """A stand-in for one notebook tab running the labextension: a jupyter_client with a subshell."""
+
+    def __init__(self, kc: Any, *, subshell: bool = True) -> None:
+        self.kc = kc
+        self.client_id = kc.session.session
+        self.comm_id = uuid.uuid4().hex
+        self.subshell_id: str | None = None
+        if subshell:
+            request = kc.session.msg("create_subshell_request", {})
+            kc.control_channel.send(request)
+            reply = kc.get_control_msg(timeout=10)
+            assert reply["content"]["status"] == "ok", reply["content"]
+            self.subshell_id = reply["content"]["subshell_id"]
+
+    def _send(self, msg_type: str, content: dict[str, Any]) -> None:
+        msg = self.kc.session.msg(msg_type, content)
+        if self.subshell_id is not None:
+            msg["header"]["subshell_id"] = self.subshell_id
+        self.kc.shell_channel.send(msg)
+
+    def hello(self, **extra: Any) -> None:
+        data = {"kind": "hello", "clientId": self.client_id, "version": "0.1.0", "materializeCells": False, **extra}
+        self._send("comm_open", {"comm_id": self.comm_id, "target_name": "k2nb", "data": data})
+
+    def send(self, data: dict[str, Any]) -> None:
+        self._send("comm_msg", {"comm_id": self.comm_id, "data": data})
+
+    def close(self) -> None:
+        self._send("comm_close", {"comm_id": self.comm_id, "data": {}})
+
+
+def run(kc: Any, code: str, timeout: float = 30) -> str:
+    """Execute code and return what it printed (raises on an error)."""
+    out: list[str] = []
+
+    def hook(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            out.append("\n".join(msg["content"]["traceback"]))
+
+    reply = kc.execute_interactive(code, timeout=timeout, output_hook=hook)
+    assert reply["content"]["status"] == "ok", "".join(out)
+    return "".join(out)
+
+
+def run_collect(kc: Any, code: str, timeout: float = 30) -> list[dict[str, Any]]:
+    """Execute code; return every IOPub message it caused (comm messages included)."""
+    messages: list[dict[str, Any]] = []
+    reply = kc.execute_interactive(code, timeout=timeout, output_hook=messages.append)
+    assert reply["content"]["status"] == "ok", messages
+    return messages
+
+
+def drain_iopub(kc: Any, seconds: float = 0.5) -> list[dict[str, Any]]:
+    messages = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            messages.append(kc.get_iopub_msg(timeout=0.05))
+        except Exception:
+            continue
+    return messages
+
+
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[tuple[KernelManager, Any]]:
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_outside_a_kernel_the_link_is_inert() -> None:
+    link = FrontendLink(InteractiveShell.instance())
+    seen: list[dict[str, Any]] = []
+    link.on("stop", seen.append)
+    link.send({"op": "ping"})  # no error, nowhere to go
+    assert (link.available, link.connected, link.client_ids()) == (False, False, [])
+    link.close()
+    link.close()
+
+
+def test_load_opens_the_frontend_comm_and_a_tab_message_arrives_mid_cell(
+    kernel: tuple[KernelManager, Any],
+) -> None:
+    _, kc = kernel
+    drain_iopub(kc, 0.2)
+    kc.execute("%load_ext k2nb")
+    opened = [m for m in drain_iopub(kc, 1.5) if m["msg_type"] == "comm_open"]
+    assert [m["content"]["target_name"] for m in opened] == ["k2nb.frontend"]
+    frontend_comm = opened[0]["content"]["comm_id"]
+
+    run(kc, "import threading, time\n"
+            "link = get_ipython()._k2nb_magics.frontend\n"
+            "got = threading.Event(); seen = []\n"
+            "link.on('approval', lambda m: (seen.append((m, threading.current_thread().name)), got.set()))\n"
+            "print(link.available, link.connected)")
+    tab = Tab(kc)
+    tab.hello()
+    deadline = time.monotonic() + 10
+    while "True" not in run(kc, "print(link.connected)") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert run(kc, "print(link.client_ids())").strip() == repr([tab.client_id])
+
+    # A cell blocks on the answer; the tab answers while it runs.
+    msg_id = kc.execute("t0 = time.monotonic(); ok = got.wait(20); waited = time.monotonic() - t0")
+    time.sleep(0.5)  # the cell is running now
+    sent = time.monotonic()
+    tab.send({"kind": "approval", "call_id": "c1", "decision": "run"})
+    reply = kc.get_shell_msg(timeout=30)
+    elapsed = time.monotonic() - sent
+    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
+    assert elapsed < 3, f"the answer took {elapsed:.1f} s to reach the waiting cell"
+    out = run(kc, "print(ok, seen[0][0], seen[0][1].startswith('subshell'))")
+    # the handler got the message (tagged with the tab's clientId) on the subshell's thread
+    expected = {"kind": "approval", "call_id": "c1", "decision": "run", "clientId": tab.client_id}
+    assert out.strip() == f"True {expected} True"
+
+    # kernel -> tab: operations go out on k2nb.frontend, addressed to one tab when asked
+    code = f"link.send({{'op': 'ping', 'id': 1}}, client_id={tab.client_id!r}); link.send({{'op': 'ping', 'id': 2}})"
+    sent_ops = [m["content"] for m in run_collect(kc, code) if m["msg_type"] == "comm_msg"]
+    assert [(c["comm_id"], c["data"]) for c in sent_ops] == [
+        (frontend_comm, {"op": "ping", "id": 1, "clientId": tab.client_id}),
+        (frontend_comm, {"op": "ping", "id": 2}),
+    ]
+
+    # the tab closes its comm (closed tab, restart): no longer connected
+    tab.close()
+    time.sleep(0.5)
+    assert run(kc, "print(link.connected, link.client_ids())").strip() == "False []"
+
+
+def test_without_a_subshell_the_message_waits_for_the_cell(kernel: tuple[KernelManager, Any]) -> None:
+    """Why the labextension opens its comm on a subshell: on the main shell it is too late."""
+    _, kc = kernel
+    run(kc, "%load_ext k2nb")  # no-op when already loaded
+    run(kc, "got.clear(); seen.clear()")
+    tab = Tab(kc, subshell=False)
+    tab.hello()
+    time.sleep(0.3)
+    kc.execute("ok = got.wait(1.5)")
+    time.sleep(0.3)
+    tab.send({"kind": "approval", "call_id": "c2", "decision": "skip"})
+    kc.get_shell_msg(timeout=30)
+    assert run(kc, "print(ok, len(seen))").strip() == "False 1"  # arrived, but only after the cell
+    tab.close()
+
+
+def test_unload_unregisters_the_target_and_closes_the_frontend_comm(kernel: tuple[KernelManager, Any]) -> None:
+    _, kc = kernel
+    closed = [m for m in run_collect(kc, "%unload_ext k2nb") if m["msg_type"] == "comm_close"]
+    assert closed, "unloading k2nb did not close k2nb.frontend"
+    assert run(kc, "from comm import get_comm_manager; print('k2nb' in get_comm_manager().targets)") == "False\n"
+    assert run(kc, "print(link.available)").strip() == "False"
