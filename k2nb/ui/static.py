@@ -146,9 +146,11 @@ def render_html(t: Transcript) -> str:
     return "".join(parts)
 
 
-def render_plain(t: Transcript, *, width: int = 100, thinking_chars: int | None = 400) -> str:
-    """Readable text. ``thinking_chars`` caps each thinking lane (head + tail): the HTML beside it
-    keeps the full text, and repeating all of it here would double what a run sends and saves."""
+def render_plain(
+    t: Transcript, *, width: int = 100, thinking_chars: int | None = 400, answer_chars: int | None = 4000
+) -> str:
+    """Readable text. The caps (head + tail) apply to each thinking lane and to the answer: the HTML
+    beside it keeps the full text, and repeating all of it here would double what a run sends and saves."""
     lines = []
     rule = "─" * min(width, 60)
     for step in t.steps:
@@ -172,7 +174,10 @@ def render_plain(t: Transcript, *, width: int = 100, thinking_chars: int | None 
             if shown:
                 lines.append("  → " + shown.strip().replace("\n", "\n    "))
     if t.answer:
-        lines.extend((rule, t.answer.strip()))
+        answer = t.answer.strip()
+        if answer_chars is not None and len(answer) > answer_chars:
+            answer = truncate_middle(answer, answer_chars) + "\n(the full answer is in the HTML output)"
+        lines.extend((rule, answer))
     for _level, text in t.notices:
         lines.append(f"k2nb: {text}" if not text.startswith("k2nb:") else text)
     lines.extend((rule, status_line(t)))
