@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from k2nb.engines.server import Responder
+
 from . import chatlab
 from .common import API_KEY, MODEL, PROMPT, Trace, chat_server, provider_env
 
@@ -105,18 +107,29 @@ def _chatlab_kernelspec(data_dir: Path) -> None:
 
 
 def measure(
-    trace: Trace, *, peer: str = "k2nb", tokens_per_second: float = 200.0, timeout: float = 600
+    trace: Trace,
+    *,
+    peer: str = "k2nb",
+    tokens_per_second: float = 200.0,
+    timeout: float = 600,
+    responder: Responder | None = None,
+    k2_cell: str | None = None,
+    done_text: str | None = None,
 ) -> BrowserResult:
+    """One streamed run in JupyterLab. ``responder``/``k2_cell``/``done_text`` replace the single-turn
+    trace with another scenario (e.g. a long tool-call run), ending when ``done_text`` shows."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"no Chromium at {CHROMIUM}: make chromium (Debian's package; never a download)")
     jupyter = str(Path(sys.executable).with_name("jupyter"))
     with tempfile.TemporaryDirectory(prefix="k2nb-bench-lab-") as tmp, chat_server(
-        trace, tokens_per_second=tokens_per_second
+        trace, tokens_per_second=tokens_per_second, responder=responder
     ) as server:
         root = Path(tmp)
         cells, kernel = _cells(peer, server.base_url)
+        if k2_cell is not None:
+            cells = [cells[0], k2_cell]
         _notebook(root / "bench.ipynb", cells, kernel)
         port = _free_port()
         env = {**os.environ, **provider_env(server), "JUPYTER_CONFIG_DIR": str(root / "config")}
@@ -139,7 +152,7 @@ def measure(
                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
                 )
                 try:
-                    return _drive(browser, base, trace, peer, tokens_per_second, timeout)
+                    return _drive(browser, base, trace, peer, tokens_per_second, timeout, done_text)
                 finally:
                     browser.close()
         finally:
@@ -151,7 +164,13 @@ def measure(
 
 
 def _drive(
-    browser: Any, base: str, trace: Trace, peer: str, tokens_per_second: float, timeout: float
+    browser: Any,
+    base: str,
+    trace: Trace,
+    peer: str,
+    tokens_per_second: float,
+    timeout: float,
+    done_text: str | None = None,
 ) -> BrowserResult:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.add_init_script(_OBSERVER)
@@ -186,7 +205,7 @@ def _drive(
     frames["on"] = True
     t0 = time.perf_counter()
     page.evaluate(run_cell)
-    last_sentence = trace.content.strip().split("\n")[-1][-60:]
+    last_sentence = done_text or trace.content.strip().split("\n")[-1][-60:]
     page.wait_for_function(
         "(tail) => { const c = document.querySelectorAll('.jp-Notebook .jp-Cell')[1];"
         " const done = /\\[\\d+\\]/.test(c?.querySelector('.jp-InputPrompt')?.textContent || '');"
@@ -203,7 +222,7 @@ def _drive(
         "() => document.querySelectorAll('.jp-Notebook .jp-Cell')[1].querySelector('.jp-OutputArea').textContent"
     )
     shown = (trace.content,) if peer == "chatlab" else (trace.reasoning, trace.content)  # ChatLab drops reasoning
-    exact = all(" ".join(p.split()) in " ".join(text.split()) for p in shown)
+    exact = all(" ".join(p.split()) in " ".join(text.split()) for p in shown) if done_text is None else True
     return BrowserResult(
         peer=peer,
         words=trace.words,

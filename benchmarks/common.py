@@ -23,7 +23,7 @@ from typing import Any
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 
-from k2nb.engines.server import ChatServer
+from k2nb.engines.server import ChatServer, Responder
 from k2nb.engines.wire import Turn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,11 +80,13 @@ def make_trace(reasoning_words: int, answer_words: int) -> Trace:
 
 
 @contextmanager
-def chat_server(trace: Trace, *, tokens_per_second: float | None = None) -> Iterator[ChatServer]:
-    """The loopback K2-shaped server, streaming ``trace`` as one turn to every request."""
+def chat_server(
+    trace: Trace, *, tokens_per_second: float | None = None, responder: Responder | None = None
+) -> Iterator[ChatServer]:
+    """The loopback K2-shaped server, streaming ``trace`` as one turn to every request (or ``responder``'s)."""
     turn = Turn(reasoning=trace.reasoning, content=trace.content)
     server = ChatServer(
-        lambda body: turn,
+        responder or (lambda body: turn),
         api_key=API_KEY,
         models=(MODEL,),
         tokens_per_second=tokens_per_second,

@@ -544,3 +544,163 @@ def test_toy_help_documents_the_repertoire() -> None:
         "declined",
     ):
         assert word in text
+
+
+# -- declared tools: inspection tools and user tools --------------------------------------------
+
+
+@dataclass
+class ToolRun:
+    answer: str = ""
+    reasoning: list[str] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+
+def k2nb_tools(namespace: dict[str, Any], *functions: Callable[..., Any]) -> Any:
+    """k2nb's own tool box over ``namespace``: code_interpreter (exec here), the inspection tools, user tools."""
+    from types import SimpleNamespace
+
+    from k2nb.tools.approval import ApprovalPolicy
+    from k2nb.tools.inspect_tools import inspection_tools
+    from k2nb.tools.registry import ToolBox, ToolOutcome, ToolSpec, validate_arguments
+    from k2nb.tools.user import bind, spec_from_function
+
+    def never_asked(_request: Any) -> Any:
+        raise AssertionError("a read-only tool asked for approval")
+
+    def run_code(arguments: dict[str, Any], _context: Any) -> ToolOutcome:
+        return ToolOutcome("ok", exec_code(arguments["code"], namespace))
+
+    box = ToolBox([ToolSpec("code_interpreter", "Run Python.", TOOLS[0]["function"]["parameters"], run_code)])
+    for spec in inspection_tools(SimpleNamespace(user_ns=namespace, user_ns_hidden={})):
+        box.add(spec)
+    for func in functions:
+        spec = spec_from_function(func, read_only=True)  # read-only: the approver is never asked
+        box.add(bind(spec, func, ApprovalPolicy("auto"), never_asked, validate_arguments))
+    return box
+
+
+def drive_tools(server: ChatServer, prompt: str, box: Any, *, max_steps: int = 6) -> ToolRun:
+    """The test-only loop with every tool k2nb declares, dispatched through k2nb's own ToolBox."""
+    from k2nb.model import ToolCall
+    from k2nb.tools.registry import ToolContext
+
+    sdk = openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0, timeout=30)
+    messages: list[Any] = [{"role": "user", "content": prompt}]
+    run = ToolRun()
+    for _ in range(max_steps):
+        reasoning, content, calls = stream_turn(sdk, messages, server.dialect, box.schemas())
+        run.reasoning.append(reasoning)
+        if not calls:
+            run.answer = content
+            return run
+        messages.append({"role": "assistant", "reasoning_content": reasoning, "tool_calls": calls})
+        for call in calls:
+            name, arguments = call["function"]["name"], call["function"]["arguments"]
+            spec, parsed, problem = box.parse(ToolCall(call["id"], name, arguments))
+            text = problem if problem else box.run(spec, parsed, ToolContext(1, call["id"])).model_text
+            run.calls.append((name, json.loads(arguments)))
+            run.outputs.append(text)
+            messages.append({"role": "tool", "tool_call_id": call["id"], "name": name, "content": text})
+    raise AssertionError(f"no answer after {max_steps} steps: {run}")
+
+
+def test_statistics_inspect_with_inspect_variable_when_asked(server: ChatServer, rng: random.Random) -> None:
+    sales = sales_frame(rng)
+    namespace = {"sales": sales}
+    prompt = "What is the mean price by region in `sales`? Look at it with `inspect_variable` first."
+    run = drive_tools(server, prompt, k2nb_tools(namespace))
+    assert [name for name, _ in run.calls] == ["inspect_variable", "code_interpreter"]
+    assert run.calls[0][1] == {"name": "sales"}
+    assert "type(sales)" not in run.calls[1][1]["code"]  # no inspection code: the columns came from the tool
+    truth = sales.groupby("region")["price"].mean().round(4).sort_values(ascending=False)
+    assert f"RESULT top_group={truth.index[0]}" in run.outputs[1]
+    assert f"**{truth.index[0]}** ({truth.iloc[0]})" in run.answer
+    # the same question without naming the tool keeps inspecting with code
+    plain = drive_tools(server, "What is the mean price by region in `sales`?", k2nb_tools(namespace))
+    assert [name for name, _ in plain.calls] == ["code_interpreter", "code_interpreter"]
+
+
+def test_inspect_variable_reads_columns_and_dtypes(server: ChatServer, rng: random.Random) -> None:
+    frame = pd.DataFrame({"city code": [f"c{i}" for i in range(20)], "temp": [rng.uniform(-5, 30) for _ in range(20)]})
+    frame["count"] = [rng.randint(0, 9) for _ in range(20)]
+    prompt = "max of count in `weather`, use `inspect_variable`"
+    run = drive_tools(server, prompt, k2nb_tools({"weather": frame}))
+    assert [name for name, _ in run.calls] == ["inspect_variable", "code_interpreter"]
+    assert f"RESULT max[count]={frame['count'].max()}" in run.outputs[1]
+    assert f"**maximum of `count`:** {frame['count'].max()}" in run.answer
+
+
+def test_inspect_variable_names_what_exists_when_missing(server: ChatServer, rng: random.Random) -> None:
+    names = rng.sample(["alpha", "beta_2", "gamma_frame", "delta"], 2)
+    run = drive_tools(server, "mean of x in `nothere`, use `inspect_variable`", k2nb_tools({n: [1, 2] for n in names}))
+    assert [name for name, _ in run.calls] == ["inspect_variable"]
+    assert "`nothere`" in run.answer and all(f"`{n}`" in run.answer for n in names)
+
+
+def outliers_tool(frame: Any) -> Callable[..., Any]:
+    def outliers(column: str, z: float = 2.5) -> list[int]:
+        """Row labels whose `column` is more than `z` standard deviations from the mean.
+
+        Args:
+            column: a numeric column
+        """
+        values = frame[column]
+        return frame.index[((values - values.mean()) / values.std()).abs() > z].tolist()
+
+    return outliers
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Use `outliers` on {col} with z {z}",
+        "call `outliers` with column {col} and z={z}",
+        "`outliers` of '{col}', z: {z}",
+    ],
+)
+def test_a_user_tool_named_in_the_prompt_is_called(server: ChatServer, rng: random.Random, template: str) -> None:
+    frame = sales_frame(rng, rows=60)
+    col, z = rng.choice(["price", "qty"]), rng.choice([1, 1.5, 2])
+    run = drive_tools(server, template.format(col=col, z=z), k2nb_tools({"sales": frame}, outliers_tool(frame)))
+    assert run.calls == [("outliers", {"column": col, "z": float(z)})]
+    expected = json.dumps(frame.index[((frame[col] - frame[col].mean()) / frame[col].std()).abs() > z].tolist())
+    assert run.outputs[0] == expected
+    assert expected in run.answer  # quoted as the tool returned it
+
+
+def test_a_user_tool_keeps_its_defaults_and_needs_code_interpreter_for_nothing(
+    server: ChatServer, rng: random.Random
+) -> None:
+    frame = sales_frame(rng)
+    box = k2nb_tools({}, outliers_tool(frame))
+    only_user_tool = [s for s in box.schemas() if s["function"]["name"] == "outliers"]
+    sdk_box = type(box)([box.get("outliers")])
+    assert sdk_box.schemas() == only_user_tool
+    run = drive_tools(server, "Use `outliers` on price", sdk_box)
+    assert run.calls == [("outliers", {"column": "price"})]  # z keeps the function's default
+    expected = frame.index[((frame["price"] - frame["price"].mean()) / frame["price"].std()).abs() > 2.5].tolist()
+    assert json.dumps(expected) in run.answer
+
+
+def test_a_user_tool_with_a_missing_argument_is_not_called(server: ChatServer, rng: random.Random) -> None:
+    run = drive_tools(server, "Use `outliers` please", k2nb_tools({}, outliers_tool(sales_frame(rng))))
+    assert run.calls == []
+    assert "`column`" in run.answer and "string" in run.answer
+
+
+def test_a_failing_user_tool_is_reported_not_retried(server: ChatServer, rng: random.Random) -> None:
+    run = drive_tools(server, "Use `outliers` on no_such_col", k2nb_tools({}, outliers_tool(sales_frame(rng))))
+    assert [name for name, _ in run.calls] == ["outliers"]
+    assert "KeyError" in run.outputs[0] and "KeyError" in run.answer and "failed" in run.answer
+
+
+@pytest.mark.parametrize("prompt", ["what variables do I have?", "List my variables", "what's in my kernel?"])
+def test_list_variables(server: ChatServer, rng: random.Random, prompt: str) -> None:
+    frame = sales_frame(rng, rows=rng.randint(5, 30))
+    threshold = rng.randint(1, 99)
+    run = drive_tools(server, prompt, k2nb_tools({"sales": frame, "threshold": threshold, "_hidden": 1}))
+    assert run.calls == [("list_variables", {})]
+    assert f"`sales`: pandas.DataFrame ({len(frame)}×3)" in run.answer
+    assert f"`threshold`: int = {threshold}" in run.answer and "_hidden" not in run.answer

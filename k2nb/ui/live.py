@@ -66,6 +66,7 @@ class LiveOps:
         self._phase = "starting"
         self._step = 0
         self._blocks: set[str] = set()
+        self._open_tool: str | None = None
         self._notices = 0
 
     # -- batching ------------------------------------------------------------------------
@@ -156,6 +157,9 @@ class LiveOps:
             self._on_turn_done(event)
         elif isinstance(event, ToolStarted):
             block = f"tool-{event.call_id}-{event.step}"
+            if self._open_tool is not None:  # steps fold as the run moves on: long runs stay light
+                self._op({"op": "title", "id": self._open_tool, "open": False})
+            self._open_tool = block
             self._blocks.add(block)
             tool = self._t.steps[-1].tools[-1]
             self._op(

@@ -36,6 +36,9 @@ STYLE = """<style>
 </style>"""
 
 
+OPEN_TOOLS = 6  # runs with more tool calls than this show them folded (one click to open)
+
+
 def _text(text: str) -> str:
     """Escape for element content: quotes are harmless there, and escaping them inflates long traces."""
     return html.escape(text, quote=False)
@@ -102,7 +105,9 @@ def output_html(output: dict[str, Any]) -> str:
 def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
     body = []
     if tool.code is not None:
-        body.append(f'<pre class="k2nb-code"><code>{highlight_python(tool.code)}</code></pre>')
+        # Folded blocks of long runs skip highlighting: thousands of spans slow the page's final render.
+        code = highlight_python(tool.code) if open_ else _text(tool.code)
+        body.append(f'<pre class="k2nb-code"><code>{code}</code></pre>')
     elif tool.arguments is not None:
         body.append(f"<pre>{html.escape(repr(tool.arguments))}</pre>")
     body.extend(output_html(o) for o in tool.outputs)
@@ -122,6 +127,8 @@ def render_html(t: Transcript) -> str:
     if t.prompt:
         parts.append(f"<p><strong>Prompt:</strong> {html.escape(truncate_middle(t.prompt, 2000))}</p>")
     last = t.steps[-1].step if t.steps else 0
+    # Long runs fold their tool blocks: hundreds of open blocks make the page slow to lay out.
+    few_tools = sum(len(step.tools) for step in t.steps) <= OPEN_TOOLS
     for step in t.steps:
         for reason, partial in zip(step.retried, step.discarded, strict=False):
             body = f'<div class="k2nb-thinking">{_text(partial)}</div>' if partial.strip() else ""
@@ -136,7 +143,7 @@ def render_html(t: Transcript) -> str:
             )
         if step.content and (step.tools or step.step != last or t.status != "done"):
             parts.append(f'<div class="k2nb-answer">{markdown_to_html(step.content)}</div>')
-        parts.extend(tool_html(tool, open_=True) for tool in step.tools)
+        parts.extend(tool_html(tool, open_=few_tools) for tool in step.tools)
     if t.status == "done" and t.answer:
         parts.append(f'<div class="k2nb-answer">{markdown_to_html(t.answer)}</div>')
     for level, text in t.notices:

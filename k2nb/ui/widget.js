@@ -190,7 +190,7 @@ class View {
           break;
         case "title":
           if (!b) break;
-          if (b.summary) b.summary.textContent = op.title;
+          if (b.summary && op.title !== undefined) b.summary.textContent = op.title;
           if (op.open !== undefined && b.el.tagName === "DETAILS") b.el.open = op.open;
           if (op.kind) b.el.className = `k2nb-kind-${op.kind}`;
           break;

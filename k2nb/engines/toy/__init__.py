@@ -1,14 +1,17 @@
 """The offline toy engine: Kimi K2 Thinking in miniature.
 
 Stateless: every request is decided from its messages alone. The latest user message is the task;
-the tool results after it are what the code printed. The engine thinks out loud, writes real
-Python for ``code_interpreter``, reads the printed ``RESULT key=value`` lines back and answers with
-those values. It never computes an answer itself: every number it reports was printed by code.
+the tool results after it are what the code printed (or what another declared tool returned). The
+engine thinks out loud, writes real Python for ``code_interpreter``, reads the printed
+``RESULT key=value`` lines back and answers with those values. It never computes an answer itself:
+every number it reports was printed by code or returned by a tool.
 
 Layout: ``core`` (actions, reading the conversation and tool output, skills), ``parsing``
 (prompts), one module per skill family (``numbers``, ``simulation``, ``plots``, ``text``,
-``stats``; each builder returns a ``Skill`` or None), ``policy`` (routing, declines, errors,
-retries, the deliberate self-correction demo, the engine) and ``help`` (``toy_help``).
+``stats``; each builder returns a ``Skill`` or None), ``tools`` (calls of the other declared
+tools: ``list_variables``, ``inspect_variable``, user tools named in the prompt), ``policy``
+(routing, declines, errors, retries, the deliberate self-correction demo, the engine) and
+``help`` (``toy_help``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .core import (
     Observation,
     Skill,
     Task,
+    ToolStep,
     observe,
     read_conversation,
 )
@@ -37,6 +41,7 @@ __all__ = [
     "Observation",
     "Skill",
     "Task",
+    "ToolStep",
     "ToyEngine",
     "decide",
     "observe",

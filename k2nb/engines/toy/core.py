@@ -6,7 +6,7 @@ import ast
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..server import message_text
@@ -23,6 +23,15 @@ class CodeStep:
 
 
 @dataclass(frozen=True)
+class ToolStep:
+    """Think, then call another declared tool (an inspection tool or a user tool) with ``arguments``."""
+
+    thought: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Answer:
     """Think, then reply to the user in Markdown."""
 
@@ -30,7 +39,7 @@ class Answer:
     text: str
 
 
-Action = CodeStep | Answer
+Action = CodeStep | ToolStep | Answer
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -61,6 +70,8 @@ class Observation:
     tables: dict[str, str] = field(default_factory=dict)
     error: ErrorInfo | None = None
     declined: bool = False
+    tool: str = TOOL_NAME  # which tool answered (code_interpreter, inspect_variable, a user tool…)
+    arguments: dict[str, Any] = field(default_factory=dict)
 
 
 def observe(code: str, output: str) -> Observation:
@@ -82,9 +93,34 @@ def observe(code: str, output: str) -> Observation:
     return Observation(code, text, results, tables, error, declined)
 
 
+def observe_tool(name: str, arguments: dict[str, Any], output: str) -> Observation:
+    """The result of a tool other than code_interpreter: its text as k2nb sent it back.
+
+    k2nb starts a failed tool result with ``Error:`` and a declined one with ``The user declined``;
+    anything else is the tool's own text (a user tool's JSON, an inspection summary).
+    """
+    text = _ANSI.sub("", output).replace("\r\n", "\n")
+    error = None
+    if text.startswith("Error:"):
+        message = text[len("Error:") :].strip()
+        nested = re.search(r"\b([A-Za-z_]\w*(?:Error|Exception)):\s?(.*)", message)
+        error = ErrorInfo(nested[1], nested[2].strip()) if nested else ErrorInfo("Error", message)
+    declined = text.startswith("The user declined") or (text.startswith("The user's edit") and "nothing ran" in text)
+    return Observation("", text, error=error, declined=declined, tool=name, arguments=dict(arguments))
+
+
 @dataclass(frozen=True)
 class Task:
     text: str
+    tools: dict[str, dict[str, Any]] = field(default_factory=dict)  # declared function tools: name → parameters
+
+    def has_tool(self, name: str) -> bool:
+        return name in self.tools
+
+    def named_tools(self) -> list[str]:
+        """Declared tools (other than code_interpreter) the prompt names in backticks, in order."""
+        names = re.findall(r"`([A-Za-z_][\w-]*)(?:\(\))?`", self.text)
+        return list(dict.fromkeys(n for n in names if n in self.tools and n != TOOL_NAME))
 
     @property
     def low(self) -> str:
@@ -107,30 +143,38 @@ _SELF_CORRECT = re.compile(
 )
 
 
-def read_conversation(messages: Sequence[dict[str, Any]]) -> tuple[Task | None, list[Observation]]:
-    """The latest user message and the code results that follow it."""
+def read_conversation(
+    messages: Sequence[dict[str, Any]], tools: dict[str, dict[str, Any]] | None = None
+) -> tuple[Task | None, list[Observation]]:
+    """The latest user message and the tool results that follow it."""
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
     if last_user is None:
         return None, []
-    task = Task(message_text(messages[last_user].get("content")).strip())
-    pending: dict[str, str] = {}
+    task = Task(message_text(messages[last_user].get("content")).strip(), dict(tools or {}))
+    pending: dict[str, tuple[str, dict[str, Any]]] = {}
     observations = []
     for message in messages[last_user + 1 :]:
         if message.get("role") == "assistant":
             for call in message.get("tool_calls") or []:
-                pending[str(call.get("id"))] = _code_of(call)
+                pending[str(call.get("id"))] = _call_of(call)
         elif message.get("role") == "tool":
-            code = pending.get(str(message.get("tool_call_id")), "")
-            observations.append(observe(code, message_text(message.get("content"))))
+            name, args = pending.get(str(message.get("tool_call_id")), (str(message.get("name") or TOOL_NAME), {}))
+            text = message_text(message.get("content"))
+            if name == TOOL_NAME:
+                observations.append(replace(observe(str(args.get("code", "")), text), arguments=args))
+            else:
+                observations.append(observe_tool(name, args, text))
     return task, observations
 
 
-def _code_of(call: dict[str, Any]) -> str:
+def _call_of(call: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    function = call.get("function") or {}
+    name = str(function.get("name") or TOOL_NAME)
     try:
-        args = json.loads((call.get("function") or {}).get("arguments") or "{}", strict=False)
+        args = json.loads(function.get("arguments") or "{}", strict=False)
     except ValueError:
-        return ""
-    return str(args.get("code", "")) if isinstance(args, dict) else ""
+        return name, {}
+    return name, args if isinstance(args, dict) else {}
 
 
 class Unreadable(Exception):
@@ -160,6 +204,8 @@ class Skill:
     """One family of tasks. ``next`` sees the successful observations so far."""
 
     kernel_var: str | None = None  # a user variable the code reads (NameError means it is missing)
+    needs_code = True  # False for skills that only call other declared tools
+    handles_errors = False  # True: the skill answers failed and declined calls itself
 
     def next(self, done: Sequence[Observation]) -> Action:
         raise NotImplementedError

@@ -45,9 +45,22 @@ taken from your prompt.
   *letter frequency of 'mississippi'* · *reverse the words in "one two three"*
 - **Simulation** (*Monte Carlo*, *estimate pi*): *estimate pi with Monte Carlo using 200000
   points and seed 7*
+- **Your tools** (a declared tool named in backticks): *Use `outliers` on yield_kg* ·
+  *call `outliers` with column yield_kg and z 3*. The arguments come from the tool's JSON schema
+  and the prompt: strings from a column, quoted word or identifier (*column X* / *name=X* pick
+  one explicitly), numbers from the numbers in the prompt (an optional one only when named, e.g.
+  *z 3*, else the function's default applies), an enum value the prompt mentions, booleans false
+  unless the prompt says *name true*. It calls the tool (no code, so a read-only tool needs no
+  approval) and quotes its result as returned. If a required argument is not in the prompt, it
+  says which one is missing instead of guessing.
+- **Your variables** (*what variables do I have*, *list my variables*): calls the read-only
+  `list_variables` tool and lists names, types and shapes.
 
 **Statistics** take two calls: the first inspects the variable (type, shape or length, columns
-and dtypes), the second computes what you asked about the columns it found.
+and dtypes), the second computes what you asked about the columns it found. Name the read-only
+inspection tool to inspect without code: *mean price by region in `sales` — look at it with
+`inspect_variable` first* calls `inspect_variable` with `{"name": "sales"}`, reads the columns and
+dtypes from its summary, then computes with `code_interpreter`.
 
 **Self-correction.** Add *make a mistake and self-correct* (or *TypeError*) to any task: the first
 code has a real bug (a misspelt variable, or `str + int`), the engine reads the traceback from the

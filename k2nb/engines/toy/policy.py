@@ -19,6 +19,7 @@ from .core import (
     Observation,
     Skill,
     Task,
+    ToolStep,
     Unreadable,
     assigned_names,
     lines,
@@ -40,6 +41,7 @@ from .plots import plot_function_skill
 from .simulation import monte_carlo_skill
 from .stats import stats_skill
 from .text import text_skill
+from .tools import INSPECT_TOOL, ToolSkill, tool_route
 
 _BUILDERS: tuple[Callable[[Task], Skill | None], ...] = (
     monte_carlo_skill,
@@ -188,6 +190,22 @@ def missing_variable_answer(obs: Observation) -> Answer:
     )
 
 
+def missing_tool_variable_answer(failed: Observation) -> Answer:
+    """``inspect_variable`` found no such variable: its message lists the ones that exist."""
+    name = failed.arguments.get("name", "?")
+    m = re.search(r"Variables: (.*?)\.?$", failed.output.strip())
+    known = [v.strip() for v in m[1].split(",")] if m and m[1] != "(none)" else []
+    hint = (
+        f"The variables in your kernel: {', '.join(f'`{v}`' for v in known)}. Did you mean one of those?"
+        if known
+        else "Your kernel has no variables yet; create or load the data first."
+    )
+    return Answer(
+        f"`inspect_variable` says: {failed.output.strip()} I'll say so and offer the names it listed.",
+        f"There is no variable named `{name}` in your kernel (`inspect_variable` found none).\n\n{hint}",
+    )
+
+
 def explain_error(failed: Observation, gave_up: bool) -> Answer:
     err = failed.error
     assert err is not None
@@ -251,6 +269,7 @@ _EXAMPLES = """Things I can do (each runs real Python in your kernel):
 - *Plot sin(x) and cos(x) from 0 to 10*
 - *Count the words in "the quick brown fox"* · *Is "racecar" a palindrome?*
 - *Estimate pi with Monte Carlo, 100000 points, seed 7*
+- *What variables do I have?* · *Use `my_tool` on price* (calls your `@k2nb.tool` function, named in backticks)
 - Add *"make a mistake and self-correct"* to see a bug fixed from its traceback."""
 
 
@@ -267,23 +286,25 @@ def decide(task: Task | None, observations: list[Observation], *, tools_ok: bool
             "A greeting, no task yet: introduce myself and show what I can do.",
             "Hi! I'm the k2nb toy engine, an offline stand-in for Kimi K2 Thinking. " + _EXAMPLES,
         )
-    skill = route(task)
+    skill = tool_route(task) or route(task)
+    if skill is None and task.named_tools():  # e.g. "use `inspect_variable` on sales"
+        skill = ToolSkill(task, task.named_tools()[0])
     if skill is None and task.self_correct:
         skill = range_sum_skill(Task("sum of the squares from 1 to 100"))
     if skill is None:
         return fallback_answer(task)
-    if not tools_ok:
+    if not tools_ok and skill.needs_code:
         return Answer(
             "I would need to run code for this, but no code_interpreter tool is available in this request.",
             "I need the `code_interpreter` tool to answer this, and it isn't enabled for this request.",
         )
     if observations:
         last = observations[-1]
-        if last.declined:
+        if last.declined and not skill.handles_errors:
             return decline_answer(last)
-        if last.error is not None:
+        if last.error is not None and not skill.handles_errors:
             return _recover(skill, observations)
-    done = [o for o in observations if o.error is None and not o.declined]
+    done = [o for o in observations if skill.handles_errors or (o.error is None and not o.declined)]
     if done and "kernel_variables" in done[-1].results:
         try:
             return missing_variable_answer(done[-1])
@@ -296,7 +317,7 @@ def decide(task: Task | None, observations: list[Observation], *, tools_ok: bool
     errors = [o.error for o in observations if o.error is not None]
     if isinstance(action, CodeStep) and task.self_correct and not errors:
         action = inject_bug(action, task) or action
-    if isinstance(action, Answer) and errors:
+    if isinstance(action, Answer) and errors and not skill.handles_errors:
         note = (
             f"As you asked, my first attempt contained a deliberate bug: it failed with "
             f"`{errors[0].line}`, and I fixed it from the traceback and reran it."
@@ -311,6 +332,8 @@ def _recover(skill: Skill, observations: list[Observation]) -> Action:
     failed = observations[-1]
     err = failed.error
     assert err is not None
+    if failed.tool == INSPECT_TOOL and "no user variable named" in failed.output:
+        return missing_tool_variable_answer(failed)
     if len(observations) >= 2 and observations[-2].error is not None:
         return explain_error(failed, gave_up=True)
     if err.kind == "NameError" and skill.kernel_var and f"'{skill.kernel_var}'" in err.message:
@@ -327,9 +350,25 @@ def tools_available(request: dict[str, Any]) -> bool:
     return TOOL_NAME in names
 
 
+def declared_tools(request: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The function tools of the request, name → parameters schema (none with ``tool_choice: none``)."""
+    if request.get("tool_choice") == "none":
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for t in request.get("tools") or []:
+        function = (t.get("function") or {}) if isinstance(t, dict) and t.get("type") == "function" else {}
+        if isinstance(function.get("name"), str):
+            params = function.get("parameters")
+            found[function["name"]] = params if isinstance(params, dict) else {}
+    return found
+
+
 def to_turn(action: Action) -> Turn:
     if isinstance(action, Answer):
         return Turn(reasoning=action.thought, content=action.text)
+    if isinstance(action, ToolStep):
+        arguments = json.dumps(action.arguments, ensure_ascii=False)
+        return Turn(reasoning=action.thought, tool_calls=(ToolCallSpec(action.name, arguments),))
     arguments = json.dumps({"code": action.code}, ensure_ascii=False)
     return Turn(reasoning=action.thought, tool_calls=(ToolCallSpec(TOOL_NAME, arguments),))
 
@@ -338,5 +377,5 @@ class ToyEngine:
     """A responder: decides the next turn from the request's messages alone."""
 
     def __call__(self, request: dict[str, Any]) -> Turn:
-        task, observations = read_conversation(request.get("messages") or [])
+        task, observations = read_conversation(request.get("messages") or [], declared_tools(request))
         return to_turn(decide(task, observations, tools_ok=tools_available(request)))

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .core import Action, Answer, CodeStep, Observation, Skill, Task, Unreadable, assigned_names, lines, literal, need
+from .core import (
+    Action,
+    Answer,
+    CodeStep,
+    Observation,
+    Skill,
+    Task,
+    ToolStep,
+    Unreadable,
+    assigned_names,
+    lines,
+    literal,
+    need,
+)
 from .parsing import kernel_candidates, listed_text
+from .tools import INSPECT_TOOL, inspected_results
 
 _STAT_OPS = (
     ("mean", r"\bmean\b|\baverage|\bavg\b"),
@@ -46,7 +60,7 @@ def stats_skill(task: Task) -> Skill | None:
     low = task.low
     if not _STAT_WORDS.search(low):
         return None
-    names = kernel_candidates(task.text)
+    names = [n for n in kernel_candidates(task.text) if n not in task.tools]
     if names:
         return StatsSkill(task, names[0])
     m = _NUMBER_LIST.search(task.text)
@@ -286,6 +300,15 @@ def _spare(var: str, code: str) -> str:
     return code.replace(_PLACEHOLDER, var)
 
 
+def use_inspect_tool(task: Task) -> bool:
+    """Inspect with the read-only ``inspect_variable`` tool instead of code.
+
+    Only when it is declared and the prompt asks for it by name (```inspect_variable```): the
+    default inspection stays code, whose RESULT lines the kernel tests and notebooks rely on.
+    """
+    return task.has_tool(INSPECT_TOOL) and INSPECT_TOOL in task.named_tools()
+
+
 class StatsSkill(Skill):
     """Inspect the variable, then compute what was asked from what the inspection showed."""
 
@@ -320,6 +343,15 @@ class StatsSkill(Skill):
         var = self.kernel_var
         assert var is not None
         if not done:
+            if use_inspect_tool(self.task):
+                return ToolStep(
+                    f"The user wants statistics on `{var}`, a variable in their kernel. I shouldn't "
+                    "assume its structure: first I'll look at it with the read-only `inspect_variable` "
+                    "tool — type, shape, columns and dtypes, a few rows, without running code — and then "
+                    "decide which columns the question refers to.",
+                    INSPECT_TOOL,
+                    {"name": var},
+                )
             return CodeStep(
                 f"The user wants statistics on `{var}`, a variable in their kernel. I shouldn't "
                 "assume its structure: first I'll check what it is — its type, its shape or "
@@ -327,9 +359,27 @@ class StatsSkill(Skill):
                 "decide which columns the question refers to.",
                 self.inspect_code(),
             )
-        if len(done) == 1:
-            return self.compute(done[0], coerce=False)
-        return self.summarize(done[0], done[-1])
+        inspected, rest = self.inspection(done)
+        if inspected is None:
+            return CodeStep(
+                f"The `inspect_variable` summary of `{var}` doesn't show columns and dtypes I can rely "
+                "on, so I'll inspect it with code instead.",
+                self.inspect_code(),
+            )
+        if not rest:
+            return self.compute(inspected, coerce=False)
+        return self.summarize(inspected, rest[-1])
+
+    def inspection(self, done: Sequence[Observation]) -> tuple[Observation | None, Sequence[Observation]]:
+        """The inspection (``inspect_variable``'s summary read into RESULT keys, or the inspection code's
+        output) and the calls after it; None while an unusable summary awaits a code inspection."""
+        first = done[0]
+        if first.tool != INSPECT_TOOL:
+            return first, done[1:]
+        results = inspected_results(first.output)
+        if results is not None:
+            return replace(first, results=results), done[1:]
+        return (done[1], done[2:]) if len(done) > 1 else (None, ())
 
     def _inline_step(self, done: Sequence[Observation]) -> Action:
         plan = plan_frame(self.task.low, [], [], "")
@@ -382,8 +432,10 @@ class StatsSkill(Skill):
 
     def repair(self, failed: Observation, done: Sequence[Observation]) -> CodeStep | None:
         assert failed.error is not None
-        if self.inline is None and len(done) == 1 and failed.error.kind in ("TypeError", "ValueError"):
-            step = self.compute(done[0], coerce=True)
+        inspected, rest = self.inspection(done) if done else (None, ())
+        retry = failed.error.kind in ("TypeError", "ValueError")
+        if self.inline is None and inspected is not None and not rest and retry:
+            step = self.compute(inspected, coerce=True)
             return CodeStep(
                 f"The computation failed with `{failed.error.line}`: some values are "
                 "not numbers (probably strings). I'll convert them to numbers and "
