@@ -193,13 +193,13 @@ class LiveOps:
         elif isinstance(event, ToolFinished):
             block = f"tool-{event.call_id}-{event.step}"
             finished = next((t for t in self._t.steps[-1].tools if t.call_id == event.call_id), None)
-            html = "".join(output_html(o) for o in event.outputs)
+            body = "".join(output_html(o) for o in event.outputs)
             if event.status in ("declined", "invalid") or (event.status != "ok" and not event.outputs):
-                html += f'<pre class="k2nb-out k2nb-error">{_escape(event.model_text)}</pre>'
+                body += f'<pre class="k2nb-out k2nb-error">{html.escape(event.model_text)}</pre>'
             if event.state_diff:
-                html += f'<div class="k2nb-state">kernel state · {_escape(event.state_diff)}</div>'
-            if html:
-                self._op({"op": "html", "id": block, "html": html, "mode": "append"})
+                body += f'<div class="k2nb-state">kernel state · {html.escape(event.state_diff)}</div>'
+            if body:
+                self._op({"op": "html", "id": block, "html": body, "mode": "append"})
             if finished is not None:
                 self._op({"op": "title", "id": block, "title": tool_title(finished)}, urgent=True)
         elif isinstance(event, Notice):
@@ -238,10 +238,6 @@ class LiveOps:
         if text in self._blocks and event.turn.tool_calls:
             self._op({"op": "html", "id": text, "html": markdown_to_html(event.turn.content), "kind": "text"})
         self._status("thinking", urgent=True)
-
-
-def _escape(text: str) -> str:
-    return html.escape(text)
 
 
 def _code_html(code: str) -> str:

@@ -51,7 +51,8 @@ class JupyterServer(NamedTuple):
     def url(self, notebook: str) -> str:
         """The address that opens ``notebook`` (relative to root_dir) in this UI."""
         path = "lab/tree" if self.ui == "lab" else "notebooks"
-        return f"{self.base_url}/{path}/{notebook}?token={self.token}"
+        # `reset`: a fresh workspace, so notebooks of earlier tests in the module are not reopened.
+        return f"{self.base_url}/{path}/{notebook}?reset&token={self.token}"
 
 
 def _free_port() -> int:

@@ -1,36 +1,24 @@
 """The live trace view in real JupyterLab in Chromium: approvals, Stop, safe rendering.
 
-A JupyterLab server is started by the test (kernels inherit K2NB_BASE_URL pointing at a loopback
-K2-shaped server); clicks in the widget travel through the labextension's comm to the kernel
-while the %%k2 cell is still running.
+JupyterLab and Notebook 7 are started by the shared fixtures in conftest.py (kernels inherit
+K2NB_BASE_URL pointing at a loopback K2-shaped server); clicks in the widget travel through the
+labextension's comm to the kernel while the %%k2 cell is still running.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import pathlib
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-import nbformat
 import pytest
 
 from k2nb.engines.script import ScriptedEngine
 from k2nb.engines.server import ChatServer
+from tests.browser.conftest import JupyterServer, open_notebook, screenshot
 
 pytestmark = [pytest.mark.browser]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"
-TOKEN = "k2nb-browser-test"
-
-if not os.path.exists(CHROMIUM):  # make test installs it; elsewhere say why we skip
-    pytest.skip("Debian chromium is not installed (make test installs it as root)", allow_module_level=True)
 
 
 def _tool(code: str) -> str:
@@ -57,68 +45,15 @@ def board() -> Iterator[Switchboard]:
     board.server.stop()
 
 
-def start_jupyter(ui: str, root: pathlib.Path, board: Switchboard) -> tuple[subprocess.Popen[bytes], str]:
-    """JupyterLab (`lab`) or Notebook 7 (`notebook`) on a free port, app exposed for the test."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test"}
-    env.pop("K2NB_APPROVE", None)
-    app = "LabApp" if ui == "lab" else "JupyterNotebookApp"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", ui, "--allow-root", "--no-browser", f"--port={port}",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", f"--{app}.expose_app_in_browser=True"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    return server, base
-
-
 @pytest.fixture(scope="module", params=["lab", "notebook"])
-def lab(
-    request: Any, board: Switchboard, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, pathlib.Path, str]]:
-    root = tmp_path_factory.mktemp(request.param)
-    server, base = start_jupyter(request.param, root, board)
-    try:
-        yield base, root, request.param
-    finally:
-        server.terminate()
-        server.wait(15)
+def jupyter_ui(request: Any) -> str:
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        yield chromium
-        chromium.close()
-
-
-def open_notebook(browser: Any, lab: tuple[str, pathlib.Path, str], name: str, cells: list[str]) -> Any:
-    base, root, ui = lab
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    nbformat.write(nb, root / name)
-    page = browser.new_page(viewport={"width": 1280, "height": 1400})
-    # `reset`: a fresh workspace, so notebooks of earlier tests are not restored as background tabs.
-    page.goto(f"{base}/{'lab/tree' if ui == 'lab' else 'notebooks'}/{name}?reset&token={TOKEN}")
-    page.wait_for_function(
-        "() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
-        timeout=90_000,
-    )
-    return page
+def jupyter_env(board: Switchboard) -> dict[str, str]:
+    # Kernels inherit this: every %%k2 talks to the board's loopback server, asking before code runs.
+    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": "ask"}
 
 
 def run_cell(page: Any, index: int) -> None:
@@ -181,12 +116,12 @@ def approval_box(page: Any, nth: int) -> Any:
     try:
         box.locator("button", has_text="Run").first.wait_for(timeout=30_000)
     except Exception:
-        page.screenshot(path=str(ARTIFACTS / "approval-timeout.png"))
+        screenshot(page, "approval-timeout")
         raise AssertionError("no approval buttons; the output shows:\n" + output_text(page, 1)) from None
     return box
 
 
-def test_run_edit_skip_always_from_the_output(browser: Any, lab: Any, board: Switchboard) -> None:
+def test_run_edit_skip_always_from_the_output(page: Any, jupyter_server: JupyterServer, board: Switchboard) -> None:
     board.script("\n---\n".join([
         "think: first\n" + _tool("ran_a = 1"),
         "think: second\n" + _tool("ran_b = 2"),
@@ -195,7 +130,7 @@ def test_run_edit_skip_always_from_the_output(browser: Any, lab: Any, board: Swi
         "think: fifth, no question now\n" + _tool("ran_e = 5"),
         "think: done\ntext: All five calls handled.",
     ]))
-    page = open_notebook(browser, lab, "approvals.ipynb", [
+    open_notebook(page, jupyter_server, "approvals.ipynb", [
         "%load_ext k2nb", "%%k2\nDo five things",
         "print(ran_a, ran_b, 'ran_c' in globals(), ran_d, ran_e)",
     ])
@@ -214,7 +149,7 @@ def test_run_edit_skip_always_from_the_output(browser: Any, lab: Any, board: Swi
     box.locator("input").fill("not needed")
     box.locator("button", has_text="Skip (send)").click()
     box = approval_box(page, 0)
-    page.screenshot(path=str(ARTIFACTS / f"approval-buttons-{lab[2]}.png"))
+    screenshot(page, f"approval-buttons-{jupyter_server.ui}")
     box.locator("button", has_text="Always").click()
     page.locator(".k2nb-static").first.wait_for(state="attached", timeout=60_000)
     wait_idle(page)
@@ -224,21 +159,22 @@ def test_run_edit_skip_always_from_the_output(browser: Any, lab: Any, board: Swi
     tools = [m["content"] for m in board.server.requests[-1]["messages"] if m["role"] == "tool"]
     assert "user edited the code" in tools[1] and "ran_b = 20" in tools[1]
     assert "declined" in tools[2] and "not needed" in tools[2]
-    page.screenshot(path=str(ARTIFACTS / f"approvals-done-{lab[2]}.png"))
+    screenshot(page, f"approvals-done-{jupyter_server.ui}")
     # Reopening the saved notebook shows the finished trace, not an empty box.
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     time.sleep(1)
     page.reload()
     page.locator(".k2nb-static").first.wait_for(state="attached", timeout=60_000)
     assert "All five calls handled." in output_text(page, 1)
-    page.close()
 
 
-def test_stop_mid_thinking_keeps_the_trace_and_the_next_cell_works(browser: Any, lab: Any, board: Switchboard) -> None:
+def test_stop_mid_thinking_keeps_the_trace_and_the_next_cell_works(
+    page: Any, jupyter_server: JupyterServer, board: Switchboard
+) -> None:
     long_thought = " ".join(f"idea{i}" for i in range(3000))
     board.script(f"think: {long_thought}\ntext: never reached\n---\nthink: fresh start\ntext: Second run answered.",
                  speed=150)
-    page = open_notebook(browser, lab, "stop.ipynb", ["%load_ext k2nb", "%%k2\nThink long", "%%k2\nAgain"])
+    open_notebook(page, jupyter_server, "stop.ipynb", ["%load_ext k2nb", "%%k2\nThink long", "%%k2\nAgain"])
     wait_for_link(page)
     run_cell(page, 1)
     page.locator(".k2nb-kind-thinking").first.wait_for(timeout=30_000)
@@ -251,16 +187,15 @@ def test_stop_mid_thinking_keeps_the_trace_and_the_next_cell_works(browser: Any,
     board.server.tokens_per_second = None
     run_cell(page, 2)
     wait_output(page, 2, "Second run answered.")
-    page.close()
 
 
-def test_model_html_executes_nothing(browser: Any, lab: Any, board: Switchboard) -> None:
+def test_model_html_executes_nothing(page: Any, jupyter_server: JupyterServer, board: Switchboard) -> None:
     board.script(
         "think: be naughty\n"
         'text: Hi <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> '
         "[click me](javascript:window.__xss=3) <a href=\"javascript:window.__xss=4\">raw</a> done"
     )
-    page = open_notebook(browser, lab, "xss.ipynb", ["%load_ext k2nb", "%%k2 --approve auto\nsay hi"])
+    open_notebook(page, jupyter_server, "xss.ipynb", ["%load_ext k2nb", "%%k2 --approve auto\nsay hi"])
     wait_for_link(page)
     run_cell(page, 1)
     page.locator(".k2nb-static").first.wait_for(state="attached", timeout=30_000)
@@ -269,8 +204,5 @@ def test_model_html_executes_nothing(browser: Any, lab: Any, board: Switchboard)
     time.sleep(0.5)
     assert page.evaluate("() => window.__xss") is None
     assert "done" in output_text(page, 1)
-    page.screenshot(path=str(ARTIFACTS / f"xss-{lab[2]}.png"))
-    page.close()
+    screenshot(page, f"xss-{jupyter_server.ui}")
 
-
-ARTIFACTS.mkdir(exist_ok=True)
