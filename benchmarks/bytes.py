@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from k2nb.ui.live_codec import Op, OpsDecoder
+
 from .common import Execution, Kernel, Trace, chat_server, fold_spaces, provider_env, text_from_bundle
 
 
@@ -41,14 +43,28 @@ class BytesResult:
         return {**self.__dict__, "ratio": self.ratio, "per_second": self.per_second}
 
 
-def live_text(execution: Execution) -> dict[str, str]:
-    """Reassemble each block's text from the widget's append ops, in arrival order."""
-    blocks: dict[str, str] = {}
+def live_batches(execution: Execution) -> list[list[Op]]:
+    """The widget's batches of ops, in arrival order, inflated as the browser does."""
+    batches: list[list[Op]] = []
+    decoder = OpsDecoder()
     for m in execution.of_type("comm_msg"):
         data = m.content.get("data", {})
         if data.get("method") != "custom":
             continue
-        for op in (data.get("content") or {}).get("ops", []):
+        content = data.get("content") or {}
+        if content.get("z"):
+            for buffer in m.buffers:
+                batches.extend(decoder.decode(buffer))
+        elif "ops" in content:
+            batches.append(content["ops"])
+    return batches
+
+
+def live_text(execution: Execution) -> dict[str, str]:
+    """Reassemble each block's text from the widget's append ops, in arrival order."""
+    blocks: dict[str, str] = {}
+    for batch in live_batches(execution):
+        for op in batch:
             if op.get("op") == "append":
                 blocks[op["id"]] = blocks.get(op["id"], "") + op["text"]
     return blocks

@@ -134,6 +134,7 @@ class WireMessage:
     at: float  # seconds since the execute request was sent, on the client
     sent: float  # the kernel's send time (header date), POSIX seconds
     content: dict[str, Any]
+    buffers: list[bytes] = field(default_factory=list)
 
 
 @dataclass
@@ -204,7 +205,7 @@ class Kernel:
             content = json.loads(parts[4])
             sent = datetime.fromisoformat(header["date"].replace("Z", "+00:00")).timestamp()
             size = sum(len(p) for p in parts[1:])
-            result.messages.append(WireMessage(header["msg_type"], size, now, sent, content))
+            result.messages.append(WireMessage(header["msg_type"], size, now, sent, content, list(parts[5:])))
             if header["msg_type"] == "status" and content.get("execution_state") == "idle":
                 result.seconds = now
                 break

@@ -66,7 +66,8 @@ from k2nb.tools.registry import (
     validate_arguments,
 )
 from k2nb.transcript import Transcript
-from k2nb.ui.live import LiveOps, Op
+from k2nb.ui.live import Cadence, LiveOps, Op
+from k2nb.ui.live_codec import OpsDecoder, OpsEncoder
 from k2nb.ui.sanitize import markdown_to_html, sanitize_html
 from k2nb.ui.static import output_html, render_html, render_plain
 
@@ -755,10 +756,10 @@ class FakeClock:
 class Recorder:
     """The live view: sends go to a list; the transcript applies every event first."""
 
-    def __init__(self, clock: Callable[[], float], interval: float = 0.1) -> None:
+    def __init__(self, clock: Callable[[], float], cadence: Cadence | None = None) -> None:
         self.sends: list[list[Op]] = []
         self.transcript = Transcript()
-        self.live = LiveOps(self.sends.append, self.transcript, interval=interval, clock=clock)
+        self.live = LiveOps(self.sends.append, self.transcript, cadence=cadence or Cadence(), clock=clock)
 
     def __call__(self, event: Event) -> None:
         self.transcript.apply(event)
@@ -791,13 +792,13 @@ def _stream_run(rec: Recorder, clock: FakeClock, reasoning: list[str], content: 
 
 def test_many_deltas_become_few_sends_with_every_character_once() -> None:
     clock = FakeClock()
-    rec = Recorder(clock, interval=0.1)
+    rec = Recorder(clock, Cadence(min_interval=0.1))
     reasoning = [f"r{i:04d} " for i in range(2000)]
     content = [f"c{i:04d} " for i in range(1000)]
-    turn = _stream_run(rec, clock, reasoning, content, tick=0.001)  # 1000 deltas a second
+    turn = _stream_run(rec, clock, reasoning, content, tick=0.001)  # 1000 deltas (6,000 chars) a second
 
-    # 3 s of streaming at one flush per 0.1 s, plus a few urgent status sends
-    assert 25 <= len(rec.sends) <= 45
+    # 3 s of streaming: a batch whenever 1,024 characters are waiting (every 0.17 s), plus urgent ones
+    assert 15 <= len(rec.sends) <= 25
     assert rec.appended("s1a1-think") == turn.reasoning
     assert rec.appended("s1a1-text") == turn.content
     for batch in rec.sends:  # consecutive appends to one block are merged
@@ -822,6 +823,66 @@ def test_without_time_passing_deltas_wait_for_one_send() -> None:
         ("s1a1-text", "b" * 300),
     ]
     assert len(rec.sends) <= 3
+
+
+def test_a_slow_stream_sends_a_batch_a_second_and_a_pause_strands_nothing() -> None:
+    clock = FakeClock()
+    timers: list[tuple[float, Callable[[], None]]] = []
+    sends: list[tuple[float, list[Op]]] = []
+    transcript = Transcript()
+    live = LiveOps(lambda ops: sends.append((clock.now, ops)), transcript, clock=clock,
+                   schedule=lambda delay, fn: timers.append((clock.now + delay, fn)))
+
+    def feed(event: Event) -> None:
+        transcript.apply(event)
+        live(event)
+
+    def advance(to: float) -> None:
+        while timers and min(t for t, _ in timers) <= to:
+            due = min(timers, key=lambda item: item[0])
+            timers.remove(due)
+            clock.now = due[0]
+            due[1]()
+        clock.now = to
+
+    feed(RunStarted("r", "kimi-k2-thinking", "moonshot", 10, "p", 0.0))
+    feed(StepStarted(1))
+    for i in range(100):  # 10 s at 10 chars per 0.1 s (~25 tokens/s): far below a batch's worth
+        advance(clock.now + 0.1)
+        feed(ReasoningDelta(1, f"word{i:05d} "))
+    text_sends = [t for t, ops in sends if any(op["op"] == "append" for op in ops)]
+    assert 9 <= len(text_sends) <= 11  # about one a second, never more often than the envelope is worth
+    assert all(b - a >= 0.9 for a, b in itertools.pairwise(text_sends))
+    advance(clock.now + 1.0)  # the stream pauses: the timer flushes what is left within max_delay
+    sent = "".join(op["text"] for _, ops in sends for op in ops if op["op"] == "append")
+    assert sent == transcript.steps[0].reasoning
+
+
+def test_structural_ops_go_out_at_once() -> None:
+    clock = FakeClock()
+    rec = Recorder(clock)
+    rec(RunStarted("r", "kimi-k2-thinking", "moonshot", 10, "p", 0.0))
+    rec(StepStarted(1))
+    rec(ReasoningDelta(1, "thinking about it"))
+    before = len(rec.sends)
+    rec(ModelTurnDone(1, AssistantTurn(reasoning="thinking about it", content=""), 1.0, 0.5))
+    assert len(rec.sends) == before + 1  # no clock advance: the fold and pending text went at once
+    assert rec.appended("s1a1-think") == "thinking about it"
+
+
+def test_the_live_codec_round_trips_batches_as_one_stream() -> None:
+    encoder, decoder = OpsEncoder(), OpsDecoder()
+    batches = [[{"op": "append", "id": "s1a1-think", "text": f"line {i}\nwith ünïcode ✓ and \"quotes\"\n" * 3}]
+               for i in range(50)]
+    messages = [encoder.encode(batch) for batch in batches]
+    decoded = [batch for message in messages for batch in decoder.decode(message)]
+    assert decoded == batches  # each message decodes on arrival, in order
+    raw = sum(len(json.dumps(b)) for b in batches)
+    assert sum(map(len, messages)) < raw / 4  # the shared window pays off across small batches
+    # a message split across reads still decodes once complete
+    half = len(messages[0]) // 2
+    fresh = OpsDecoder()
+    assert fresh.decode(OpsEncoder().encode(batches[0])[:half]) == []
 
 
 def test_a_retried_attempt_is_marked_and_the_next_one_gets_fresh_blocks() -> None:

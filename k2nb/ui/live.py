@@ -2,8 +2,8 @@
 
 A view op is a small dict: ``block`` (create), ``append`` (text delta), ``html`` (set or add
 server-sanitized HTML), ``title`` (fold/unfold, retitle), ``status``. Consecutive appends to one
-block merge, and text is flushed at most every ``interval`` seconds: never the accumulated text.
-The clock is injectable so tests can drive the batching.
+block merge; never the accumulated text is sent. When a batch goes out is the :class:`Cadence`'s
+rule; the clock and the timer are injectable so tests can drive it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import html
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 from ..config import cost_usd
 from ..events import (
@@ -33,10 +33,28 @@ from ..events import (
 )
 from ..model import Usage
 from ..transcript import Transcript
+from .live_codec import Op
 from .sanitize import highlight_python, markdown_to_html
 from .static import STATUS_LABEL, output_html, thinking_summary, tool_title
 
-Op = dict[str, Any]
+
+@dataclass(frozen=True)
+class Cadence:
+    """When a batch of ops goes out.
+
+    Every message costs ~600 bytes of Jupyter envelope, so a batch waits until it holds enough
+    text to be worth one (``batch_chars``) — but never longer than ``max_delay``, and batches are
+    never closer than ``min_interval``. Fast streams thus send a few large batches a second and
+    slow ones one a second; the widget spreads each batch's text over the gap until the next, so
+    it flows rather than jumps. Structural ops (tools, approvals, the end) go out at once.
+    """
+
+    min_interval: float = 0.25
+    max_delay: float = 1.0
+    batch_chars: int = 1024
+
+
+DEFAULT_CADENCE = Cadence()
 
 
 class LiveOps:
@@ -47,7 +65,7 @@ class LiveOps:
         send: Callable[[list[Op]], None],
         transcript: Transcript,
         *,
-        interval: float = 0.1,
+        cadence: Cadence = DEFAULT_CADENCE,
         clock: Callable[[], float] = time.monotonic,
         schedule: Callable[[float, Callable[[], None]], object] | None = None,
     ) -> None:
@@ -56,9 +74,11 @@ class LiveOps:
         self._lock = threading.RLock()
         self._armed = False
         self._t = transcript
-        self._interval = interval
+        self._cadence = cadence
         self._clock = clock
         self._pending: list[Op] = []
+        self._pending_chars = 0
+        self._pending_since = 0.0
         self._last_flush = clock()
         self._attempt: dict[int, int] = {}
         self._usage = Usage()
@@ -72,26 +92,41 @@ class LiveOps:
     # -- batching ------------------------------------------------------------------------
     def _op(self, op: Op, *, urgent: bool = False) -> None:
         with self._lock:
+            now = self._clock()
+            if not self._pending:
+                self._pending_since = now
             last = self._pending[-1] if self._pending else None
             if op["op"] == "append" and last and last["op"] == "append" and last["id"] == op["id"]:
                 last["text"] += op["text"]
             else:
                 self._pending.append(op)
-            due = urgent or self._clock() - self._last_flush >= self._interval
-            arm = not due and self._schedule is not None and not self._armed
+            self._pending_chars += len(op.get("text", "")) + len(op.get("html", ""))
+            wait = 0.0 if urgent else self._wait(now)
+            arm = wait > 0 and self._schedule is not None and not self._armed
             self._armed = self._armed or arm
-        if due:
+        if wait <= 0:
             self.flush()
         elif arm and self._schedule is not None:
-            # A pause in the stream must not strand the last deltas: flush them after `interval`.
-            self._schedule(self._interval, self._deferred_flush)
+            # A pause in the stream must not strand the last deltas: flush them when they are due.
+            self._schedule(max(wait, 0.005), self._deferred_flush)
+
+    def _wait(self, now: float) -> float:
+        """Seconds until the pending batch is due (0: now), if nothing else arrives."""
+        c = self._cadence
+        gap = c.min_interval - (now - self._last_flush)
+        if self._pending_chars >= c.batch_chars:
+            return gap
+        return max(gap, c.max_delay - (now - self._pending_since))
 
     def _deferred_flush(self) -> None:
         with self._lock:
             self._armed = False
-            # A regular flush since the timer was armed already sent it; then wait for the rest.
-            remaining = self._interval - (self._clock() - self._last_flush)
-            if remaining > 0.005 and self._pending and self._schedule is not None:
+            if not self._pending:
+                return
+            now = self._clock()
+            # A regular flush since the timer was armed already sent a batch; wait for this one's turn.
+            remaining = self._wait(now)
+            if remaining > 0.005 and self._schedule is not None:
                 self._armed = True
                 self._schedule(remaining, self._deferred_flush)
                 return
@@ -102,6 +137,7 @@ class LiveOps:
         with self._lock:
             if self._pending:
                 ops, self._pending = self._pending, []
+                self._pending_chars = 0
                 self._send(ops)
             self._last_flush = self._clock()
 

@@ -8,13 +8,54 @@ function logFor(model) {
   return logs.get(key);
 }
 
+function bytesOf(buffer) {
+  // ipywidgets hands buffers over as DataViews; other managers may pass ArrayBuffers.
+  return buffer.buffer ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
+}
+
+// The kernel deflates the run's batches as one stream, flushed at every message, each batch one
+// line of JSON (k2nb/ui/live_codec.py). One DecompressionStream per run keeps the shared window.
+function inflater(onBatch, onError) {
+  if (typeof DecompressionStream === "undefined") {
+    onError("this browser cannot inflate the live stream (no DecompressionStream); set K2NB_LIVE_COMPRESSION=0 for the kernel");
+    return () => {};
+  }
+  const stream = new DecompressionStream("deflate");
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.pipeThrough(new TextDecoderStream()).getReader();
+  (async () => {
+    let rest = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      rest += value;
+      let end;
+      while ((end = rest.indexOf("\n")) >= 0) {
+        onBatch(JSON.parse(rest.slice(0, end)));
+        rest = rest.slice(end + 1);
+      }
+    }
+  })().catch((err) => onError(`the live stream broke (${err})`));
+  return (buffer) => writer.write(bytesOf(buffer)).catch(() => {});
+}
+
 function initialize({ model }) {
   // Registered here, not in render: messages sent before a view renders would be lost.
-  const onMsg = (msg) => {
-    if (!msg || !Array.isArray(msg.ops)) return;
-    const log = logFor(model);
-    for (const op of msg.ops) log.ops.push(op);
-    for (const view of log.views) view.apply(msg.ops);
+  const log = () => logFor(model);
+  const onBatch = (ops) => {
+    const l = log();
+    for (const op of ops) l.ops.push(op);
+    for (const view of l.views) view.apply(ops, true);
+  };
+  const onError = (why) =>
+    onBatch([{ op: "status", phase: "stream error", text: `live view stopped: ${why}; the full trace appears when the run ends` }]);
+  let inflate = null;
+  const onMsg = (msg, buffers) => {
+    if (msg && Array.isArray(msg.ops)) onBatch(msg.ops);
+    else if (msg && msg.z && buffers && buffers.length) {
+      inflate = inflate || inflater(onBatch, onError);
+      inflate(buffers[0]);
+    }
   };
   model.on("msg:custom", onMsg);
   return () => model.off("msg:custom", onMsg);
@@ -64,6 +105,68 @@ function appendText(b, text) {
   b.text.appendData(text);
 }
 
+// Slow streams arrive as about one batch a second (each message costs an envelope, so the kernel
+// waits for enough text); revealing each batch's text over the expected gap until the next keeps
+// it flowing instead of jumping. Anything but text first shows all pending text, so the view's
+// order never changes; hidden tabs and large backlogs skip the animation.
+class Reveal {
+  constructor() {
+    this.queue = []; // [block, text]
+    this.queued = 0;
+    this.gap = 250; // expected ms until the next batch: a moving average, at most a second
+    this.lastArrival = 0;
+    this.deadline = 0;
+    this.lastTick = 0;
+    this.frame = 0;
+  }
+
+  push(b, text) {
+    const now = performance.now();
+    if (this.lastArrival) this.gap = Math.min(1000, 0.7 * this.gap + 0.3 * (now - this.lastArrival));
+    this.lastArrival = now;
+    this.queue.push([b, text]);
+    this.queued += text.length;
+    this.deadline = now + this.gap;
+    if (this.queued > 65536 || document.hidden || typeof requestAnimationFrame === "undefined") {
+      this.drain();
+    } else if (!this.frame) {
+      this.lastTick = now;
+      this.frame = requestAnimationFrame((t) => this.tick(t));
+    }
+  }
+
+  tick(now) {
+    this.frame = 0;
+    const left = this.deadline - now;
+    const share = left <= 0 ? 1 : Math.min(1, (now - this.lastTick) / (left + now - this.lastTick));
+    this.emit(Math.ceil(this.queued * share));
+    this.lastTick = now;
+    if (this.queued) this.frame = requestAnimationFrame((t) => this.tick(t));
+  }
+
+  emit(count) {
+    while (count > 0 && this.queue.length) {
+      const item = this.queue[0];
+      const [b, text] = item;
+      if (text.length <= count) {
+        this.queue.shift();
+        appendText(b, text);
+        count -= text.length;
+        this.queued -= text.length;
+      } else {
+        appendText(b, text.slice(0, count));
+        item[1] = text.slice(count);
+        this.queued -= count;
+        count = 0;
+      }
+    }
+  }
+
+  drain() {
+    this.emit(this.queued);
+  }
+}
+
 class View {
   constructor(el, runId) {
     this.runId = runId;
@@ -85,6 +188,7 @@ class View {
     this.root.append(this.blocksEl, bar);
     el.append(this.root);
     this.blocks = new Map();
+    this.reveal = new Reveal();
   }
 
   scope() {
@@ -167,15 +271,18 @@ class View {
     this.blocks.set(op.id, { el: details, summary, body, text: null });
   }
 
-  apply(ops) {
+  apply(ops, live = false) {
     for (const op of ops) {
       const b = this.blocks.get(op.id);
+      if (op.op === "append") {
+        if (b && live) this.reveal.push(b, op.text);
+        else if (b) appendText(b, op.text);
+        continue;
+      }
+      if (op.op !== "status" || op.final) this.reveal.drain();
       switch (op.op) {
         case "block":
           if (!b) this.block(op);
-          break;
-        case "append":
-          if (b) appendText(b, op.text);
           break;
         case "html":
           if (!b) break;
@@ -215,7 +322,10 @@ function render({ model, el }) {
   const log = logFor(model);
   view.apply(log.ops);
   log.views.add(view);
-  return () => log.views.delete(view);
+  return () => {
+    log.views.delete(view);
+    if (view.reveal.frame) cancelAnimationFrame(view.reveal.frame);
+  };
 }
 
 export default { initialize, render };

@@ -1,12 +1,14 @@
 """The live trace widget (anywidget) and the display that swaps it for the static trace.
 
-While a run streams, ops go to the view as custom messages (append-only, batched). When the run
-ends, the same display id is updated to the static HTML + plain text, which is what the saved
-notebook keeps: it renders everywhere, with or without a widget manager.
+While a run streams, ops go to the view as custom messages (append-only, batched, and deflated
+as one stream: see ``live_codec``). When the run ends, the same display id is updated to the
+static HTML + plain text, which is what the saved notebook keeps: it renders everywhere, with or
+without a widget manager.
 """
 
 from __future__ import annotations
 
+import os
 import pathlib
 import threading
 import uuid
@@ -19,7 +21,8 @@ from IPython.display import display, update_display
 
 from ..events import Event, RunFinished
 from ..transcript import Transcript
-from .live import LiveOps, Op
+from .live import LiveOps
+from .live_codec import Op, OpsEncoder
 from .static import render_html, render_plain
 
 _HERE = pathlib.Path(__file__).parent
@@ -30,18 +33,25 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
     _css = _HERE / "widget.css"
     run_id = traitlets.Unicode("").tag(sync=True)
 
+    def __init__(self, *, compress: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._encoder = OpsEncoder() if compress else None
+
     def send_ops(self, ops: list[Op]) -> None:
-        self.send({"ops": ops})
+        if self._encoder is None:
+            self.send({"ops": ops})
+        else:
+            self.send({"z": 1}, buffers=[self._encoder.encode(ops)])
 
 
 class LiveDisplay:
     """A consumer of run events that owns one output: widget while live, static at the end."""
 
-    def __init__(self, transcript: Transcript, *, interval: float = 0.25) -> None:
+    def __init__(self, transcript: Transcript) -> None:
         self._t = transcript
-        self.widget = TraceWidget(run_id=uuid.uuid4().hex)
+        self.widget = TraceWidget(run_id=uuid.uuid4().hex, compress=live_compression())
         self._display_id = f"k2nb-{id(self.widget):x}"
-        self.ops = LiveOps(self.widget.send_ops, transcript, interval=interval, schedule=_start_timer)
+        self.ops = LiveOps(self.widget.send_ops, transcript, schedule=_start_timer)
         self._shown = False
 
     def show(self) -> None:
@@ -67,6 +77,11 @@ class LiveDisplay:
         self.ops.flush()
         update_display(static_bundle(self._t), raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
         self.widget.close()
+
+
+def live_compression() -> bool:
+    """On unless ``K2NB_LIVE_COMPRESSION=0``: for a browser without ``DecompressionStream``."""
+    return os.environ.get("K2NB_LIVE_COMPRESSION", "1").strip().lower() not in ("0", "off", "false", "no")
 
 
 def _start_timer(delay: float, callback: Callable[[], None]) -> threading.Timer:

@@ -100,6 +100,9 @@ def wait_output(page: Any, index: int, text: str, timeout: float = 60_000) -> No
     )
 
 
+_LIVE_THINKING = "(document.querySelector('.k2nb-live .k2nb-kind-thinking .k2nb-body')?.textContent || '')"
+
+
 def wait_for_link(page: Any) -> None:
     """The labextension opens its comm at the next idle after `%load_ext k2nb`; wait until it has."""
     run_cell(page, 0)
@@ -178,7 +181,13 @@ def test_stop_mid_thinking_keeps_the_trace_and_the_next_cell_works(
     wait_for_link(page)
     run_cell(page, 1)
     page.locator(".k2nb-kind-thinking").first.wait_for(timeout=30_000)
+    # The thinking streams in (inflated from the compressed batches, revealed as they arrive) ...
+    page.wait_for_function(f"() => {_LIVE_THINKING}.includes('idea40 ')", timeout=30_000)
+    shown = page.evaluate(f"() => {_LIVE_THINKING}")
     time.sleep(1.0)
+    later = page.evaluate(f"() => {_LIVE_THINKING}")
+    assert later.startswith(shown) and len(later) > len(shown)  # ... append-only, still growing
+    assert long_thought.startswith(later.strip())
     page.locator(".k2nb-live button", has_text="Stop").click()
     page.locator(".k2nb-static").first.wait_for(state="attached", timeout=30_000)
     wait_idle(page)
