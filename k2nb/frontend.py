@@ -103,8 +103,8 @@ class FrontendLink:
         with self._hello_arrived:
             return self._hello_arrived.wait_for(lambda: client_id in self._hello, timeout)
 
-    def send(self, op: dict[str, Any], client_id: str | None = None) -> None:
-        """Send ``{op: ...}`` to every tab on ``k2nb.frontend``, or only to ``client_id``'s tab.
+    def send(self, op: dict[str, Any], client_id: str | None = None, *, buffers: list[bytes] | None = None) -> None:
+        """Send ``{op: ...}`` (and binary ``buffers``) to every tab on ``k2nb.frontend``, or only to ``client_id``'s.
 
         Safe from any thread; does nothing when there is no frontend link.
         """
@@ -115,7 +115,7 @@ class FrontendLink:
         if client_id is not None:
             message["clientId"] = client_id
         try:
-            downlink.send(message)
+            downlink.send(message, buffers=buffers)
         except Exception as error:  # the kernel is shutting down
             log.debug("k2nb: could not send %s to the frontend: %s", op.get("op"), error)
 

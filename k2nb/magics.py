@@ -268,9 +268,10 @@ class K2Magics(Magics):  # type: ignore[misc]
 
     def _view(self, transcript: Transcript) -> Any:
         if getattr(self.shell, "kernel", None) is not None:
+            from .ui.handoff import TabHandoff
             from .ui.widget import LiveDisplay
 
-            return LiveDisplay(transcript)
+            return LiveDisplay(transcript, handoff=TabHandoff.for_current_cell(self.frontend, self.shell))
         from .ui.terminal import TerminalPrinter
 
         return TerminalPrinter(transcript)

@@ -3,7 +3,8 @@
 While a run streams, ops go to the view as custom messages (append-only, batched, and deflated
 as one stream: see ``live_codec``). When the run ends, the same display id is updated to the
 static HTML + plain text, which is what the saved notebook keeps: it renders everywhere, with or
-without a widget manager.
+without a widget manager. With the labextension, the tab writes that bundle itself from a
+compressed copy (``handoff``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from IPython.display import display, update_display
 
 from ..events import Event, RunFinished
 from ..transcript import Transcript
+from .handoff import TabHandoff
 from .live import LiveOps
 from .live_codec import Op, OpsEncoder
 from .static import render_html, render_plain
@@ -47,8 +49,9 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 class LiveDisplay:
     """A consumer of run events that owns one output: widget while live, static at the end."""
 
-    def __init__(self, transcript: Transcript) -> None:
+    def __init__(self, transcript: Transcript, *, handoff: TabHandoff | None = None) -> None:
         self._t = transcript
+        self._handoff = handoff
         self.widget = TraceWidget(run_id=uuid.uuid4().hex, compress=live_compression())
         self._display_id = f"k2nb-{id(self.widget):x}"
         self.ops = LiveOps(self.widget.send_ops, transcript, schedule=_start_timer)
@@ -75,7 +78,10 @@ class LiveDisplay:
 
     def finish(self) -> None:
         self.ops.flush()
-        update_display(static_bundle(self._t), raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
+        bundle = static_bundle(self._t)
+        # Where the labextension runs, the tab writes the saved trace from a compressed copy.
+        if self._handoff is None or not self._handoff(self.widget.model_id, bundle):
+            update_display(bundle, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
         self.widget.close()
 
 

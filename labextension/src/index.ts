@@ -1,8 +1,9 @@
 /**
  * The k2nb labextension: links each notebook to its kernel over a `k2nb` comm,
  * so the kernel side of k2nb can reach the notebook while a cell runs: it relays
- * the live view's answers (approvals, Stop) to the kernel, and materializes a
- * run's steps as notebook cells (`%%k2 --cells`).
+ * the live view's answers (approvals, Stop) to the kernel, materializes a
+ * run's steps as notebook cells (`%%k2 --cells`), and writes a finished run's
+ * saved trace from a compressed copy (tracestatic.ts).
  */
 
 import type {
@@ -18,6 +19,7 @@ import { addCommands, addToolbarToggle } from './commands';
 import { ILinkSettings, KernelLink } from './link';
 import { OP_HANDLERS, OpHandler } from './protocol';
 import { ANSWER_EVENT, answerMessage, ownerOf } from './relay';
+import { TRACE_STATIC_HANDLERS } from './tracestatic';
 import { VERSION } from './version';
 
 const PLUGIN_ID = 'k2nb:plugin';
@@ -48,7 +50,8 @@ class Settings implements ILinkSettings {
 
 const HANDLERS: ReadonlyMap<string, OpHandler> = new Map<string, OpHandler>([
   ...OP_HANDLERS,
-  ...CELL_HANDLERS
+  ...CELL_HANDLERS,
+  ...TRACE_STATIC_HANDLERS
 ]);
 
 function activate(

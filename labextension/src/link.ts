@@ -20,6 +20,12 @@ import {
 } from './protocol';
 
 /**
+ * Operations this extension performs beyond the first version's, announced in
+ * `hello` so the kernel knows it may use them.
+ */
+export const CAPABILITIES: readonly string[] = ['trace-static'];
+
+/**
  * Settings a link reads each time it opens its comm.
  */
 export interface ILinkSettings {
@@ -212,11 +218,12 @@ export class KernelLink implements IDisposable {
     comm: Kernel.IComm,
     msg: KernelMessage.ICommOpenMsg
   ): void => {
-    comm.onMsg = message => this._onOp(comm, message.content.data);
+    comm.onMsg = message =>
+      this._onOp(comm, message.content.data, message.buffers);
     this._wanted = true;
     this._maybeOpen(true);
     if ('op' in msg.content.data) {
-      this._onOp(comm, msg.content.data);
+      this._onOp(comm, msg.content.data, msg.buffers);
     }
   };
 
@@ -242,7 +249,8 @@ export class KernelLink implements IDisposable {
       console.debug('k2nb: could not open the comm (ignored)', reason);
       return;
     }
-    comm.onMsg = message => this._onOp(comm, message.content.data);
+    comm.onMsg = message =>
+      this._onOp(comm, message.content.data, message.buffers);
     comm.onClose = () => {
       if (this._comm === comm) {
         this._comm = null;
@@ -266,6 +274,7 @@ export class KernelLink implements IDisposable {
             kind: 'hello',
             clientId: kernel.clientId,
             version: this._version,
+            capabilities: [...CAPABILITIES],
             ...settingsMessage(this._settings)
           })
           .done.catch((reason: unknown) => {
@@ -291,7 +300,11 @@ export class KernelLink implements IDisposable {
     comm.send(message);
   }
 
-  private _onOp(source: Kernel.IComm, data: ReadonlyJSONObject): void {
+  private _onOp(
+    source: Kernel.IComm,
+    data: ReadonlyJSONObject,
+    buffers?: ReadonlyArray<ArrayBuffer | ArrayBufferView>
+  ): void {
     console.debug('k2nb: message from the kernel', data);
     const kernel = this._kernel;
     if (kernel === null) {
@@ -300,7 +313,8 @@ export class KernelLink implements IDisposable {
     const context: IOpContext = {
       panel: this._panel,
       clientId: kernel.clientId,
-      send: message => this._send(source, message)
+      send: message => this._send(source, message),
+      buffers: buffers ?? []
     };
     try {
       const result = dispatchOp(data, context, this._handlers);

@@ -58,6 +58,11 @@ export interface IOpContext {
    * Send a `{kind: ...}` message back to the kernel over the same comm.
    */
   send(message: JSONObject): void;
+
+  /**
+   * The message's binary buffers (empty for most operations).
+   */
+  readonly buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>;
 }
 
 /**
@@ -89,7 +94,8 @@ function handlePing(message: IOpMessage, context: IOpContext): void {
 /**
  * The operations every tab answers, keyed by `op`. The plugin adds the cell
  * operations (`cells-begin`, `cell-insert`, `cell-append`, `cell-update`; see
- * cells.ts) from cellsync.ts, which needs a notebook model.
+ * cells.ts) from cellsync.ts, and `trace-static` from tracestatic.ts, which
+ * need a notebook model.
  */
 export const OP_HANDLERS: ReadonlyMap<string, OpHandler> = new Map<
   string,

@@ -17,7 +17,8 @@ function context(clientId = 'tab-1'): { ctx: IOpContext; sent: JSONObject[] } {
     clientId,
     send: message => {
       sent.push(message);
-    }
+    },
+    buffers: []
   };
   return { ctx, sent };
 }

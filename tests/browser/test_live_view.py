@@ -215,3 +215,53 @@ def test_model_html_executes_nothing(page: Any, jupyter_server: JupyterServer, b
     assert "done" in output_text(page, 1)
     screenshot(page, f"xss-{jupyter_server.ui}")
 
+
+
+class ReceivedBytes:
+    """Bytes of the kernel websocket's frames the page receives while ``on``."""
+
+    def __init__(self, page: Any) -> None:
+        self.on = False
+        self.total = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._received))
+
+    def _received(self, payload: Any) -> None:
+        if self.on:
+            self.total += len(payload.encode() if isinstance(payload, str) else payload)
+
+
+def test_the_tab_writes_the_saved_trace_and_the_text_crosses_the_wire_once(
+    page: Any, jupyter_server: JupyterServer, board: Switchboard
+) -> None:
+    thinking = " ".join(f"step{i} weighs option {i % 7} against the data" for i in range(600))
+    answer = " ".join(f"Finding {i}: the effect holds." for i in range(120)) + " The end of the answer."
+    board.script(f"think: {thinking}\ntext: {answer}")
+    board.server.tokens_per_second = None
+    received = ReceivedBytes(page)
+    name = f"saved-{jupyter_server.ui}.ipynb"
+    open_notebook(page, jupyter_server, name, ["%load_ext k2nb", "%%k2 --approve auto\nanalyse"])
+    wait_for_link(page)
+    received.on = True
+    run_cell(page, 1)
+    page.locator(".k2nb-static").first.wait_for(state="attached", timeout=60_000)
+    wait_idle(page)
+    received.on = False
+    assert "The end of the answer." in output_text(page, 1)
+
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    saved: list[dict[str, Any]] = []
+    for _ in range(40):
+        outputs = json.loads((jupyter_server.root_dir / name).read_text())["cells"][1]["outputs"]
+        saved = [o for o in outputs if o.get("output_type") == "display_data"]
+        if saved and "text/html" in saved[0]["data"]:
+            break
+        time.sleep(0.25)
+    # The saved output is the static trace the tab inflated: full thinking and answer, no widget.
+    assert len(saved) == 1, saved
+    data = saved[0]["data"]
+    assert "application/vnd.jupyter.widget-view+json" not in data
+    html = " ".join("".join(data["text/html"]).split())
+    assert thinking in html and answer in html
+    text_bytes = len(thinking.encode()) + len(answer.encode())
+    # Live batches (deflated) + the saved copy (deflated) + envelopes and the widget's code.
+    assert received.total <= 2 * text_bytes, (received.total, text_bytes)

@@ -1,0 +1,74 @@
+"""Handing the finished trace to the notebook tab, compressed, instead of sending it as HTML.
+
+The live view has already carried the text once. The saved copy (static HTML + plain text) must
+reach the notebook too, but where the k2nb labextension runs it need not cross the wire
+uncompressed: the kernel sends it deflated on ``k2nb.frontend`` and the tab inflates it and puts
+it in place of the live view's output — the same bundle an ``update_display`` would have set.
+The tab that ran the cell confirms over its ``k2nb`` comm (which reaches Python mid-cell); without
+that confirmation in time, the caller falls back to ``update_display``. Every tab showing the
+notebook replaces its own copy of the output.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+import zlib
+from typing import Any
+
+from ..frontend import FrontendLink
+
+OP = "trace-static"
+DONE = "trace-static-done"
+CAPABILITY = "trace-static"  # announced in the tab's hello
+TIMEOUT = 3.0  # seconds; the tab answers in tens of milliseconds
+
+
+class TabHandoff:
+    def __init__(self, link: FrontendLink, client_id: str, *, timeout: float = TIMEOUT) -> None:
+        self._link = link
+        self._client = client_id
+        self._timeout = timeout
+
+    @classmethod
+    def for_current_cell(cls, link: FrontendLink, shell: Any) -> TabHandoff | None:
+        """A handoff to the tab whose execute request is running, if the cell came from a tab."""
+        kernel = getattr(shell, "kernel", None)
+        if kernel is None or not link.available:
+            return None
+        try:
+            client = (kernel.get_parent().get("header") or {}).get("session")
+        except Exception:
+            return None
+        return cls(link, client) if isinstance(client, str) else None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the tab is linked and its labextension knows the operation."""
+        hello = self._link.hello(self._client) or {}
+        capabilities = hello.get("capabilities")
+        return isinstance(capabilities, list) and CAPABILITY in capabilities
+
+    def __call__(self, model_id: str, bundle: dict[str, Any]) -> bool:
+        """Send ``bundle`` to replace the output showing widget ``model_id``; True once the tab did."""
+        if not self.ready:
+            return False
+        token = uuid.uuid4().hex
+        answered = threading.Event()
+        found: list[bool] = []
+
+        def on_done(message: dict[str, Any]) -> None:
+            if message.get("token") == token and message.get("clientId") == self._client:
+                found.append(message.get("found") is True)
+                answered.set()
+
+        payload = zlib.compress(json.dumps(bundle, ensure_ascii=False).encode(), 6)
+        self._link.on(DONE, on_done)
+        try:
+            self._link.send({"op": OP, "token": token, "model_id": model_id}, buffers=[payload])
+            return answered.wait(self._timeout) and all(found)
+        except KeyboardInterrupt:  # the interrupt came as the run ended: the caller still saves the trace
+            return False
+        finally:
+            self._link.off(DONE, on_done)

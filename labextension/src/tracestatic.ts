@@ -1,0 +1,135 @@
+/**
+ * The saved copy of a finished k2nb run, written by the tab.
+ *
+ * While a run streams, its output shows the live view (a widget). When it ends,
+ * the kernel sends `{op: "trace-static", token, model_id}` on `k2nb.frontend`
+ * with one binary buffer: the output's final mime bundle (static HTML + plain
+ * text) as zlib-deflated JSON. Every tab replaces the output that shows widget
+ * `model_id` with that bundle (what the kernel's `update_display` would have
+ * set, without sending it uncompressed), then answers
+ * `{kind: "trace-static-done", token, found}`. The kernel waits for the answer
+ * of the tab that ran the cell and otherwise sends the `update_display` itself.
+ */
+
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import type {
+  PartialJSONObject,
+  ReadonlyPartialJSONObject
+} from '@lumino/coreutils';
+
+import type { IOpContext, IOpMessage, OpHandler } from './protocol';
+
+export const TRACE_STATIC_OP = 'trace-static';
+export const TRACE_STATIC_DONE = 'trace-static-done';
+export const WIDGET_VIEW_MIME = 'application/vnd.jupyter.widget-view+json';
+
+/**
+ * What this module needs of a cell's output list (JupyterLab's IOutputAreaModel has it).
+ */
+export interface IOutputList {
+  readonly length: number;
+  get(index: number): { readonly data: ReadonlyPartialJSONObject };
+  set(
+    index: number,
+    output: {
+      output_type: 'display_data';
+      data: PartialJSONObject;
+      metadata: PartialJSONObject;
+    }
+  ): void;
+}
+
+/**
+ * Replace every output that shows widget `modelId` with `bundle`; returns how many.
+ */
+export function replaceWidgetOutputs(
+  lists: Iterable<IOutputList>,
+  modelId: string,
+  bundle: PartialJSONObject
+): number {
+  let replaced = 0;
+  for (const outputs of lists) {
+    for (let i = 0; i < outputs.length; i++) {
+      const view = outputs.get(i).data[WIDGET_VIEW_MIME] as
+        | { model_id?: unknown }
+        | undefined;
+      if (view && view.model_id === modelId) {
+        outputs.set(i, {
+          output_type: 'display_data',
+          data: bundle,
+          metadata: {}
+        });
+        replaced++;
+      }
+    }
+  }
+  return replaced;
+}
+
+/**
+ * Inflate a zlib-deflated JSON object.
+ */
+export async function inflateJSON(
+  buffer: ArrayBuffer | ArrayBufferView
+): Promise<PartialJSONObject> {
+  const bytes = ArrayBuffer.isView(buffer)
+    ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    : new Uint8Array(buffer);
+  const stream = new Blob([bytes])
+    .stream()
+    .pipeThrough(new DecompressionStream('deflate'));
+  const value: unknown = JSON.parse(await new Response(stream).text());
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error('the trace bundle is not a JSON object');
+  }
+  return value as PartialJSONObject;
+}
+
+function outputLists(panel: NotebookPanel): IOutputList[] {
+  const lists: IOutputList[] = [];
+  for (const cell of panel.content.widgets) {
+    const outputs = (cell.model as { outputs?: IOutputList }).outputs;
+    if (outputs !== undefined) {
+      lists.push(outputs);
+    }
+  }
+  return lists;
+}
+
+/**
+ * Carry out `trace-static` in one tab, given its output lists; always answers.
+ */
+export async function writeTraceStatic(
+  message: IOpMessage,
+  buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>,
+  lists: () => Iterable<IOutputList>,
+  send: IOpContext['send']
+): Promise<void> {
+  const token = typeof message['token'] === 'string' ? message['token'] : '';
+  let found = false;
+  try {
+    const modelId = message['model_id'];
+    if (typeof modelId !== 'string' || buffers.length === 0) {
+      throw new Error('a trace-static message needs a model_id and a buffer');
+    }
+    const bundle = await inflateJSON(buffers[0]);
+    found = replaceWidgetOutputs(lists(), modelId, bundle) > 0;
+  } catch (reason) {
+    // The kernel then sends the bundle itself (update_display).
+    console.warn('k2nb: could not write the finished trace here', reason);
+  }
+  send({ kind: TRACE_STATIC_DONE, token, found });
+}
+
+const handleTraceStatic: OpHandler = (message, context) => {
+  void writeTraceStatic(
+    message,
+    context.buffers,
+    () => outputLists(context.panel),
+    context.send
+  );
+};
+
+export const TRACE_STATIC_HANDLERS: ReadonlyArray<[string, OpHandler]> = [
+  [TRACE_STATIC_OP, handleTraceStatic]
+];

@@ -1,0 +1,96 @@
+import { deflateSync } from 'node:zlib';
+
+import type { JSONObject, PartialJSONObject } from '@lumino/coreutils';
+import { describe, expect, it } from 'vitest';
+
+import {
+  inflateJSON,
+  IOutputList,
+  replaceWidgetOutputs,
+  TRACE_STATIC_DONE,
+  WIDGET_VIEW_MIME,
+  writeTraceStatic
+} from '../src/tracestatic';
+
+type Output = { output_type: string; data: PartialJSONObject; metadata: PartialJSONObject };
+
+/**
+ * A cell's output list as JupyterLab's IOutputAreaModel shows it to the module.
+ */
+class Outputs implements IOutputList {
+  constructor(public items: Output[]) {}
+  get length(): number {
+    return this.items.length;
+  }
+  get(index: number): { data: PartialJSONObject } {
+    return this.items[index];
+  }
+  set(index: number, output: Output): void {
+    this.items[index] = output;
+  }
+}
+
+function widgetOutput(modelId: string): Output {
+  return {
+    output_type: 'display_data',
+    data: {
+      [WIDGET_VIEW_MIME]: { version_major: 2, version_minor: 1, model_id: modelId },
+      'text/plain': 'k2nb: running…'
+    },
+    metadata: {}
+  };
+}
+
+const BUNDLE = {
+  'text/html': '<div class="k2nb-static">Thought · answer: ünïcode ✓</div>',
+  'text/plain': 'k2nb · done'
+};
+
+describe('trace-static: the tab writes the saved trace', () => {
+  it('replaces only the output that shows the finished widget', () => {
+    const stream = { output_type: 'stream', data: {}, metadata: {} };
+    const first = new Outputs([stream, widgetOutput('run-a')]);
+    const second = new Outputs([widgetOutput('run-b')]);
+    expect(replaceWidgetOutputs([first, second], 'run-a', BUNDLE)).toBe(1);
+    expect(first.items[0]).toBe(stream);
+    expect(first.items[1]).toEqual({ output_type: 'display_data', data: BUNDLE, metadata: {} });
+    expect(second.items[0]).toEqual(widgetOutput('run-b'));
+  });
+
+  it('inflates the zlib-deflated bundle the kernel sends', async () => {
+    const bytes = deflateSync(Buffer.from(JSON.stringify(BUNDLE)));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(await inflateJSON(view)).toEqual(BUNDLE);
+  });
+
+  it('answers found: true after writing, and found: false when the output is not here', async () => {
+    const bytes = deflateSync(Buffer.from(JSON.stringify(BUNDLE)));
+    const outputs = new Outputs([widgetOutput('run-a')]);
+    const sent: JSONObject[] = [];
+    const send = (m: JSONObject): void => {
+      sent.push(m);
+    };
+    await writeTraceStatic({ op: 'trace-static', token: 't1', model_id: 'run-a' }, [bytes], () => [outputs], send);
+    await writeTraceStatic({ op: 'trace-static', token: 't2', model_id: 'elsewhere' }, [bytes], () => [outputs], send);
+    expect(outputs.items[0].data).toEqual(BUNDLE);
+    expect(sent).toEqual([
+      { kind: TRACE_STATIC_DONE, token: 't1', found: true },
+      { kind: TRACE_STATIC_DONE, token: 't2', found: false }
+    ]);
+  });
+
+  it('answers found: false on a corrupt buffer and leaves the live view in place', async () => {
+    const outputs = new Outputs([widgetOutput('run-a')]);
+    const sent: JSONObject[] = [];
+    await writeTraceStatic(
+      { op: 'trace-static', token: 't3', model_id: 'run-a' },
+      [new Uint8Array([1, 2, 3])],
+      () => [outputs],
+      m => {
+        sent.push(m);
+      }
+    );
+    expect(sent).toEqual([{ kind: TRACE_STATIC_DONE, token: 't3', found: false }]);
+    expect(outputs.items[0]).toEqual(widgetOutput('run-a'));
+  });
+});
