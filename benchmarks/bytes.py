@@ -12,7 +12,18 @@ from typing import Any
 
 from k2nb.ui.live_codec import Op, OpsDecoder
 
-from .common import Execution, Kernel, Trace, chat_server, fold_spaces, provider_env, text_from_bundle
+from .common import (
+    Execution,
+    Kernel,
+    Trace,
+    WireMessage,
+    chat_server,
+    fold_spaces,
+    html_text,
+    provider_env,
+    text_from_bundle,
+)
+from .tab import Tab
 
 
 @dataclass
@@ -79,14 +90,20 @@ def max_in_window(times: list[float], window: float = 1.0) -> int:
     return best
 
 
-def analyse(label: str, trace: Trace, execution: Execution) -> BytesResult:
-    comms = execution.of_type("comm_msg")
-    finals = [m for m in execution.messages if m.msg_type in ("update_display_data",)]
+def is_handoff(message: WireMessage) -> bool:
+    return message.msg_type == "comm_msg" and (message.content.get("data") or {}).get("op") == "trace-static"
+
+
+def analyse(label: str, trace: Trace, execution: Execution, saved_html: str | None = None) -> BytesResult:
+    """``saved_html``: the saved trace as the tab received it (else the kernel's update_display)."""
+    comms = [m for m in execution.of_type("comm_msg") if not is_handoff(m)]
+    finals = [m for m in execution.messages if m.msg_type == "update_display_data" or is_handoff(m)]
     times = [m.sent for m in comms]  # kernel-side send times
     blocks = live_text(execution)
     think = "".join(v for k, v in blocks.items() if k.endswith("-think"))
     answer = "".join(v for k, v in blocks.items() if k.endswith("-text"))
-    shown = text_from_bundle(execution)  # the saved HTML holds the full trace; text/plain only a digest
+    # the saved HTML holds the full trace; text/plain only a digest
+    shown = text_from_bundle(execution) if saved_html is None else html_text(saved_html)
     comm_bytes = sum(m.nbytes for m in comms)
     final_bytes = sum(m.nbytes for m in finals)
     return BytesResult(
@@ -106,18 +123,35 @@ def analyse(label: str, trace: Trace, execution: Execution) -> BytesResult:
     )
 
 
-def run_k2_cell(kernel: Kernel) -> Execution:
+def run_k2_cell(kernel: Kernel, tab: Tab | None = None) -> Execution:
     from .common import PROMPT
 
-    return kernel.execute(f"%%k2 --new\n{PROMPT}")
+    def answer(message: WireMessage) -> None:
+        if tab is not None and message.msg_type == "comm_msg":
+            tab.answer_handoff(message.content.get("data"), message.buffers)
+
+    return kernel.execute(f"%%k2 --new\n{PROMPT}", on_message=answer)
 
 
-def measure(trace: Trace, *, tokens_per_second: float | None = None, label: str = "") -> BytesResult:
+def measure(trace: Trace, *, tokens_per_second: float | None = None, label: str = "",
+            labextension: bool = True) -> BytesResult:
+    """One %%k2 cell's iopub bytes. With ``labextension``, a stand-in tab (benchmarks/tab.py) is
+    linked as in JupyterLab/Notebook 7 and takes the saved trace deflated; without it (VS Code,
+    Colab, nbclient) the kernel sends the saved trace itself."""
+    pace = "unpaced" if tokens_per_second is None else f"{tokens_per_second:g} tok/s"
+    where = "labextension" if labextension else "no labextension"
     with chat_server(trace, tokens_per_second=tokens_per_second) as server, Kernel(env=provider_env(server)) as kernel:
         kernel.execute("%load_ext k2nb")
-        execution = run_k2_cell(kernel)
-        return analyse(label or ("unpaced" if tokens_per_second is None else f"{tokens_per_second:g} tok/s"),
-                       trace, execution)
+        tab = None
+        if labextension:
+            tab = Tab(kernel.kc)
+            tab.hello(capabilities=["trace-static"])
+            kernel.execute("import time\nwhile not get_ipython()._k2nb_magics.frontend.connected: time.sleep(0.05)")
+        execution = run_k2_cell(kernel, tab)
+        saved = None
+        if tab is not None:
+            saved = str(tab.handoffs[-1].get("text/html", "")) if len(tab.handoffs) == 1 else ""
+        return analyse(label or f"{pace}, {where}", trace, execution, saved)
 
 
 def report(result: BytesResult) -> str:

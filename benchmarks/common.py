@@ -13,7 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -183,7 +183,8 @@ class Kernel:
         self.kc.wait_for_ready(timeout=60)
         self._socket = self.kc.iopub_channel.socket
 
-    def execute(self, code: str, *, timeout: float = 600) -> Execution:
+    def execute(self, code: str, *, timeout: float = 600,
+                on_message: Callable[[WireMessage], None] | None = None) -> Execution:
         self._drain()
         session = self.kc.session
         start = time.perf_counter()
@@ -205,7 +206,10 @@ class Kernel:
             content = json.loads(parts[4])
             sent = datetime.fromisoformat(header["date"].replace("Z", "+00:00")).timestamp()
             size = sum(len(p) for p in parts[1:])
-            result.messages.append(WireMessage(header["msg_type"], size, now, sent, content, list(parts[5:])))
+            message = WireMessage(header["msg_type"], size, now, sent, content, list(parts[5:]))
+            result.messages.append(message)
+            if on_message is not None:
+                on_message(message)
             if header["msg_type"] == "status" and content.get("execution_state") == "idle":
                 result.seconds = now
                 break
@@ -236,16 +240,21 @@ def median(values: list[float]) -> float:
 
 
 def text_from_bundle(execution: Execution) -> str:
-    """The text a reader sees in the final static HTML (tags stripped, entities decoded, spaces folded)."""
-    import html
-    import re
-
+    """The text a reader sees in the final static HTML the kernel sent (tags stripped, entities decoded)."""
     updates = [m for m in execution.messages if m.msg_type in ("update_display_data", "display_data")]
     for m in reversed(updates):
         data = m.content.get("data", {})
         if "text/html" in data:
-            return fold_spaces(html.unescape(re.sub(r"<[^>]+>", " ", str(data["text/html"]))))
+            return html_text(str(data["text/html"]))
     return ""
+
+
+def html_text(markup: str) -> str:
+    """Tags stripped, entities decoded, spaces folded."""
+    import html
+    import re
+
+    return fold_spaces(html.unescape(re.sub(r"<[^>]+>", " ", markup)))
 
 
 def fold_spaces(text: str) -> str:

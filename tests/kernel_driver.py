@@ -15,6 +15,8 @@ from typing import Any
 
 from jupyter_client.manager import KernelManager
 
+from k2nb.ui.live_codec import OpsDecoder
+
 
 @dataclass
 class Execution:
@@ -24,6 +26,7 @@ class Execution:
     prompts: list[str] = field(default_factory=list)  # stdin prompts the kernel asked
     interrupted_at: float | None = None
     seconds: float = 0.0
+    live: OpsDecoder = field(default_factory=OpsDecoder)  # inflates the live view's batches
 
     @property
     def text(self) -> str:
@@ -110,6 +113,11 @@ def _collect(message: dict[str, Any], result: Execution) -> bool:
     elif kind == "error":
         result.texts.append(f"{content['ename']}: {content['evalue']}")
     elif kind == "comm_msg":
-        result.comm_bytes += len(str(content.get("data")))
-        result.texts.append(str(content.get("data")))
+        data = content.get("data") or {}
+        buffers = [bytes(b) for b in message.get("buffers") or []]
+        result.comm_bytes += len(str(data)) + sum(map(len, buffers))
+        if (data.get("content") or {}).get("z") and buffers:  # the live view's deflated batches
+            result.texts.extend(str(batch) for buffer in buffers for batch in result.live.decode(buffer))
+        else:
+            result.texts.append(str(data))
     return False

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from jupyter_client.manager import KernelManager, start_new_kernel
 
+from benchmarks.tab import Tab
 from tests.conftest import SECRET_KEY
 from tests.test_cells import SCRIPT
-from tests.test_frontend_link import Tab, run
+from tests.test_frontend_link import run
 
 pytestmark = pytest.mark.kernel
 

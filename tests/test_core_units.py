@@ -879,10 +879,11 @@ def test_the_live_codec_round_trips_batches_as_one_stream() -> None:
     assert decoded == batches  # each message decodes on arrival, in order
     raw = sum(len(json.dumps(b)) for b in batches)
     assert sum(map(len, messages)) < raw / 4  # the shared window pays off across small batches
-    # a message split across reads still decodes once complete
-    half = len(messages[0]) // 2
+    # a message split across reads decodes once complete
+    whole = OpsEncoder().encode(batches[0])
     fresh = OpsDecoder()
-    assert fresh.decode(OpsEncoder().encode(batches[0])[:half]) == []
+    assert fresh.decode(whole[: len(whole) // 2]) == []
+    assert fresh.decode(whole[len(whole) // 2 :]) == [batches[0]]
 
 
 def test_a_retried_attempt_is_marked_and_the_next_one_gets_fresh_blocks() -> None:

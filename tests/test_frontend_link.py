@@ -1,18 +1,12 @@
 """The kernel side of the k2nb comm link (k2nb/frontend.py), driven by a real kernel through jupyter_client.
 
-What a plain jupyter_client must do to act like the labextension (measured with ipykernel 7.4):
-- `create_subshell_request` goes on the **control** channel (ipykernel answers "Unknown message
-  type" on shell); the reply carries the `subshell_id`.
-- The `k2nb` comm's `comm_open` and `comm_msg` carry that id in their **header** (`subshell_id`),
-  as JupyterLab does for comm targets with `commsOverSubshells`. Then the kernel handles them on
-  the subshell's thread while the main shell is busy running a cell.
-- Sent without a subshell id, the same message waits until the running cell ends.
+The stand-in tab (benchmarks/tab.py) does on the wire what the labextension does: a subshell
+created on the control channel, and the `k2nb` comm's messages carrying its id in their header.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,41 +14,10 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from jupyter_client.manager import KernelManager, start_new_kernel
 
+from benchmarks.tab import Tab
 from k2nb.frontend import FrontendLink
 
 pytestmark = pytest.mark.kernel
-
-
-class Tab:
-    """A stand-in for one notebook tab running the labextension: a jupyter_client with a subshell."""
-
-    def __init__(self, kc: Any, *, subshell: bool = True) -> None:
-        self.kc = kc
-        self.client_id = kc.session.session
-        self.comm_id = uuid.uuid4().hex
-        self.subshell_id: str | None = None
-        if subshell:
-            request = kc.session.msg("create_subshell_request", {})
-            kc.control_channel.send(request)
-            reply = kc.get_control_msg(timeout=10)
-            assert reply["content"]["status"] == "ok", reply["content"]
-            self.subshell_id = reply["content"]["subshell_id"]
-
-    def _send(self, msg_type: str, content: dict[str, Any]) -> None:
-        msg = self.kc.session.msg(msg_type, content)
-        if self.subshell_id is not None:
-            msg["header"]["subshell_id"] = self.subshell_id
-        self.kc.shell_channel.send(msg)
-
-    def hello(self, **extra: Any) -> None:
-        data = {"kind": "hello", "clientId": self.client_id, "version": "0.1.0", "materializeCells": False, **extra}
-        self._send("comm_open", {"comm_id": self.comm_id, "target_name": "k2nb", "data": data})
-
-    def send(self, data: dict[str, Any]) -> None:
-        self._send("comm_msg", {"comm_id": self.comm_id, "data": data})
-
-    def close(self) -> None:
-        self._send("comm_close", {"comm_id": self.comm_id, "data": {}})
 
 
 def run(kc: Any, code: str, timeout: float = 30) -> str:

@@ -1,6 +1,7 @@
 // k2nb live trace view. Ops arrive batched and append-only: text deltas are appended to text
 // nodes (never re-setting the accumulated text); HTML arrives already sanitized by the kernel.
-const logs = new Map(); // run_id -> ops received so far, so late or re-rendered views rebuild
+// run_id -> ops received so far, so late or re-rendered views rebuild
+const logs = new Map();
 
 function logFor(model) {
   const key = model.get("run_id") || "_";
@@ -111,9 +112,11 @@ function appendText(b, text) {
 // order never changes; hidden tabs and large backlogs skip the animation.
 class Reveal {
   constructor() {
-    this.queue = []; // [block, text]
+    // [block, text] pairs not shown yet
+    this.queue = [];
     this.queued = 0;
-    this.gap = 250; // expected ms until the next batch: a moving average, at most a second
+    // expected ms until the next batch: a moving average, at most a second
+    this.gap = 250;
     this.lastArrival = 0;
     this.deadline = 0;
     this.lastTick = 0;
