@@ -1,0 +1,50 @@
+"""What the live view's messages look like on the wire, in a real kernel: deflated batches by
+default, plain JSON ops with ``K2NB_LIVE_COMPRESSION=0`` (for a browser without DecompressionStream)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+from k2nb.ui.live_codec import OpsDecoder
+from tests.conftest import SECRET_KEY
+
+pytestmark = pytest.mark.kernel
+
+THINKING = " ".join(f"thought {i}" for i in range(300))
+
+
+@pytest.mark.parametrize("compression", ["1", "0"])
+def test_live_batches_on_the_wire(compression: str) -> None:
+    from k2nb.engines.script import ScriptedEngine
+    from k2nb.engines.server import ChatServer
+
+    server = ChatServer(ScriptedEngine.from_text(f"think: {THINKING}\ntext: Done."), api_key=SECRET_KEY).start()
+    env = {**os.environ, "K2NB_BASE_URL": server.base_url, "K2NB_API_KEY": SECRET_KEY,
+           "K2NB_LIVE_COMPRESSION": compression}
+    km, kc = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        kc.execute_interactive("%load_ext k2nb", timeout=60)
+        messages: list[dict[str, Any]] = []
+        kc.execute_interactive("%%k2 --approve auto\nThink", timeout=60, output_hook=messages.append)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        server.stop()
+    custom = [m for m in messages if m["msg_type"] == "comm_msg"
+              and m["content"]["data"].get("method") == "custom"]
+    assert custom
+    decoder, ops = OpsDecoder(), []
+    for m in custom:
+        content = m["content"]["data"]["content"]
+        if compression == "1":
+            assert content == {"z": 1} and len(m["buffers"]) == 1
+            ops += [op for batch in decoder.decode(bytes(m["buffers"][0])) for op in batch]
+        else:
+            assert "z" not in content and not m["buffers"]
+            ops += content["ops"]
+    thinking = "".join(op["text"] for op in ops if op["op"] == "append" and op["id"].endswith("-think"))
+    assert thinking == THINKING
