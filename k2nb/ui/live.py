@@ -42,16 +42,18 @@ from .static import STATUS_LABEL, output_html, thinking_summary, tool_title
 class Cadence:
     """When a batch of ops goes out.
 
-    Every message costs ~600 bytes of Jupyter envelope, so a batch waits until it holds enough
+    Every message costs ~500 bytes of Jupyter envelope, so a batch waits until it holds enough
     text to be worth one (``batch_chars``) — but never longer than ``max_delay``, and batches are
-    never closer than ``min_interval``. Fast streams thus send a few large batches a second and
-    slow ones one a second; the widget spreads each batch's text over the gap until the next, so
-    it flows rather than jumps. Structural ops (tools, approvals, the end) go out at once.
+    never closer than ``min_interval``. Fast streams thus send four large batches a second and a
+    200 tok/s stream one every two seconds; the widget spreads each batch's text over the gap
+    until the next, so it flows rather than jumps. A new lane's first words go out after
+    ``min_interval`` (the view answers at once when thinking or an answer starts), and
+    structural ops (tools, approvals, the end) go out immediately.
     """
 
     min_interval: float = 0.25
-    max_delay: float = 1.0
-    batch_chars: int = 1024
+    max_delay: float = 2.0
+    batch_chars: int = 2048
 
 
 DEFAULT_CADENCE = Cadence()
@@ -78,6 +80,7 @@ class LiveOps:
         self._clock = clock
         self._pending: list[Op] = []
         self._pending_chars = 0
+        self._pending_block = False  # a new lane waits in the batch: send it soon
         self._pending_since = 0.0
         self._last_flush = clock()
         self._attempt: dict[int, int] = {}
@@ -101,6 +104,7 @@ class LiveOps:
             else:
                 self._pending.append(op)
             self._pending_chars += len(op.get("text", "")) + len(op.get("html", ""))
+            self._pending_block = self._pending_block or op["op"] == "block"
             wait = 0.0 if urgent else self._wait(now)
             arm = wait > 0 and self._schedule is not None and not self._armed
             self._armed = self._armed or arm
@@ -114,7 +118,7 @@ class LiveOps:
         """Seconds until the pending batch is due (0: now), if nothing else arrives."""
         c = self._cadence
         gap = c.min_interval - (now - self._last_flush)
-        if self._pending_chars >= c.batch_chars:
+        if self._pending_chars >= c.batch_chars or self._pending_block:
             return gap
         return max(gap, c.max_delay - (now - self._pending_since))
 
@@ -138,6 +142,7 @@ class LiveOps:
             if self._pending:
                 ops, self._pending = self._pending, []
                 self._pending_chars = 0
+                self._pending_block = False
                 self._send(ops)
             self._last_flush = self._clock()
 

@@ -106,7 +106,7 @@ function appendText(b, text) {
   b.text.appendData(text);
 }
 
-// Slow streams arrive as about one batch a second (each message costs an envelope, so the kernel
+// Slow streams arrive as a batch every second or two (each message costs an envelope, so the kernel
 // waits for enough text); revealing each batch's text over the expected gap until the next keeps
 // it flowing instead of jumping. Anything but text first shows all pending text, so the view's
 // order never changes; hidden tabs and large backlogs skip the animation.
@@ -115,8 +115,8 @@ class Reveal {
     // [block, text] pairs not shown yet
     this.queue = [];
     this.queued = 0;
-    // expected ms until the next batch: a moving average, at most a second
-    this.gap = 250;
+    // expected ms until the next batch: a moving average, at most two seconds (the kernel's max delay)
+    this.gap = 1000;
     this.lastArrival = 0;
     this.deadline = 0;
     this.lastTick = 0;
@@ -125,7 +125,7 @@ class Reveal {
 
   push(b, text) {
     const now = performance.now();
-    if (this.lastArrival) this.gap = Math.min(1000, 0.7 * this.gap + 0.3 * (now - this.lastArrival));
+    if (this.lastArrival) this.gap = Math.min(2000, 0.7 * this.gap + 0.3 * (now - this.lastArrival));
     this.lastArrival = now;
     this.queue.push([b, text]);
     this.queued += text.length;
