@@ -110,6 +110,8 @@ function appendText(b, text) {
 // waits for enough text); revealing each batch's text over the expected gap until the next keeps
 // it flowing instead of jumping. Anything but text first shows all pending text, so the view's
 // order never changes; hidden tabs and large backlogs skip the animation.
+const REVEAL_EVERY_MS = 50;
+
 class Reveal {
   constructor() {
     // [block, text] pairs not shown yet
@@ -141,6 +143,11 @@ class Reveal {
   tick(now) {
     this.frame = 0;
     const left = this.deadline - now;
+    // About 20 reveals a second read as flowing text; each costs a layout, so not one per frame.
+    if (left > 0 && now - this.lastTick < REVEAL_EVERY_MS) {
+      this.frame = requestAnimationFrame((t) => this.tick(t));
+      return;
+    }
     const share = left <= 0 ? 1 : Math.min(1, (now - this.lastTick) / (left + now - this.lastTick));
     this.emit(Math.ceil(this.queued * share));
     this.lastTick = now;
