@@ -122,7 +122,7 @@ class Reveal {
     this.lastArrival = 0;
     this.deadline = 0;
     this.lastTick = 0;
-    this.frame = 0;
+    this.timer = 0;
   }
 
   push(b, text) {
@@ -132,26 +132,28 @@ class Reveal {
     this.queue.push([b, text]);
     this.queued += text.length;
     this.deadline = now + this.gap;
-    if (this.queued > 65536 || document.hidden || typeof requestAnimationFrame === "undefined") {
+    if (this.queued > 65536 || document.hidden) {
       this.drain();
-    } else if (!this.frame) {
+    } else if (!this.timer) {
       this.lastTick = now;
-      this.frame = requestAnimationFrame((t) => this.tick(t));
+      this.schedule();
     }
   }
 
-  tick(now) {
-    this.frame = 0;
+  tick() {
+    this.timer = 0;
+    const now = performance.now();
     const left = this.deadline - now;
-    // About 20 reveals a second read as flowing text; each costs a layout, so not one per frame.
-    if (left > 0 && now - this.lastTick < REVEAL_EVERY_MS) {
-      this.frame = requestAnimationFrame((t) => this.tick(t));
-      return;
-    }
     const share = left <= 0 ? 1 : Math.min(1, (now - this.lastTick) / (left + now - this.lastTick));
     this.emit(Math.ceil(this.queued * share));
     this.lastTick = now;
-    if (this.queued) this.frame = requestAnimationFrame((t) => this.tick(t));
+    if (this.queued) this.schedule();
+  }
+
+  schedule() {
+    // About 20 reveals a second read as flowing text; each costs a layout (and a frame), so a
+    // timer rather than one per animation frame.
+    this.timer = setTimeout(() => this.tick(), REVEAL_EVERY_MS);
   }
 
   emit(count) {
@@ -334,7 +336,7 @@ function render({ model, el }) {
   log.views.add(view);
   return () => {
     log.views.delete(view);
-    if (view.reveal.frame) cancelAnimationFrame(view.reveal.frame);
+    if (view.reveal.timer) clearTimeout(view.reveal.timer);
   };
 }
 
