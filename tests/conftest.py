@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import nbformat
@@ -37,6 +38,22 @@ def scripted_server() -> Iterator[Any]:
 
     yield start
     for server in servers:
+        server.stop()
+
+
+@contextmanager
+def scripted_kernel(script: str, **env: str) -> Iterator[Any]:
+    """A real kernel (jupyter_client) whose %%k2 talks to a loopback server playing ``script``."""
+    from jupyter_client.manager import start_new_kernel
+
+    server = ChatServer(ScriptedEngine.from_text(script), api_key=SECRET_KEY).start()
+    full_env = {**os.environ, "K2NB_BASE_URL": server.base_url, "K2NB_API_KEY": SECRET_KEY, **env}
+    km, kc = start_new_kernel(kernel_name="python3", env=full_env)
+    try:
+        yield kc
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
         server.stop()
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jupyter_client.manager import KernelManager, start_new_kernel
 
 from benchmarks.tab import Tab
-from tests.conftest import SECRET_KEY
+from tests.conftest import scripted_kernel
 from tests.test_cells import SCRIPT
 from tests.test_frontend_link import run
 
@@ -19,19 +17,9 @@ pytestmark = pytest.mark.kernel
 
 
 @pytest.fixture(scope="module")
-def kernel() -> Iterator[tuple[Any, Any]]:
-    from k2nb.engines.script import ScriptedEngine
-    from k2nb.engines.server import ChatServer
-
-    server = ChatServer(ScriptedEngine.from_text("\n---\n".join([SCRIPT] * 8)), api_key=SECRET_KEY).start()
-    env = {**os.environ, "K2NB_BASE_URL": server.base_url, "K2NB_API_KEY": SECRET_KEY}
-    km, kc = start_new_kernel(kernel_name="python3", env=env)
-    try:
-        yield km, kc
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-        server.stop()
+def kernel() -> Iterator[Any]:
+    with scripted_kernel("\n---\n".join([SCRIPT] * 8)) as kc:
+        yield kc
 
 
 def frontend_comm(kc: Any) -> str:
@@ -61,8 +49,8 @@ def execute_cell(kc: Any, code: str, cell_id: str, timeout: float = 60) -> tuple
     return comms, "".join(stderr)
 
 
-def test_a_cells_run_sends_the_executing_tab_its_cell_operations(kernel: tuple[KernelManager, Any]) -> None:
-    _, kc = kernel
+def test_a_cells_run_sends_the_executing_tab_its_cell_operations(kernel: Any) -> None:
+    kc = kernel
     run(kc, "%load_ext k2nb")
     tab = Tab(kc)
     tab.hello(collapseThinking=True, headingFormat="💭 {seconds}, {tokens}")
@@ -120,8 +108,8 @@ def test_a_cells_run_sends_the_executing_tab_its_cell_operations(kernel: tuple[K
         time.sleep(0.1)
 
 
-def test_without_the_extension_cells_degrade_with_a_clear_message(kernel: tuple[KernelManager, Any]) -> None:
-    _, kc = kernel
+def test_without_the_extension_cells_degrade_with_a_clear_message(kernel: Any) -> None:
+    kc = kernel
     run(kc, "%load_ext k2nb")
     assert run(kc, "print(get_ipython()._k2nb_magics.frontend.connected)").strip() == "False"  # no tab linked
     ops, stderr = execute_cell(kc, "%%k2 --cells --approve auto --max-steps 1\nWhat is 6 * 7?", "cell-C")

@@ -9,17 +9,15 @@ does not confirm: it did not find the output, it is an older extension, or it st
 from __future__ import annotations
 
 import json
-import os
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from jupyter_client.manager import start_new_kernel
 
 from benchmarks.tab import Tab
-from tests.conftest import SECRET_KEY
+from tests.conftest import scripted_kernel
 from tests.test_frontend_link import run
 
 pytestmark = pytest.mark.kernel
@@ -31,20 +29,9 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 @pytest.fixture(scope="module")
 def kc() -> Iterator[Any]:
-    from k2nb.engines.script import ScriptedEngine
-    from k2nb.engines.server import ChatServer
-
-    script = "\n---\n".join([f"think: {THINKING}\ntext: {ANSWER}"] * 8)
-    server = ChatServer(ScriptedEngine.from_text(script), api_key=SECRET_KEY).start()
-    env = {**os.environ, "K2NB_BASE_URL": server.base_url, "K2NB_API_KEY": SECRET_KEY}
-    km, client = start_new_kernel(kernel_name="python3", env=env)
-    try:
+    with scripted_kernel("\n---\n".join([f"think: {THINKING}\ntext: {ANSWER}"] * 8)) as client:
         run(client, "%load_ext k2nb")
         yield client
-    finally:
-        client.stop_channels()
-        km.shutdown_kernel(now=True)
-        server.stop()
 
 
 def k2_cell(kc: Any, on_handoff: Callable[[dict[str, Any], bytes], None]) -> tuple[list[dict[str, Any]], float]:

@@ -3,14 +3,12 @@ default, plain JSON ops with ``K2NB_LIVE_COMPRESSION=0`` (for a browser without 
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
-from jupyter_client.manager import start_new_kernel
 
 from k2nb.ui.live_codec import OpsDecoder
-from tests.conftest import SECRET_KEY
+from tests.conftest import scripted_kernel
 
 pytestmark = pytest.mark.kernel
 
@@ -19,21 +17,10 @@ THINKING = " ".join(f"thought {i}" for i in range(300))
 
 @pytest.mark.parametrize("compression", ["1", "0"])
 def test_live_batches_on_the_wire(compression: str) -> None:
-    from k2nb.engines.script import ScriptedEngine
-    from k2nb.engines.server import ChatServer
-
-    server = ChatServer(ScriptedEngine.from_text(f"think: {THINKING}\ntext: Done."), api_key=SECRET_KEY).start()
-    env = {**os.environ, "K2NB_BASE_URL": server.base_url, "K2NB_API_KEY": SECRET_KEY,
-           "K2NB_LIVE_COMPRESSION": compression}
-    km, kc = start_new_kernel(kernel_name="python3", env=env)
-    try:
+    messages: list[dict[str, Any]] = []
+    with scripted_kernel(f"think: {THINKING}\ntext: Done.", K2NB_LIVE_COMPRESSION=compression) as kc:
         kc.execute_interactive("%load_ext k2nb", timeout=60)
-        messages: list[dict[str, Any]] = []
         kc.execute_interactive("%%k2 --approve auto\nThink", timeout=60, output_hook=messages.append)
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-        server.stop()
     custom = [m for m in messages if m["msg_type"] == "comm_msg"
               and m["content"]["data"].get("method") == "custom"]
     assert custom
