@@ -35,7 +35,7 @@ from .events import (
 from .model import AssistantTurn, Usage
 from .protocol import StreamAccumulator
 from .provider import build_request
-from .tools.registry import ToolBox, ToolContext, ToolOutcome
+from .tools.registry import ToolBox, ToolContext, ToolOutcome, ToolStopped
 
 Emit = Callable[[Event], None]
 STOPPED_TOOL_TEXT = "The user stopped the run before this tool call completed; it did not finish."
@@ -61,6 +61,7 @@ class AgentSettings:
     extra_body: dict[str, Any] = field(default_factory=dict)
     system_prompt: str | None = None
     context_budget: int = DEFAULT_CONTEXT_BUDGET  # estimated tokens per request
+    approve: str = ""  # the approval mode as the run starts (shown in its status line)
 
 
 def step(
@@ -123,13 +124,14 @@ def run(
     if settings.system_prompt and not any(m.get("role") == "system" for m in working):
         working.insert(0, {"role": "system", "content": settings.system_prompt})
     working.append({"role": "user", "content": prompt})
-    emit(RunStarted(run_id, settings.model, settings.provider, settings.max_steps, prompt, time.time()))
+    s = settings
+    emit(RunStarted(run_id, s.model, s.provider, s.max_steps, prompt, time.time(), approve=s.approve))
 
     usage = Usage()
     answer = ""
     step_no = 0
     pending_calls: list[dict[str, Any]] = []  # tool messages still owed if we stop mid-tools
-    in_flight: tuple[str, str] | None = None
+    in_flight: tuple[str, str, float] | None = None  # call id, name, when it started
     billed: list[Usage] = []  # usage of attempts discarded from history (the provider bills them)
     fit_kind = (False, False, False)  # what context fitting last did; the user hears of changes only
     sizes = SizeCache()
@@ -181,7 +183,7 @@ def run(
             for call in turn.tool_calls:
                 if stop is not None and stop.is_set():
                     raise RunStopped("stopped by the user")
-                in_flight = (call.id, call.name)
+                in_flight = (call.id, call.name, time.perf_counter())
                 outcome = _dispatch(tools, call.id, call.name, call.arguments, step_no, emit)
                 in_flight = None
                 pending_calls.pop(0)
@@ -208,9 +210,17 @@ def run(
                     )
                 )
                 return finish("max_cost")
-    except (KeyboardInterrupt, RunStopped):
+    except (KeyboardInterrupt, RunStopped) as stopped:
         if in_flight is not None:
-            emit(ToolFinished(step_no, in_flight[0], in_flight[1], "stopped", STOPPED_TOOL_TEXT))
+            call_id, name, since = in_flight
+            # A tool stopped mid-call keeps what it showed so far in the trace; the model reads STOPPED_TOOL_TEXT.
+            shown = stopped if isinstance(stopped, ToolStopped) else ToolStopped()
+            emit(
+                ToolFinished(
+                    step_no, call_id, name, "stopped", STOPPED_TOOL_TEXT, shown.outputs,
+                    time.perf_counter() - since, shown.code, state_diff=shown.state_diff,
+                )
+            )
         emit(Notice("warning", "stopped by the user; the conversation so far is kept."))
         return finish("stopped")
     except K2Error as err:

@@ -32,7 +32,7 @@ from .config import (
 )
 from .context_window import DEFAULT_CONTEXT_BUDGET
 from .errors import ConfigError
-from .events import Event
+from .events import Event, RunFinished
 from .redact import Redactor
 from .request_extras import extra_body
 from .session import Session
@@ -138,7 +138,10 @@ class Agent:
     def toolbox(self, policy: ApprovalPolicy, options: RunOptions) -> ToolBox:
         timeout = options.timeout
         key = self.resolve(options).api_key  # redacted from tool outputs (code can print os.environ)
-        specs = [code_interpreter(self.shell, policy, self.approver, timeout=lambda: timeout, api_key=lambda: key)]
+        code = code_interpreter(
+            self.shell, policy, self.approver, timeout=lambda: timeout, api_key=lambda: key, stop=self.stop_requested
+        )
+        specs = [code]
         if options.inspection_tools:
             specs += inspection_tools(self.shell, api_key=lambda: key)
 
@@ -199,11 +202,14 @@ class Agent:
             extra_body=extra,
             system_prompt=options.system_prompt,
             context_budget=options.context_budget,
+            approve=policy.label,
         )
         transcript = transcript if transcript is not None else Transcript()
         sinks = [transcript.apply, *consumers, *connection.consumers]
 
         def emit(event: Event) -> None:
+            if isinstance(event, RunFinished):  # "ask again" may have come mid-run: the policy knows
+                event = dataclasses.replace(event, approve=policy.label)
             for sink in sinks:
                 sink(event)
             for watcher in connection.watchers:  # e.g. a replay reporting output that differs
@@ -225,6 +231,7 @@ class Agent:
             connection.close()
         if policy is not self.session.policy and options.approve == "ask" and policy.mode == "auto":
             self.session.policy.mode = "auto"
+            self.session.policy.by_always = policy.by_always
         self.session.record(transcript, result.messages)
         return transcript
 

@@ -1,7 +1,7 @@
 """A run's trace as real notebook cells: ``%%k2 --cells`` and ``%k2 export --cells``.
 
 Each step becomes cells below the ``%%k2`` cell: its thinking as a Markdown cell with a one-line
-heading ("💭 Thought for 12 s · 1.2k tokens", collapsed once the step is done), each
+heading ("Thought for 12 s · 1.2k tokens", collapsed once the step is done), each
 ``code_interpreter`` call as a code cell holding the code that ran and the outputs it produced
 (not re-executed), and the answer as a Markdown cell. Every such cell carries provenance under
 the ``k2nb`` metadata key (run id, step, role, model, tool-call id, approval, timestamps).
@@ -35,8 +35,8 @@ from .events import (
 from .frontend import FrontendLink
 from .transcript import StepRecord, ToolRecord, Transcript
 
-DEFAULT_HEADING = "💭 Thought for {seconds} · {tokens}"
-LIVE_HEADING = "💭 Thinking…"
+DEFAULT_HEADING = "Thought for {seconds} · {tokens}"
+LIVE_HEADING = "Thinking…"
 FLUSH_INTERVAL = 0.1  # seconds between streamed appends to one cell
 CODE_TOOL = "code_interpreter"
 TAB_WAIT = 3.0  # seconds --cells waits for the running tab's link (it opens right after %load_ext)
@@ -92,6 +92,11 @@ def approval_label(tool: ToolRecord) -> str:
         "skip": "skipped",
         "declined": "declined",
     }.get(tool.approval, tool.approval)
+
+
+def edited_meta(tool: ToolRecord) -> dict[str, str]:
+    """``original_code``: the model's code, for a cell whose code the user edited before it ran."""
+    return {} if tool.original_code is None else {"original_code": tool.original_code}
 
 
 def notebook_outputs(outputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -225,7 +230,7 @@ class CellMaterializer:
             tool = self._tool(event.step, event.call_id)
             if cell and tool:
                 self._op({"op": "cell-update", "id": cell, "source": event.code,
-                          "k2nb": {"approval": approval_label(tool)}})
+                          "k2nb": {"approval": approval_label(tool), **edited_meta(tool)}})
         elif isinstance(event, ToolFinished):
             cell = self._tools.get((event.step, event.call_id))
             tool = self._tool(event.step, event.call_id)
@@ -310,7 +315,7 @@ class CellMaterializer:
                 continue
             record = next((s for s in reversed(self.transcript.steps) if s.step == step), None)
             reasoning = record.reasoning if record else ""
-            self._op({"op": "cell-update", "id": cell, "source": thinking_source(f"💭 Thinking ({status})", reasoning),
+            self._op({"op": "cell-update", "id": cell, "source": thinking_source(f"Thinking ({status})", reasoning),
                       "k2nb": {"finished_at": _iso(), "status": status}})
 
     def _tool(self, step: int, call_id: str) -> ToolRecord | None:
@@ -363,7 +368,7 @@ def transcript_cells(transcript: Transcript, anchor: str, *, heading_format: str
             code = nbformat.v4.new_code_cell(tool.code, execution_count=None)
             code.outputs = [nbformat.from_dict(o) for o in notebook_outputs(tool.outputs)]
             add(code, step.step, "code", call_id=tool.call_id, tool=tool.name, approval=approval_label(tool),
-                status=tool.status, executed_by="k2nb", seconds=round(tool.seconds, 3))
+                status=tool.status, executed_by="k2nb", seconds=round(tool.seconds, 3), **edited_meta(tool))
     return cells
 
 

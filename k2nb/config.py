@@ -186,3 +186,14 @@ def cost_usd(
     hit, miss, out = price
     uncached = max(prompt_tokens - cached_tokens, 0)
     return (cached_tokens * hit + uncached * miss + completion_tokens * out) / 1_000_000
+
+
+# Offline engines spend nothing: their figures are what the same tokens would cost on Moonshot.
+SIMULATED_PROVIDERS = frozenset({"toy", "replay"})
+
+
+def cost_text(cost: float | None, provider: str) -> str:
+    """A cost as every view shows it: "$0.0012", or "$0.0012 simulated" for the offline engines."""
+    if cost is None:
+        return ""
+    return f"${cost:.4f}" + (" simulated" if provider in SIMULATED_PROVIDERS else "")

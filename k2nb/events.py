@@ -24,6 +24,7 @@ class RunStarted:
     max_steps: int
     prompt: str
     started_at: float
+    approve: str = ""  # the approval mode at the start: ask / auto / never / "auto (Always)"
     type: Literal["run_started"] = "run_started"
 
 
@@ -105,6 +106,7 @@ class ApprovalDecided:
     decision: Decision
     code: str
     reason: str = ""
+    waited: float = 0.0  # seconds the call waited for the user's answer (0 when nobody was asked)
     type: Literal["approval_decided"] = "approval_decided"
 
 
@@ -116,7 +118,7 @@ class ToolFinished:
     status: ToolStatus
     model_text: str
     outputs: tuple[dict[str, Any], ...] = ()
-    seconds: float = 0.0
+    seconds: float = 0.0  # since the call started, an approval wait included (ApprovalDecided.waited)
     code: str | None = None
     state_diff: str = ""
     type: Literal["tool_finished"] = "tool_finished"
@@ -138,6 +140,7 @@ class RunFinished:
     steps: int
     error: str = ""
     cost: float | None = None
+    approve: str = ""  # the approval mode the run leaves the session in (the user may change it mid-run)
     type: Literal["run_finished"] = "run_finished"
 
 

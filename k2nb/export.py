@@ -48,6 +48,11 @@ def _tool_markdown(tool: ToolRecord) -> list[str]:
     lines = [f"**🔧 {tool.name}** · {tool.status}" + (f" · {tool.approval}" if tool.approval else "")]
     if tool.code:
         lines.append(_fence(tool.code, "python"))
+        if tool.original_code is not None:
+            from .ui.static import EDITED_NOTE
+
+            lines += [f"<details><summary>{EDITED_NOTE}</summary>", "", _fence(tool.original_code, "python"),
+                      "", "</details>"]
     elif tool.arguments:
         lines.append(_fence(json.dumps(tool.arguments, ensure_ascii=False, indent=1), "json"))
     shown = "\n".join(_output_text(o) for o in tool.outputs).strip() or tool.model_text.strip()

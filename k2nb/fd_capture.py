@@ -1,6 +1,6 @@
 """Route output written straight to file descriptors 1 and 2 into a step's capture.
 
-``capture_output()`` swaps ``sys.stdout``/``sys.stderr``, but a subprocess (``os.system``,
+The step's capture (step_capture.py) swaps ``sys.stdout``/``sys.stderr``, but a subprocess (``os.system``,
 ``subprocess.run``) writes to the process's fds. ipykernel pipes those fds to a watcher thread
 that calls ``write`` on its own stream objects, which publish to the cell directly: the output
 would bypass the step, the model, and the redaction of secrets. While a step runs, those streams'

@@ -144,6 +144,29 @@ class FrontendLink:
                 log.debug("k2nb: closing a comm failed: %s", error)
         self._downlink = None
 
+    def _ensure_downlink(self, seen: object) -> None:
+        """Reopen ``k2nb.frontend`` for a tab that does not hold it (opened after it was, e.g. a reload).
+
+        A page learns of a kernel comm only from its ``comm_open``, so a page loaded later never
+        receives what is sent on the old one. Every tab receives the new open and takes it (iopub
+        keeps it ahead of anything sent after), and the old one is closed.
+        """
+        with self._lock:
+            old = self._downlink
+            if old is None or self._closed or seen == getattr(old, "comm_id", None):
+                return
+            try:
+                import comm
+
+                self._downlink = comm.create_comm(target_name=FRONTEND_TARGET, data={})
+            except Exception as error:
+                log.debug("k2nb: could not reopen the frontend link: %s", error)
+                return
+        try:
+            old.close()
+        except Exception as error:
+            log.debug("k2nb: closing the old frontend link failed: %s", error)
+
     # -- comm callbacks (run on the thread the message arrived on) -------------------------
     def _on_open(self, comm: Any, msg: dict[str, Any]) -> None:
         comm_id = str(comm.comm_id)
@@ -186,6 +209,8 @@ class FrontendLink:
                 updates = {k: v for k, v in message.items() if k not in ("kind", "clientId")}
                 self._hello[client] = {**self._hello[client], **updates}
             handlers = list(self._handlers.get(kind, ()))
+        if kind == "hello" and "downlink" in data:
+            self._ensure_downlink(data.get("downlink"))
         for handler in handlers:
             try:
                 handler(message)

@@ -1,13 +1,13 @@
 """Run code in the live IPython shell: the user's namespace, captured outputs, a real timeout.
 
-Everything patched on the shell is restored in ``finally``. A kernel interrupt during the code
-is re-raised as ``KeyboardInterrupt`` (so a user's stop stops the agent loop); a timeout is
-delivered the same way by ``SIGALRM`` but reported as a timeout, leaving the kernel usable.
+Everything patched on the shell is restored in ``finally``. A kernel interrupt or the Stop button
+during the code raises :class:`CodeStopped` (a ``KeyboardInterrupt``, so the agent loop stops)
+with what the code showed until then; a timeout is delivered by ``SIGALRM`` and reported as a
+timeout, leaving the kernel usable.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -17,20 +17,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from IPython.utils.capture import capture_output
-
 from .fd_capture import fd_output_into
+from .step_capture import Captured, capture_step
 
 ExecStatus = Literal["ok", "error", "timeout"]
-RUNNING_FLAG = "_k2nb_running_code"  # set on the shell while model code runs (Stop interrupts it)
+RUNNING_FLAG = "_k2nb_running_code"  # the shell's _Running while model code runs (Stop interrupts it)
+LATE_SIGNAL_SECONDS = 1.0  # at most this long waiting, as the code ends, for a Stop signal already sent
 
 
 def interrupt_running_code(shell: Any) -> bool:
-    """Interrupt model code running on the main thread, as the kernel's ■ would; False if none runs."""
-    if getattr(shell, RUNNING_FLAG, False):
-        os.kill(os.getpid(), signal.SIGINT)
-        return True
-    return False
+    """Interrupt model code running on the main thread, as the kernel's ■ would; False if none runs.
+
+    Safe from any thread (Stop arrives on the comm's subshell thread)."""
+    running = getattr(shell, RUNNING_FLAG, None)
+    return running.interrupt() if isinstance(running, _Running) else False
+
+
+class CodeStopped(KeyboardInterrupt):
+    """The user stopped the code (Stop or the kernel's ■); it carries what the code showed until then."""
+
+    def __init__(self, outputs: tuple[dict[str, Any], ...] = (), seconds: float = 0.0) -> None:
+        super().__init__("stopped by the user")
+        self.outputs, self.seconds = outputs, seconds
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,61 @@ class _Timeout:
             signal.signal(signal.SIGALRM, self._previous)
 
 
+class _Running:
+    """Model code on the main thread, which Stop (from any thread) interrupts with SIGINT.
+
+    The signal goes to the main thread itself (``pthread_kill``), so a blocking call such as
+    ``time.sleep`` returns at once, and a Python loop or chunked numpy stops at its next bytecode.
+    Stop signals once, under the lock that also ends the code's window; a signal still in flight
+    as the code ends is waited for and noted as ``late`` (``run_code`` raises it once everything
+    is restored), so it does not land in k2nb's own code. Off the main thread (API use from a
+    thread) nothing is signalled; the loop stops at its next check instead.
+    """
+
+    def __init__(self, stop: threading.Event | None) -> None:
+        self._stop = stop
+        self._lock = threading.Lock()
+        self._active = self._sent = self._delivered = self._armed = False
+        self.late = False
+        self._previous: Any = None
+
+    def _on_sigint(self, _signum: int, _frame: object) -> None:
+        self._delivered = True
+        if self._active:
+            raise KeyboardInterrupt
+        self.late = True  # Stop (or the kernel's ■) as the code ended: still a stop
+
+    def start(self) -> None:
+        """Open the window in which Stop interrupts; raises KeyboardInterrupt if already stopped."""
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            self._armed = True
+        with self._lock:
+            self._active = not (self.late or (self._stop is not None and self._stop.is_set()))
+        if not self._active:  # stopped before the code started: it does not run
+            raise KeyboardInterrupt
+
+    def interrupt(self) -> bool:
+        with self._lock:
+            if not (self._active and self._armed):
+                return False
+            if not self._sent:  # once: a second signal could land outside the code
+                self._sent = True
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            return True
+
+    def close(self) -> None:
+        """End the window and put the kernel's SIGINT handler back (idempotent)."""
+        with self._lock:
+            self._active = False
+        deadline = time.monotonic() + LATE_SIGNAL_SECONDS
+        while self._sent and not self._delivered and time.monotonic() < deadline:
+            time.sleep(0.002)  # the handler runs here (inactive now: it only notes the stop)
+        if self._armed:
+            signal.signal(signal.SIGINT, self._previous)
+            self._armed = False
+
+
 @contextmanager
 def _patched(obj: Any, name: str, value: Any) -> Iterator[None]:
     had = name in vars(obj)
@@ -84,8 +147,13 @@ def _patched(obj: Any, name: str, value: Any) -> Iterator[None]:
             delattr(obj, name)
 
 
-def run_code(shell: Any, code: str, *, timeout: float | None = None) -> Execution:
-    """Execute ``code`` in ``shell``'s user namespace without touching ``In``/``Out`` history."""
+def run_code(
+    shell: Any, code: str, *, timeout: float | None = None, stop: threading.Event | None = None
+) -> Execution:
+    """Execute ``code`` in ``shell``'s user namespace without touching ``In``/``Out`` history.
+
+    Raises :class:`CodeStopped` when the user stops it (or ``stop`` is already set: then it does not run).
+    """
     error: dict[str, Any] = {}
     exit_requested: list[bool] = []
 
@@ -96,16 +164,11 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None) -> Executio
     def refuse_exit(*_args: object, **_kwargs: object) -> None:
         exit_requested.append(True)
 
-    results: list[dict[str, Any]] = []
-
-    def keep_result(value: object) -> None:
-        if value is not None:
-            data, metadata = shell.display_formatter.format(value)
-            results.append({"output_type": "execute_result", "data": data, "metadata": metadata})
-
     start = time.perf_counter()
     timer = _Timeout(timeout)
+    running = _Running(stop)
     result = None
+    stopped = False
     # Entering the shell's display trap first keeps the nested run_cell from re-installing
     # the shell's own displayhook (which would print "Out[n]" or publish it to the cell).
     kernel_streams = (sys.stdout, sys.stderr)
@@ -113,36 +176,28 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None) -> Executio
         _patched(shell, "_showtraceback", keep_traceback),
         _patched(shell, "ask_exit", refuse_exit),
         shell.display_trap,
-        capture_output(stdout=True, stderr=True, display=True) as captured,
+        capture_step(shell) as captured,
         # Subprocess output (os.system, subprocess.run) belongs to the step too (and gets redacted).
-        fd_output_into(kernel_streams, (sys.stdout, sys.stderr)),
+        fd_output_into(kernel_streams, (captured.stdout.captured, captured.stderr.captured)),
     ):
-        sys.displayhook = keep_result  # capture_output restores the previous hook on exit
         try:
-            with timer, _patched(shell, RUNNING_FLAG, True):
-                result = shell.run_cell(code, store_history=False, silent=False)
+            with timer, _patched(shell, RUNNING_FLAG, running):
+                try:
+                    running.start()
+                    result = shell.run_cell(code, store_history=False, silent=False)
+                finally:
+                    running.close()
         except KeyboardInterrupt:
-            # Fired between statements outside run_cell's own handler.
-            if not timer.fired:
-                raise
+            # Fired outside run_cell's own handler (or before the code started).
+            stopped = not timer.fired
+        finally:
+            running.close()  # again, in case the stop landed on the first one's way in
     seconds = time.perf_counter() - start
+    outputs = _shown(captured)
     interrupted = result is not None and isinstance(result.error_in_exec, KeyboardInterrupt)
-    if interrupted and not timer.fired:
-        raise KeyboardInterrupt
+    if (stopped or interrupted or running.late) and not timer.fired:
+        raise CodeStopped(tuple(outputs), seconds)
 
-    outputs: list[dict[str, Any]] = []
-    if captured.stdout:
-        outputs.append({"output_type": "stream", "name": "stdout", "text": captured.stdout})
-    if captured.stderr:
-        outputs.append({"output_type": "stream", "name": "stderr", "text": captured.stderr})
-    for item in captured.outputs:
-        outputs.append(
-            {
-                "output_type": "display_data",
-                "data": dict(item.data),
-                "metadata": dict(item.metadata or {}),
-            }
-        )
     status: ExecStatus = "ok"
     if timer.fired:
         status = "timeout"
@@ -169,7 +224,7 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None) -> Executio
             }
         )
     if status == "ok":
-        outputs.extend(results)
+        outputs.extend(captured.results)
     return Execution(
         status=status,
         outputs=tuple(outputs),
@@ -177,3 +232,16 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None) -> Executio
         error_name="TimeoutError" if timer.fired else error.get("ename"),
         exit_requested=bool(exit_requested),
     )
+
+
+def _shown(captured: Captured) -> list[dict[str, Any]]:
+    """The step's streams and displays as nbformat-style outputs (last values are added on success)."""
+    outputs: list[dict[str, Any]] = []
+    for name, stream in (("stdout", captured.stdout), ("stderr", captured.stderr)):
+        if text := stream.getvalue():
+            outputs.append({"output_type": "stream", "name": name, "text": text})
+    for item in captured.outputs:
+        outputs.append(
+            {"output_type": "display_data", "data": dict(item["data"]), "metadata": dict(item["metadata"] or {})}
+        )
+    return outputs

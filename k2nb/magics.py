@@ -38,6 +38,8 @@ from .request_extras import THINKING_MODES
 from .session import Session
 from .tools.approval import ButtonApprover, RoutingApprover, StdinApprover
 from .transcript import Transcript
+from .ui.attach import LiveRuns
+from .ui.helptext import show_help
 
 LINE_COMMANDS = {
     "new": "start a fresh conversation (history and approvals reset)",
@@ -47,6 +49,7 @@ LINE_COMMANDS = {
     "config": "the resolved settings (the API key is never shown)",
     "tools": "the tools the model can call (built-in, inspection, and your @k2nb.tool functions)",
     "export": "FILE [--format md|html|json|cells]: write this session's runs (format from the suffix)",
+    "approve": "[ask|auto|never]: show or set approval of model code for this session (after Always: `ask` asks again)",
     "help": "this help; `%k2 help toy` for what the offline toy engine can do",
 }
 
@@ -106,6 +109,7 @@ class K2Magics(Magics):  # type: ignore[misc]
         super().__init__(shell)
         self.agent = Agent(shell, approve=self.approve)
         self.frontend = FrontendLink(None)  # the real link is made by load(), once per kernel
+        self.live_runs = LiveRuns(self.frontend, _view_code)
         self._noticed = False
         self.errors = ErrorLog()  # Err[n] for prompts; registered on the shell by load()
 
@@ -117,9 +121,31 @@ class K2Magics(Magics):  # type: ignore[misc]
         buttons = ButtonApprover(self.agent.stop_requested)
         link.on("approval", buttons.deliver)
         link.on("stop", lambda _message: self._stop())
+        link.on("approvals", self._approvals_from_view)
         stdin = StdinApprover(read=lambda prompt: builtins.input(prompt))  # noqa: PLW0108 - the kernel swaps input per request
         self.agent.approver = RoutingApprover(lambda: link.connected, buttons, stdin)
         self._wired_link = link
+
+    def _approvals_from_view(self, message: dict[str, Any]) -> None:
+        """The live view's "ask again" (the user's click): approvals back on for the session.
+
+        Only "ask" is taken from the view: turning approvals off takes the user's own command.
+        """
+        if message.get("mode") == "ask":
+            self.session.policy.mode = "ask"
+
+    def approve_command(self, words: list[str]) -> str:
+        """``%k2 approve [ask|auto|never]``: the session's approval mode, shown or set by the user."""
+        policy = self.session.policy
+        if not words:
+            return f"k2nb: approve: {policy.label} for this session. Set it with `%k2 approve ask|auto|never`."
+        mode = words[0].lower()
+        if mode not in APPROVE_MODES or len(words) > 1:
+            raise ConfigError(f"`%k2 approve {' '.join(words)}`: use one of `%k2 approve ask|auto|never`.")
+        policy.mode = mode  # type: ignore[assignment]  # checked just above
+        said = {"ask": "each call of model code asks first", "auto": "model code runs without asking",
+                "never": "model code is declined"}[mode]
+        return f"k2nb: approve: {mode} for this session: {said}."
 
     def _stop(self) -> None:
         """Stop button: end the loop at the next chunk/approval; interrupt model code that is running."""
@@ -231,13 +257,14 @@ class K2Magics(Magics):  # type: ignore[misc]
             overrides.update(engine=options.engine, record=options.record)
         self._wire_frontend()
         transcript = Transcript()  # the view needs the live transcript the agent fills
-        view = self._view(transcript)
+        cells = self._cells(transcript, forced=bool(getattr(args, "cells", False)))
+        view = self._view(transcript, cells=bool(cells))  # with cells, the output is a status line and a link
         consumers = [view]
         if self.log_dir:
             from .convlog import ConversationLog
 
             consumers.append(ConversationLog(self.log_dir, self.session.cache_key, transcript))
-        consumers.extend(self._cells(transcript, forced=bool(getattr(args, "cells", False))))
+        consumers.extend(cells)
         result = self.agent.run(prompt, consumers=consumers, transcript=transcript, **overrides)
         if options.record is not None and self.backends.last_recorder is not None:
             self._show_recording(self.backends.last_recorder)
@@ -266,12 +293,22 @@ class K2Magics(Magics):  # type: ignore[misc]
             return []
         return [materializer]
 
-    def _view(self, transcript: Transcript) -> Any:
+    def _view(self, transcript: Transcript, *, cells: bool = False) -> Any:
         if getattr(self.shell, "kernel", None) is not None:
             from .ui.handoff import TabHandoff
             from .ui.widget import LiveDisplay
 
-            return LiveDisplay(transcript, handoff=TabHandoff.for_current_cell(self.frontend, self.shell))
+            parent = _parent_request(self.shell)
+            cell_id = (parent.get("metadata") or {}).get("cellId")
+            origin = (parent.get("header") or {}).get("session")
+            return LiveDisplay(
+                transcript,
+                handoff=TabHandoff.for_current_cell(self.frontend, self.shell),
+                runs=self.live_runs if self.frontend.available else None,
+                cell_id=cell_id if isinstance(cell_id, str) else None,
+                origin=origin if isinstance(origin, str) else None,
+                cells=cells,
+            )
         from .ui.terminal import TerminalPrinter
 
         return TerminalPrinter(transcript)
@@ -331,13 +368,18 @@ class K2Magics(Magics):  # type: ignore[misc]
                 print(export_command(words[1:], self.session.transcripts))
             except K2Error as error:
                 print(str(error), file=sys.stderr)
+        elif command == "approve":
+            try:
+                print(self.approve_command(words[1:]))
+            except ConfigError as error:
+                print(str(error), file=sys.stderr)
         elif command == "help":
             if len(words) > 1 and words[1] == "toy":
                 from .engines.toy import toy_help
 
-                print(toy_help())
+                show_help(toy_help(), self.shell)
             else:
-                print(help_text())
+                show_help(help_markdown(), self.shell)
         else:
             print(
                 f"k2nb: unknown command {command!r}. Commands: {', '.join(LINE_COMMANDS)}.",
@@ -346,12 +388,15 @@ class K2Magics(Magics):  # type: ignore[misc]
 
     def usage_text(self) -> str:
         u = self.session.usage
-        from .config import cost_usd
+        from .config import SIMULATED_PROVIDERS, cost_text, cost_usd
 
         models = {t.model for t in self.session.transcripts}
         model = next(iter(models)) if models else (self.model or "kimi-k2-thinking")
         cost = cost_usd(model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
-        money = f" · ${cost:.4f}" if cost is not None else ""
+        offline = [t.provider in SIMULATED_PROVIDERS for t in self.session.transcripts]
+        money = f" · {cost_text(cost, 'toy' if offline and all(offline) else '')}" if cost is not None else ""
+        if cost is not None and any(offline) and not all(offline):
+            money += " (the toy / replay runs' share simulated)"
         cached = f" ({100 * u.cached_tokens / u.prompt_tokens:.0f}% cached)" if u.prompt_tokens else ""
         return (
             f"k2nb session: {len(self.session.transcripts)} run(s) · {u.prompt_tokens:,} input tokens"
@@ -359,17 +404,47 @@ class K2Magics(Magics):  # type: ignore[misc]
         )
 
 
-def help_text() -> str:
-    """Reference text, generated from the magic's own argument parser."""
-    usage = K2Magics.k2.__doc__ or ""
+def help_markdown() -> str:
+    """``%k2 help`` and the README's reference, from the magic's own argument parser and commands."""
+    from .ui.helptext import command_items, flag_items
+
     lines = [
-        "%%k2 [flags]  — run Kimi K2 Thinking on the cell's text",
-        usage.strip(),
+        "### `%%k2` — Kimi K2 Thinking on the cell's text",
         "",
-        "Line commands:",
+        "`%%k2 [flags]` on a cell's first line runs the agent on the text below it; the next `%%k2` cell "
+        "continues the conversation.",
+        "",
+        "#### Flags",
+        "",
+        *flag_items(K2Magics.k2.parser),
+        "",
+        "#### Line commands",
+        "",
+        *command_items("%k2 ", LINE_COMMANDS),
     ]
-    lines += [f"  %k2 {name:<8} {text}" for name, text in LINE_COMMANDS.items()]
     return "\n".join(lines)
+
+
+def help_text() -> str:
+    """The same help as readable plain text (a terminal, ``text/plain``)."""
+    from .ui.helptext import markdown_to_plain
+
+    return markdown_to_plain(help_markdown())
+
+
+def _parent_request(shell: Any) -> dict[str, Any]:
+    """The execute request running now (its header and metadata), or {} outside a kernel."""
+    try:
+        parent = shell.kernel.get_parent()
+    except Exception:
+        return {}
+    return parent if isinstance(parent, dict) else {}
+
+
+def _view_code() -> dict[str, str]:
+    from .ui.widget import LiveDisplay
+
+    return LiveDisplay.view_code()
 
 
 def load(shell: Any) -> None:
@@ -378,6 +453,7 @@ def load(shell: Any) -> None:
     shell._k2nb_magics = magics  # one per shell; lets unload find it
     magics.errors.register(shell)
     magics.frontend = FrontendLink(shell)  # comms to the notebook tabs (labextension); inert outside a kernel
+    magics.live_runs = LiveRuns(magics.frontend, _view_code)  # runs shown again in tabs opened mid-run
 
 
 def unload(shell: Any) -> None:

@@ -26,6 +26,8 @@ from .events import (
 )
 from .model import Usage
 
+ALWAYS = "auto (Always)"  # the approval mode after the user clicked Always: nothing asks until reset
+
 
 @dataclass
 class ToolRecord:
@@ -38,8 +40,10 @@ class ToolRecord:
     approval_reason: str = ""
     model_text: str = ""
     outputs: list[dict[str, Any]] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # how long it ran, the approval wait left out
     state_diff: str = ""
+    waited: float = 0.0  # how long it waited for the user's approval (0: nobody was asked)
+    original_code: str | None = None  # the model's code, when the user edited it before it ran
 
 
 @dataclass
@@ -80,6 +84,7 @@ class Transcript:
     cost: float | None = None
     error: str = ""
     max_steps: int = 0
+    approve: str = ""  # the approval mode as the run goes: ask / auto / never / "auto (Always)"
 
     def _step(self, number: int) -> StepRecord:
         if not self.steps or self.steps[-1].step != number:
@@ -100,6 +105,7 @@ class Transcript:
                 event.started_at,
                 event.max_steps,
             )
+            self.approve = event.approve
         elif isinstance(event, StepStarted):
             step = self._step(event.step)
             if event.attempt > 1 and (step.reasoning_parts or step.content_parts):
@@ -125,22 +131,31 @@ class Transcript:
             tool = self._tool(event.step, event.call_id)
             if tool:
                 tool.status = "waiting"
+                # A user tool's call has no code of its own; what the user was asked about stands in.
+                tool.code = event.code if tool.code is None else tool.code
+            self.approve = "ask"  # a question is being asked (e.g. again after "ask again")
         elif isinstance(event, ApprovalDecided):
             tool = self._tool(event.step, event.call_id)
             if tool:
+                if event.decision == "edit" and tool.code is not None and event.code != tool.code:
+                    tool.original_code = tool.code
                 tool.approval, tool.approval_reason, tool.code = (
                     event.decision,
                     event.reason,
                     event.code,
                 )
-                tool.status = "running"
+                tool.status, tool.waited = "running", event.waited
+            if event.decision == "always":
+                self.approve = ALWAYS
         elif isinstance(event, ToolFinished):
             tool = self._tool(event.step, event.call_id)
             if tool:
+                if tool.status == "waiting":  # stopped while it waited for the user: it never ran
+                    tool.waited = event.seconds
                 tool.status, tool.model_text, tool.seconds = (
                     event.status,
                     event.model_text,
-                    event.seconds,
+                    max(event.seconds - tool.waited, 0.0),
                 )
                 tool.outputs = list(event.outputs)
                 tool.state_diff = event.state_diff
@@ -150,6 +165,7 @@ class Transcript:
         elif isinstance(event, RunFinished):
             self.status, self.answer, self.usage = event.status, event.answer, event.usage
             self.seconds, self.cost, self.error = event.seconds, event.cost, event.error
+            self.approve = event.approve or self.approve
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -86,5 +87,6 @@ def cell_text(cell: Any) -> str:
             parts.append(f"{output.get('ename')}: {output.get('evalue')}")
         for mime in ("text/plain", "text/html"):
             if mime in output.get("data", {}):
-                parts.append(str(output["data"][mime]))
+                # The trace's <style> (trace.css) is not read by anyone; its class names would match words.
+                parts.append(re.sub(r"<style>.*?</style>", "", str(output["data"][mime]), flags=re.S))
     return "\n".join(parts)

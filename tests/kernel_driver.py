@@ -62,10 +62,12 @@ class KernelDriver:
         *,
         interrupt_when: Callable[[Execution], bool] | None = None,
         answer: Callable[[str, Execution], str | None] | None = None,
+        while_running: Callable[[Execution], None] | None = None,
         timeout: float = 60,
     ) -> Execution:
         """Run ``code``; ``answer`` replies to stdin prompts (None: leave it unanswered);
-        ``interrupt_when`` is polled while the cell runs and interrupts the kernel once."""
+        ``interrupt_when`` is polled while the cell runs and interrupts the kernel once;
+        ``while_running`` is called as often (e.g. a stand-in tab sending comm messages)."""
         result = Execution()
         start = time.monotonic()
         msg_id = self.client.execute(code, allow_stdin=True)
@@ -76,6 +78,8 @@ class KernelDriver:
             if interrupt_when is not None and result.interrupted_at is None and interrupt_when(result):
                 self.manager.interrupt_kernel()
                 result.interrupted_at = time.monotonic() - start
+            if while_running is not None:
+                while_running(result)
             try:
                 request = self.client.get_stdin_msg(timeout=0.01)
             except queue.Empty:

@@ -70,7 +70,7 @@ def test_live_operations_build_the_same_cells_as_the_export(toy_run: tuple[Trans
     assert [c["metadata"]["k2nb"]["role"] for c in live] == ["thinking", "code", "thinking", "answer"]
     assert [c["source"] for c in live] == [c.source for c in exported]
     thinking, code, _, answer = live
-    assert thinking["source"].startswith("💭 Thought for ")
+    assert thinking["source"].startswith("Thought for ")
     assert "I'll compute it in the kernel." in thinking["source"]
     assert thinking["metadata"]["jupyter"] == {"source_hidden": True}
     assert code["source"] == "answer = 6 * 7\nprint('the answer is', answer)"
@@ -110,11 +110,11 @@ def test_digest_matches_the_labextension() -> None:
 def test_heading_formats() -> None:
     step = StepRecord(1, reasoning_parts=["a b c"], reasoning_seconds=12.4, usage=Usage(reasoning_tokens=1234),
                       done=True)
-    assert heading(step) == "💭 Thought for 12 s · 1.2k tokens"
+    assert heading(step) == "Thought for 12 s · 1.2k tokens"
     assert heading(step, "{tokens} in {seconds}") == "1.2k tokens in 12 s"
-    assert heading(step, "bad {nope}") == "💭 Thought for 12 s · 1.2k tokens"
+    assert heading(step, "bad {nope}") == "Thought for 12 s · 1.2k tokens"
     assert heading(StepRecord(1, reasoning_parts=["one two three"], reasoning_seconds=2, done=True)) == (
-        "💭 Thought for 2 s · 3 words")
+        "Thought for 2 s · 3 words")
 
 
 def test_streamed_text_is_merged_between_flushes() -> None:
@@ -146,5 +146,5 @@ def test_a_stopped_run_heads_its_unfinished_thinking() -> None:
                   RunFinished("stopped", "", Usage(), 1.0, 1)]:
         transcript.apply(event)
         cells(event)
-    assert ops[-1]["op"] == "cell-update" and ops[-1]["source"] == "💭 Thinking (stopped)\n\nhalf a thou"
+    assert ops[-1]["op"] == "cell-update" and ops[-1]["source"] == "Thinking (stopped)\n\nhalf a thou"
     assert ops[-1]["k2nb"]["status"] == "stopped"

@@ -119,7 +119,7 @@ def test_interrupt_in_every_phase_keeps_a_valid_history(kernel_and_server: Any) 
     code = kernel.execute(
         "%%k2 --approve auto\nphase 3", interrupt_when=after(0.2, lambda _r: (tmp / "started").exists())
     )
-    assert code.seconds < 10 and "■ stopped" in code.text
+    assert code.seconds < 10 and "⊘ stopped" in code.text
     assert_stopped_then_recovers(kernel, code, 3)
 
     approval = kernel.execute("%%k2 --approve ask\nphase 4", interrupt_when=after(0.2, lambda r: bool(r.prompts)))

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from ..config import ApproveMode
 from ..errors import RunStopped
-from ..events import Decision
+from ..events import ApprovalDecided, ApprovalNeeded, Decision, Event
+from ..transcript import ALWAYS
 
 HEADLESS_HINT = (
     "nobody can answer the approval prompt here (no stdin, e.g. a headless nbclient/papermill run). "
@@ -50,10 +52,27 @@ class Unanswerable(Exception):
 
 
 class ApprovalPolicy:
-    """Session state: the mode, which "Always" upgrades to auto for the rest of the session."""
+    """Session state: the mode, which "Always" upgrades to auto for the rest of the session.
+
+    Only the user changes it: their click (Always, "ask again"), their ``%k2 approve`` or config.
+    """
 
     def __init__(self, mode: ApproveMode) -> None:
-        self.mode: ApproveMode = mode
+        self._mode: ApproveMode = mode
+        self.by_always = False  # auto because the user clicked Always (shown on every later run)
+
+    @property
+    def mode(self) -> ApproveMode:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: ApproveMode) -> None:
+        self._mode, self.by_always = mode, False
+
+    @property
+    def label(self) -> str:
+        """The mode as the status line shows it: ask / auto / never / "auto (Always)"."""
+        return ALWAYS if self.by_always and self._mode == "auto" else self._mode
 
     def decide(self, request: ApprovalRequest, ask: Approver) -> Verdict:
         if self.mode == "auto":
@@ -70,7 +89,27 @@ class ApprovalPolicy:
             return Verdict("declined", request.code, HEADLESS_HINT)
         if verdict.decision == "always":
             self.mode = "auto"
+            self.by_always = True
         return verdict
+
+
+def request_approval(
+    policy: ApprovalPolicy, ask: Approver, request: ApprovalRequest, emit: Callable[[Event], None]
+) -> Verdict:
+    """The policy's verdict on one call, with its events; the user's answer time is measured here.
+
+    Every tool that needs approval goes through this, so "waited" (the answer) and "ran" (the
+    call) are told apart the same way everywhere.
+    """
+    asking = policy.mode == "ask"
+    if asking:
+        channel: Literal["buttons", "stdin"] = "buttons" if getattr(ask, "channel", "stdin") == "buttons" else "stdin"
+        emit(ApprovalNeeded(request.step, request.call_id, request.code, channel=channel))
+    started = time.perf_counter()
+    verdict = policy.decide(request, ask)
+    waited = time.perf_counter() - started if asking else 0.0
+    emit(ApprovalDecided(request.step, request.call_id, verdict.decision, verdict.code, verdict.reason, waited))
+    return verdict
 
 
 class StdinApprover:

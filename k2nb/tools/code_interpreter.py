@@ -6,16 +6,16 @@ execution with a timeout; the user sees rich outputs, the model reads a cleaned 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..events import ApprovalDecided, ApprovalNeeded
-from ..kernel import run_code
+from ..kernel import CodeStopped, run_code
 from ..redact import Redactor
 from ..state_diff import diff, snapshot
-from .approval import ApprovalPolicy, ApprovalRequest, Approver
+from .approval import ApprovalPolicy, ApprovalRequest, Approver, request_approval
 from .output_text import cap_for_display, outputs_to_model_text
-from .registry import ToolContext, ToolOutcome, ToolSpec
+from .registry import ToolContext, ToolOutcome, ToolSpec, ToolStopped
 
 NAME = "code_interpreter"
 DESCRIPTION = (
@@ -37,15 +37,12 @@ def code_interpreter(
     *,
     timeout: Callable[[], float | None],
     api_key: Callable[[], str | None] = lambda: None,
+    stop: threading.Event | None = None,
 ) -> ToolSpec:
     def handle(arguments: dict[str, Any], context: ToolContext) -> ToolOutcome:
         code = str(arguments["code"])
         request = ApprovalRequest(context.call_id, NAME, code, context.step)
-        if policy.mode == "ask":
-            buttons = getattr(ask, "channel", "stdin") == "buttons"
-            context.emit(ApprovalNeeded(context.step, context.call_id, code, channel="buttons" if buttons else "stdin"))
-        verdict = policy.decide(request, ask)
-        context.emit(ApprovalDecided(context.step, context.call_id, verdict.decision, verdict.code, verdict.reason))
+        verdict = request_approval(policy, ask, request, context.emit)
         if not verdict.runs:
             if verdict.decision == "skip":
                 why = f" Their reason: {verdict.reason}" if verdict.reason else ""
@@ -55,7 +52,13 @@ def code_interpreter(
             return ToolOutcome("declined", text, code=code)
 
         before = snapshot(shell.user_ns)
-        execution = run_code(shell, verdict.code, timeout=timeout())
+        try:
+            execution = run_code(shell, verdict.code, timeout=timeout(), stop=stop)
+        except CodeStopped as stopped:
+            # What the code showed before the stop stays in the trace, redacted like any output.
+            redact = Redactor.from_environment(api_key=api_key(), namespace=shell.user_ns)
+            shown = tuple(cap_for_display(redact.output(o)) for o in stopped.outputs)
+            raise ToolStopped(shown, verdict.code, diff(before, snapshot(shell.user_ns)).text()) from None
         changes = diff(before, snapshot(shell.user_ns))
         # Code can print os.environ: the key and secret-named values must reach neither the
         # model nor the notebook, so both renderings are built from redacted outputs.

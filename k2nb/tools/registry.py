@@ -37,6 +37,14 @@ class ToolOutcome:
     state_diff: str = ""  # names the call added/changed/removed in the user's namespace
 
 
+class ToolStopped(KeyboardInterrupt):
+    """The user stopped a tool mid-call; what it showed until then (already redacted) goes to the trace."""
+
+    def __init__(self, outputs: tuple[dict[str, Any], ...] = (), code: str | None = None, state_diff: str = "") -> None:
+        super().__init__("stopped by the user")
+        self.outputs, self.code, self.state_diff = outputs, code, state_diff
+
+
 @dataclass
 class ToolContext:
     """What a tool handler may use: the step it runs in and a way to emit progress events."""

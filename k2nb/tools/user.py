@@ -21,8 +21,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, TypeVar, Union, overload
 
-from ..events import ApprovalDecided, ApprovalNeeded
-from .approval import ApprovalPolicy, ApprovalRequest, Approver
+from .approval import ApprovalPolicy, ApprovalRequest, Approver, request_approval
 from .registry import ToolContext, ToolOutcome, ToolSpec, check_spec
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -238,12 +237,7 @@ def bind(
         shown = call_text(spec.name, arguments)
         if not spec.read_only:
             request = ApprovalRequest(context.call_id, spec.name, shown, context.step)
-            if policy.mode == "ask":
-                buttons = getattr(ask, "channel", "stdin") == "buttons"
-                channel: Literal["buttons", "stdin"] = "buttons" if buttons else "stdin"
-                context.emit(ApprovalNeeded(context.step, context.call_id, shown, channel=channel))
-            verdict = policy.decide(request, ask)
-            context.emit(ApprovalDecided(context.step, context.call_id, verdict.decision, verdict.code, verdict.reason))
+            verdict = request_approval(policy, ask, request, context.emit)
             if not verdict.runs:
                 why = f" Their reason: {verdict.reason}" if verdict.reason else ""
                 return ToolOutcome("declined", f"The user declined this call of {spec.name}.{why}", code=shown)

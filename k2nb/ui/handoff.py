@@ -43,31 +43,41 @@ class TabHandoff:
             return None
         return cls(link, client) if isinstance(client, str) else None
 
-    @property
-    def ready(self) -> bool:
+    def _ready(self, client: str) -> bool:
         """Whether the tab is linked and its labextension knows the operation."""
-        hello = self._link.hello(self._client) or {}
+        hello = self._link.hello(client) or {}
         capabilities = hello.get("capabilities")
         return isinstance(capabilities, list) and CAPABILITY in capabilities
 
-    def __call__(self, model_id: str, bundle: dict[str, Any]) -> bool:
-        """Send ``bundle`` to replace the output showing widget ``model_id``; True once the tab did."""
-        if not self.ready:
+    @property
+    def ready(self) -> bool:
+        return self._ready(self._client)
+
+    def __call__(self, model_id: str, bundle: dict[str, Any], *, also: list[str] | None = None) -> bool:
+        """Send ``bundle`` to replace the output showing widget ``model_id``; True once a tab did.
+
+        ``also``: tabs that attached to the run mid-run (a reload, a second tab); the tab that ran
+        the cell may be gone, and one of them writing the trace is as good.
+        """
+        tabs = [c for c in dict.fromkeys([self._client, *(also or [])]) if self._ready(c)]
+        if not tabs:
             return False
         token = uuid.uuid4().hex
         answered = threading.Event()
-        found: list[bool] = []
+        replies: dict[str, bool] = {}
 
         def on_done(message: dict[str, Any]) -> None:
-            if message.get("token") == token and message.get("clientId") == self._client:
-                found.append(message.get("found") is True)
-                answered.set()
+            client = message.get("clientId")
+            if message.get("token") == token and client in tabs:
+                replies[client] = message.get("found") is True
+                if replies[client] or len(replies) == len(tabs):
+                    answered.set()
 
         payload = zlib.compress(json.dumps(bundle, ensure_ascii=False).encode(), 6)
         self._link.on(DONE, on_done)
         try:
             self._link.send({"op": OP, "token": token, "model_id": model_id}, buffers=[payload])
-            return answered.wait(self._timeout) and all(found)
+            return answered.wait(self._timeout) and any(replies.values())
         except KeyboardInterrupt:  # the interrupt came as the run ended: the caller still saves the trace
             return False
         finally:

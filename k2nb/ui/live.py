@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config import cost_usd
+from ..config import cost_text, cost_usd
 from ..events import (
     ApprovalDecided,
     ApprovalNeeded,
@@ -33,9 +33,10 @@ from ..events import (
 )
 from ..model import Usage
 from ..transcript import Transcript
+from .cells_link import cells_link
 from .live_codec import Op
-from .sanitize import highlight_python, markdown_to_html
-from .static import STATUS_LABEL, output_html, thinking_summary, tool_title
+from .sanitize import markdown_to_html
+from .static import STATUS_LABEL, approvals_note, code_html, output_html, thinking_summary, tool_title
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,12 @@ class LiveOps:
         cadence: Cadence = DEFAULT_CADENCE,
         clock: Callable[[], float] = time.monotonic,
         schedule: Callable[[float, Callable[[], None]], object] | None = None,
+        cells: bool = False,
     ) -> None:
         self._send = send
+        # --cells: the notebook's cells hold the trace; the output keeps the status line, a link
+        # to the cells, notices, and the calls that wait for the user's approval.
+        self._cells = cells
         self._schedule = schedule
         self._lock = threading.RLock()
         self._armed = False
@@ -157,9 +162,19 @@ class LiveOps:
         tokens = f"{u.prompt_tokens:,} in ({u.cached_tokens:,} cached) · {u.completion_tokens:,} out"
         rate = f" · {u.completion_tokens / elapsed:.0f} tok/s" if elapsed > 0 and u.completion_tokens else ""
         cost = cost_usd(self._t.model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
-        money = f" · ${cost:.4f}" if cost is not None else ""
-        text = f"{phase} · step {self._step}/{self._t.max_steps} · {elapsed:.1f} s · {tokens}{rate}{money}"
-        self._op({"op": "status", "phase": phase, "text": text, "final": final}, urgent=urgent)
+        money = f" · {cost_text(cost, self._t.provider)}" if cost is not None else ""
+        head = f"{phase} · step {self._step}/{self._t.max_steps} · "
+        clock = f"{elapsed:.1f} s"
+        note = approvals_note(self._t.approve)
+        text = f"{head}{clock} · {tokens}{rate}{money}" + (f" · {note}" if note else "")
+        op: Op = {"op": "status", "phase": phase, "text": text, "final": final}
+        # The view advances the clock between batches: where it is in the text, and its value now.
+        op.update(clock=[len(head), len(head) + len(clock)], elapsed=round(elapsed, 1))
+        if note:
+            op["approvals"] = "off"  # the view offers "ask again"
+        if self._cells and self._t.run_id:
+            op["cells"] = cells_link(self._t.run_id)  # the view links to the cells (their k2nb.run_id)
+        self._op(op, urgent=urgent)
 
     # -- events --------------------------------------------------------------------------
     def __call__(self, event: Event) -> None:
@@ -169,8 +184,11 @@ class LiveOps:
             self._step = event.step
             self._attempt[event.step] = event.attempt
             self._status("thinking")
+        elif self._cells and isinstance(event, ReasoningDelta | ContentDelta):
+            if isinstance(event, ContentDelta) and self._phase != "answering":
+                self._status("answering")
         elif isinstance(event, ReasoningDelta):
-            self._ensure_block(event.step, "think", "thinking", "💭 Thinking…", open_=True)
+            self._ensure_block(event.step, "think", "thinking", "Thinking…", open_=True)
             self._op({"op": "append", "id": self._id(event.step, "think"), "text": event.text})
         elif isinstance(event, ContentDelta):
             self._ensure_block(event.step, "text", "text", "", open_=True)
@@ -200,37 +218,34 @@ class LiveOps:
             block = f"tool-{event.call_id}-{event.step}"
             if self._open_tool is not None:  # steps fold as the run moves on: long runs stay light
                 self._op({"op": "title", "id": self._open_tool, "open": False})
-            self._open_tool = block
-            self._blocks.add(block)
-            tool = self._t.steps[-1].tools[-1]
-            self._op(
-                {
-                    "op": "block",
-                    "id": block,
-                    "kind": "tool",
-                    "title": tool_title(tool),
-                    "open": True,
-                }
-            )
-            if event.code is not None:
-                self._op({"op": "html", "id": block, "html": _code_html(event.code)})
+            self._open_tool = None
+            if not self._cells:
+                self._tool_block(block, event.code)
             self._status("running code" if event.code is not None else "calling a tool", urgent=True)
         elif isinstance(event, ApprovalNeeded):
             block = f"tool-{event.call_id}-{event.step}"
+            if block not in self._blocks:  # --cells: the call shows here while it waits for the user
+                self._tool_block(block, event.code)
             self._op(
                 {"op": "approval", "id": block, "call_id": event.call_id, "channel": event.channel, "code": event.code}
             )
             self._status("waiting for approval", urgent=True)
+        elif isinstance(event, ApprovalDecided) and f"tool-{event.call_id}-{event.step}" not in self._blocks:
+            self._status("running code" if event.decision != "declined" else "thinking", urgent=True)
         elif isinstance(event, ApprovalDecided):
             block = f"tool-{event.call_id}-{event.step}"
             self._op({"op": "approval_done", "id": block})
             if event.decision == "edit":
-                self._op({"op": "html", "id": block, "html": _code_html(event.code)})
-            self._op({"op": "title", "id": block, "title": f"🔧 code_interpreter · {event.decision}"})
+                edited = next((t for t in self._t.steps[-1].tools if t.call_id == event.call_id), None)
+                original = edited.original_code if edited is not None else None
+                self._op({"op": "html", "id": block, "html": code_html(event.code, original)})
+            self._op({"op": "title", "id": block, "title": f"code_interpreter · {event.decision}"})
             self._status(
                 "running code" if event.decision in ("auto", "run", "edit", "always") else "thinking",
                 urgent=True,
             )
+        elif isinstance(event, ToolFinished) and f"tool-{event.call_id}-{event.step}" not in self._blocks:
+            pass  # --cells: the call's cell shows it
         elif isinstance(event, ToolFinished):
             block = f"tool-{event.call_id}-{event.step}"
             finished = next((t for t in self._t.steps[-1].tools if t.call_id == event.call_id), None)
@@ -260,6 +275,14 @@ class LiveOps:
             self._usage = event.usage
             self._status(STATUS_LABEL.get(event.status, event.status), urgent=True, final=True)
 
+    def _tool_block(self, block: str, code: str | None) -> None:
+        self._open_tool = block
+        self._blocks.add(block)
+        tool = self._t.steps[-1].tools[-1]
+        self._op({"op": "block", "id": block, "kind": "tool", "title": tool_title(tool), "open": True})
+        if code is not None:
+            self._op({"op": "html", "id": block, "html": code_html(code)})
+
     def _ensure_block(self, step: int, part: str, kind: str, title: str, *, open_: bool) -> None:
         block = self._id(step, part)
         if block not in self._blocks:
@@ -272,14 +295,10 @@ class LiveOps:
         step = self._t.steps[-1]
         think = self._id(event.step, "think")
         if think in self._blocks:  # fold the lane to a one-line summary
-            self._op({"op": "title", "id": think, "title": f"💭 {thinking_summary(step)}", "open": False})
+            self._op({"op": "title", "id": think, "title": thinking_summary(step), "open": False})
         text = self._id(event.step, "text")
         # The streamed plain text becomes rendered Markdown, once. Not for the final answer: the
         # static trace replaces the whole view a moment later and would send it a third time.
         if text in self._blocks and event.turn.tool_calls:
             self._op({"op": "html", "id": text, "html": markdown_to_html(event.turn.content), "kind": "text"})
         self._status("thinking", urgent=True)
-
-
-def _code_html(code: str) -> str:
-    return f'<pre class="k2nb-code"><code>{highlight_python(code)}</code></pre>'

@@ -7,10 +7,14 @@ the whole trace in nbconvert, nbviewer and GitHub without a widget manager.
 from __future__ import annotations
 
 import html
+import pathlib
+import re
 from typing import Any
 
-from ..tools.output_text import clean, summarize_rich, truncate_middle
-from ..transcript import StepRecord, ToolRecord, Transcript
+from ..config import cost_text
+from ..tools.output_text import summarize_rich, truncate_middle
+from ..transcript import ALWAYS, StepRecord, ToolRecord, Transcript
+from .ansi import ansi_to_html
 from .sanitize import highlight_python, markdown_to_html, sanitize_html
 
 STATUS_LABEL = {
@@ -22,18 +26,18 @@ STATUS_LABEL = {
     "max_cost": "stopped at the cost limit",
 }
 
-STYLE = """<style>
-.k2nb-static{font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;line-height:1.45}
-.k2nb-static details{margin:4px 0;border-left:3px solid #c9c9d6;padding-left:8px}
-.k2nb-static summary{cursor:pointer;color:#555;font-weight:600}
-.k2nb-static .k2nb-thinking{white-space:pre-wrap;color:#666;font-style:italic}
-.k2nb-static pre{background:#f6f6f8;padding:6px;overflow:auto;margin:4px 0;white-space:pre-wrap}
-.k2nb-static .k2nb-error{background:#fdecec;color:#8a1f1f}
-.k2nb-static .k2nb-status{color:#666;font-size:12px;border-top:1px solid #ddd;margin-top:6px}
-.k2nb-static .k2nb-answer{border-left:3px solid #4a7bd0;padding-left:8px}
-.k2nb-static img{max-width:100%}
-.k2nb-static .k2nb-state{color:#555;font-size:12px;margin:2px 0}
-</style>"""
+def trace_css() -> str:
+    """trace.css without comments and spaces: the saved HTML carries it for pages without the labextension."""
+    source = (pathlib.Path(__file__).parent / "trace.css").read_text(encoding="utf-8")
+    text = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    # Every saved run carries it, so it goes minified (spaces before ":" are descendant combinators: kept).
+    text = re.sub(r"\s*([{};])\s*", r"\1", re.sub(r"([:,])\s+", r"\1", text))
+    return text.replace(";}", "}").strip()
+
+
+# JupyterLab strips <style> from untrusted outputs (a reopened notebook): there the labextension's
+# copy of the same trace.css applies, matched by the classes, which its sanitizer keeps.
+STYLE = f"<style>\n{trace_css()}\n</style>"
 
 
 OPEN_TOOLS = 6  # runs with more tool calls than this show them folded (one click to open)
@@ -56,15 +60,40 @@ def tool_title(tool: ToolRecord) -> str:
     status = {
         "ok": "✓",
         "error": "✗ error",
-        "timeout": "⏱ timed out",
+        "timeout": "timed out",
         "declined": "⊘ not run",
         "invalid": "✗ invalid call",
-        "stopped": "■ stopped",
+        "stopped": "⊘ stopped",
         "running": "…",
         "waiting": "waiting for approval",
     }.get(tool.status, tool.status)
     approval = f" · {tool.approval}" if tool.approval and tool.approval not in ("auto", "run") else ""
-    return f"🔧 {tool.name} · {status}{approval} · {tool.seconds:.1f} s"
+    return f"{tool.name} · {status}{approval} · {duration_text(tool)}"
+
+
+def summary_html(label: str, icon: str | None = None) -> str:
+    """A ``<summary>``'s content: an SVG icon drawn by trace.css (no emoji font needed) and the text label.
+
+    The label is an element of its own, so hidden thinking can swap it for its note (trace.css).
+    """
+    mark = f'<span class="k2nb-icon k2nb-icon-{icon}" aria-hidden="true"></span>' if icon else ""
+    return f'{mark}<span class="k2nb-label">{html.escape(label)}</span>'
+
+
+def duration_text(tool: ToolRecord) -> str:
+    """How long the call ran; when the user was asked first, the wait for their answer apart."""
+    if tool.waited <= 0:
+        return f"{tool.seconds:.1f} s"
+    ran = f" · ran {tool.seconds:.1f} s" if tool.approval in ("run", "edit", "always") else ""  # it did run
+    return f"waited {tool.waited:.1f} s{ran}"
+
+
+ASK_AGAIN_HINT = "run %k2 approve ask to ask again"
+
+
+def approvals_note(approve: str) -> str:
+    """Said on every run after the user clicked Always, so that approvals being off stays visible."""
+    return f"approve: {ALWAYS}" if approve == ALWAYS else ""
 
 
 def status_line(t: Transcript) -> str:
@@ -75,8 +104,10 @@ def status_line(t: Transcript) -> str:
         f"{t.usage.prompt_tokens:,} in ({t.usage.cached_tokens:,} cached) / {t.usage.completion_tokens:,} out tokens",
     ]
     if t.cost is not None:
-        parts.append(f"${t.cost:.4f}")
+        parts.append(cost_text(t.cost, t.provider))
     parts.append(f"{t.model} via {t.provider}")
+    if approvals_note(t.approve):
+        parts.append(f"{approvals_note(t.approve)} ({ASK_AGAIN_HINT})")
     return " · ".join(parts)
 
 
@@ -84,10 +115,9 @@ def output_html(output: dict[str, Any]) -> str:
     kind = output.get("output_type")
     if kind == "stream":
         css = " k2nb-error" if output.get("name") == "stderr" else ""
-        return f'<pre class="k2nb-out{css}">{_text(clean(str(output.get("text", ""))))}</pre>'
+        return f'<pre class="k2nb-out{css}">{ansi_to_html(str(output.get("text", "")))}</pre>'
     if kind == "error":
-        text = clean("\n".join(output.get("traceback") or []))
-        return f'<pre class="k2nb-out k2nb-error">{html.escape(text)}</pre>'
+        return f'<pre class="k2nb-out k2nb-error">{ansi_to_html(chr(10).join(output.get("traceback") or []))}</pre>'
     data = output.get("data") or {}
     for mime in ("image/png", "image/jpeg", "image/gif"):
         if mime in data:
@@ -102,14 +132,29 @@ def output_html(output: dict[str, Any]) -> str:
     return f'<pre class="k2nb-out">{html.escape(label + text)}</pre>'
 
 
+EDITED_NOTE = "✎ edited by you before it ran · the model's original code"
+
+
+def code_html(code: str, original: str | None = None, *, highlight: bool = True) -> str:
+    """The code that ran; when the user edited it first, the model's original folded beneath."""
+    shown = highlight_python(code) if highlight else _text(code)
+    if original is None:
+        return f'<pre class="k2nb-code"><code>{shown}</code></pre>'
+    before = highlight_python(original) if highlight else _text(original)
+    return (
+        f'<pre class="k2nb-code k2nb-edited"><code>{shown}</code></pre>'
+        f'<details class="k2nb-original"><summary>{EDITED_NOTE}</summary>'
+        f'<pre class="k2nb-code k2nb-original-code"><code>{before}</code></pre></details>'
+    )
+
+
 def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
     body = []
     if tool.code is not None:
         # Folded blocks of long runs skip highlighting: thousands of spans slow the page's final render.
-        code = highlight_python(tool.code) if open_ else _text(tool.code)
-        body.append(f'<pre class="k2nb-code"><code>{code}</code></pre>')
+        body.append(code_html(tool.code, tool.original_code, highlight=open_))
     elif tool.arguments is not None:
-        body.append(f"<pre>{html.escape(repr(tool.arguments))}</pre>")
+        body.append(f'<pre class="k2nb-args">{html.escape(repr(tool.arguments))}</pre>')
     body.extend(output_html(o) for o in tool.outputs)
     if tool.state_diff:
         body.append(f'<div class="k2nb-state">kernel state · {html.escape(tool.state_diff)}</div>')
@@ -117,13 +162,13 @@ def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
         body.append(f'<pre class="k2nb-out k2nb-error">{html.escape(tool.model_text)}</pre>')
     opened = " open" if open_ else ""
     return (
-        f'<details class="k2nb-tool"{opened}><summary>{html.escape(tool_title(tool))}</summary>'
+        f'<details class="k2nb-tool"{opened}><summary>{summary_html(tool_title(tool), "tool")}</summary>'
         f"{''.join(body)}</details>"
     )
 
 
 def render_html(t: Transcript) -> str:
-    parts = [STYLE, '<div class="k2nb-static">']
+    parts = [STYLE, '<div class="k2nb-static k2nb-trace">']
     if t.prompt:
         parts.append(f"<p><strong>Prompt:</strong> {html.escape(truncate_middle(t.prompt, 2000))}</p>")
     last = t.steps[-1].step if t.steps else 0
@@ -133,12 +178,12 @@ def render_html(t: Transcript) -> str:
         for reason, partial in zip(step.retried, step.discarded, strict=False):
             body = f'<div class="k2nb-thinking">{_text(partial)}</div>' if partial.strip() else ""
             parts.append(
-                f'<details class="k2nb-retried"><summary>↻ discarded attempt (retried): {html.escape(reason)}'
+                f'<details class="k2nb-retried"><summary>{summary_html(f"↻ discarded attempt (retried): {reason}")}'
                 f"</summary>{body}</details>"
             )
         if step.reasoning:
             parts.append(
-                f'<details class="k2nb-thinking-block"><summary>💭 {html.escape(thinking_summary(step))}'
+                f'<details class="k2nb-thinking-block"><summary>{summary_html(thinking_summary(step), "thinking")}'
                 f'</summary><div class="k2nb-thinking">{_text(step.reasoning)}</div></details>'
             )
         if step.content and (step.tools or step.step != last or t.status != "done"):
@@ -172,9 +217,12 @@ def render_plain(
         if step.content and step.tools:
             lines.append(step.content.strip())
         for tool in step.tools:
-            lines.append(tool_title(tool))
+            lines.append(f"🔧 {tool_title(tool)}")  # plain text keeps its emoji: terminals have the glyphs
             if tool.code:
                 lines.extend("  ▌ " + line for line in tool.code.splitlines())
+            if tool.original_code is not None:
+                lines.append(f"  {EDITED_NOTE}:")
+                lines.extend("  ┆ " + line for line in tool.original_code.splitlines())
             shown = tool.model_text.split("\n[kernel state] ")[0] if tool.model_text else ""
             if tool.state_diff:
                 shown += f"\n(kernel state: {tool.state_diff})"

@@ -69,6 +69,24 @@ function answer(el, detail) {
   el.dispatchEvent(new CustomEvent("k2nb-answer", { detail, bubbles: true, composed: true }));
 }
 
+const THINKING_EVENT = "k2nb-thinking";
+// Icons are SVG masks drawn by trace.css beside a text label: no emoji font needed.
+const ICONS = { thinking: "thinking", tool: "tool" };
+
+function icon(name) {
+  const span = document.createElement("span");
+  span.className = `k2nb-icon k2nb-icon-${name}`;
+  span.setAttribute("aria-hidden", "true");
+  return span;
+}
+
+function label(text, className) {
+  const span = document.createElement("span");
+  span.className = className;
+  span.textContent = text;
+  return span;
+}
+
 function button(label, title, onClick) {
   const b = document.createElement("button");
   b.type = "button";
@@ -77,6 +95,165 @@ function button(label, title, onClick) {
   b.title = title;
   b.addEventListener("click", onClick);
   return b;
+}
+
+// Keys typed in an approval box belong to it. Lumino reads the notebook's shortcuts from keydown on
+// the document: JupyterLab in the bubbling phase, Notebook 7 in the capture phase (measured there:
+// Ctrl+Z undid in the notebook and never reached the textarea; Shift+Enter re-queues the cell). So
+// one capture listener on the window, ahead of both, stops every key that starts inside a box and
+// hands it to the element's own handler; the browser's default (typing, undo) still happens. Only
+// Ctrl/Cmd+S goes on to the notebook, so saving works. Shared by every copy of this module.
+function keyHandlers() {
+  if (!globalThis.__k2nbKeyHandlers1) {
+    const handlers = new WeakMap();
+    globalThis.__k2nbKeyHandlers1 = handlers;
+    const claim = (e) => {
+      const path = e.composedPath();
+      const box = path.findIndex((n) => n instanceof Element && n.classList.contains("k2nb-approval"));
+      if (box < 0) return;
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && (e.key || "").toLowerCase() === "s") return;
+      e.stopPropagation();
+      const owner = path.slice(0, box).find((n) => handlers.has(n));
+      if (owner) handlers.get(owner)(e);
+    };
+    window.addEventListener("keydown", claim, true);
+  }
+  return globalThis.__k2nbKeyHandlers1;
+}
+
+function onKeys(el, handler) {
+  keyHandlers().set(el, handler);
+}
+
+const PY_KEYWORDS = new Set(
+  "False None True and as assert async await break case class continue def del elif else except finally for from global if import in is lambda match nonlocal not or pass raise return try while with yield".split(
+    " ",
+  ),
+);
+const PY_BUILTINS = new Set(
+  "abs all any bool dict enumerate filter float format getattr hasattr int isinstance len list map max min open print range repr reversed round self set sorted str sum super tuple type zip".split(
+    " ",
+  ),
+);
+// comment | string (prefixes, triple quotes; an unclosed one ends at its line or the end) | number | name
+const PY_TOKEN =
+  /(#[^\n]*)|((?:[rRbBuUfF]{1,2})?(?:"""[\s\S]*?(?:"""|$)|'''[\s\S]*?(?:'''|$)|"(?:[^"\\\n]|\\.)*(?:"|(?=\n)|$)|'(?:[^'\\\n]|\\.)*(?:'|(?=\n)|$)))|((?:\b\d[\d_]*\.?[\d_]*|\B\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?\b|\b0[xXoObB][\da-fA-F_]+\b)|([A-Za-z_]\w*)/g;
+
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// A small Python highlighter for the editor (the kernel highlights everything else with Pygments).
+function highlightPython(code) {
+  let out = "";
+  let last = 0;
+  let previous = "";
+  for (const m of code.matchAll(PY_TOKEN)) {
+    out += escapeHtml(code.slice(last, m.index));
+    last = m.index + m[0].length;
+    let css = "";
+    if (m[1]) css = "com";
+    else if (m[2]) css = "str";
+    else if (m[3]) css = "num";
+    else if (PY_KEYWORDS.has(m[4])) css = "kw";
+    else if (previous === "def" || previous === "class") css = "def";
+    else if (PY_BUILTINS.has(m[4])) css = "bi";
+    previous = m[4] || "";
+    const text = escapeHtml(m[0]);
+    out += css ? `<span class="k2nb-hl-${css}">${text}</span>` : text;
+  }
+  return out + escapeHtml(code.slice(last));
+}
+
+const INDENT = "    ";
+
+// Typing through execCommand keeps the textarea's own undo history (setting .value would wipe it).
+function typeText(area, text) {
+  if (!document.execCommand("insertText", false, text)) {
+    area.setRangeText(text, area.selectionStart, area.selectionEnd, "end");
+    area.dispatchEvent(new Event("input"));
+  }
+}
+
+function lineStart(text, at) {
+  return text.lastIndexOf("\n", at - 1) + 1;
+}
+
+// Tab / Shift+Tab: a caret indents to the next multiple of four (or outdents its line); a selection
+// indents or outdents every line it touches, and stays selected.
+function indent(area, outdent) {
+  const { value, selectionStart: start, selectionEnd: end } = area;
+  if (!outdent && !value.slice(start, end).includes("\n")) {
+    const column = start - lineStart(value, start);
+    typeText(area, INDENT.slice(column % INDENT.length));
+    return;
+  }
+  const first = lineStart(value, start);
+  const stop = end > start && value[end - 1] === "\n" ? end - 1 : end;
+  let last = value.indexOf("\n", stop);
+  if (last < 0) last = value.length;
+  const lines = value.slice(first, last).split("\n");
+  const changed = lines.map((line) =>
+    outdent ? line.slice(Math.min(INDENT.length, line.length - line.trimStart().length)) : line && INDENT + line,
+  );
+  const block = changed.join("\n");
+  if (block === lines.join("\n")) return;
+  const caretOnly = start === end;
+  const shift = changed[0].length - lines[0].length;
+  area.setSelectionRange(first, last);
+  typeText(area, block);
+  if (caretOnly) area.setSelectionRange(Math.max(first, start + shift), Math.max(first, start + shift));
+  else area.setSelectionRange(first, first + block.length);
+}
+
+// Enter keeps the line's indentation.
+function newline(area) {
+  const { value, selectionStart: start } = area;
+  const line = value.slice(lineStart(value, start), start);
+  typeText(area, "\n" + line.slice(0, line.length - line.trimStart().length));
+}
+
+// The Edit box: a textarea (transparent text, visible caret) over a highlighted <pre> kept in sync;
+// both wrap alike, and the <pre> sets the height. Ctrl/Shift+Enter runs, Esc cancels.
+function codeEditor(code, { run, cancel }) {
+  const el = document.createElement("div");
+  el.className = "k2nb-editor-wrap";
+  const pre = document.createElement("pre");
+  pre.className = "k2nb-editor-highlight";
+  pre.setAttribute("aria-hidden", "true");
+  const area = document.createElement("textarea");
+  area.className = "k2nb-editor";
+  area.spellcheck = false;
+  area.setAttribute("autocomplete", "off");
+  area.setAttribute("autocapitalize", "off");
+  area.setAttribute("aria-label", "the code to run (Ctrl+Enter runs it, Esc cancels)");
+  // The trailing newline gives an empty last line its height.
+  const paint = () => (pre.innerHTML = highlightPython(area.value) + "\n");
+  area.addEventListener("input", paint);
+  onKeys(area, (e) => {
+    if (e.isComposing) return;
+    const plain = !e.ctrlKey && !e.metaKey && !e.altKey;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey || e.shiftKey)) {
+      e.preventDefault();
+      run();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      cancel();
+    } else if (e.key === "Tab" && plain) {
+      e.preventDefault();
+      indent(area, e.shiftKey);
+    } else if (e.key === "Enter" && plain) {
+      e.preventDefault();
+      newline(area);
+    }
+  });
+  const reset = (text) => {
+    area.value = text;
+    paint();
+  };
+  reset(code);
+  el.append(pre, area);
+  return { el, area, reset };
 }
 
 // Appending to one ever-growing text node makes the browser lay out the whole trace on every
@@ -179,11 +356,47 @@ class Reveal {
   }
 }
 
+// The run's clock advances in the view between status ops: a slow stream may send none for
+// seconds. Each status op says where its clock is in the text and its value then; one text
+// update a second, and none once the run is final.
+const TICK_MS = 1000;
+
+class Clock {
+  constructor(el) {
+    this.el = el;
+    this.timer = 0;
+  }
+
+  show(op) {
+    this.stop();
+    this.el.textContent = op.text;
+    if (op.final || !Array.isArray(op.clock) || typeof op.elapsed !== "number") return;
+    // Kept on the op, so a view rendered later (the log replays) counts from its arrival too.
+    if (op.at === undefined) op.at = performance.now();
+    const head = op.text.slice(0, op.clock[0]);
+    const tail = op.text.slice(op.clock[1]);
+    const tick = () => {
+      const seconds = op.elapsed + (performance.now() - op.at) / 1000;
+      this.el.textContent = `${head}${seconds.toFixed(1)} s${tail}`;
+    };
+    tick();
+    this.timer = setInterval(tick, TICK_MS);
+  }
+
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = 0;
+  }
+}
+
 class View {
   constructor(el, runId) {
     this.runId = runId;
     this.root = document.createElement("div");
-    this.root.className = "k2nb-live";
+    this.root.className = "k2nb-live k2nb-trace";
+    this.root.dataset.runId = runId || "";
+    // The labextension says so when the kernel restarts mid-run: the run is gone, its buttons with it.
+    this.root.addEventListener("k2nb-lost", () => this.lost());
     this.blocksEl = document.createElement("div");
     const bar = document.createElement("div");
     bar.className = "k2nb-status";
@@ -193,24 +406,58 @@ class View {
       this.stopButton.textContent = "stopping…";
       answer(this.root, { kind: "stop", run_id: this.runId });
     });
-    this.thinkingButton = button("hide thinking", "Show or hide every thinking lane in this notebook", () =>
+    this.thinkingButton = button("", "Hide or show the thinking of the traces in this notebook", () =>
       this.toggleThinking(),
     );
-    bar.append(this.statusEl, this.stopButton, this.thinkingButton);
+    // Its words follow the state through CSS (trace.css/widget.css), wherever the state was changed.
+    this.thinkingButton.classList.add("k2nb-thinking-toggle");
+    this.thinkingButton.append(icon("thinking"), label("hide thinking", "k2nb-when-shown"), label("show thinking", "k2nb-when-hidden"));
+    // A hidden lane's note ("thinking hidden — show") is its summary: a click shows thinking again.
+    this.root.addEventListener("click", (event) => {
+      const summary = event.target.closest && event.target.closest("summary");
+      if (!summary || !summary.parentElement.classList.contains("k2nb-kind-thinking")) return;
+      if (!this.root.closest(".k2nb-hide-thinking")) return;
+      event.preventDefault();
+      this.toggleThinking();
+    });
+    // After "Always" nothing asks; the status says so and this turns approvals back on (the click
+    // is the user's; the kernel takes only "ask" from the view).
+    this.askButton = button("ask again", "Ask before each call of model code again, from the next call on", () => {
+      this.askButton.disabled = true;
+      this.askButton.textContent = "✓ the next call asks";
+      answer(this.root, { kind: "approvals", mode: "ask" });
+    });
+    this.askButton.hidden = true;
+    // --cells: the trace is in the notebook's cells; this scrolls to them (the labextension does).
+    this.cellsLink = document.createElement("a");
+    this.cellsLink.className = "k2nb-cells-link";
+    this.cellsLink.hidden = true;
+    this.clock = new Clock(this.statusEl);
+    bar.append(this.statusEl, this.cellsLink, this.askButton, this.stopButton, this.thinkingButton);
     this.root.append(this.blocksEl, bar);
     el.append(this.root);
     this.blocks = new Map();
     this.reveal = new Reveal();
   }
 
-  scope() {
-    // Per notebook: the toggle marks the notebook panel, so every k2nb view in it follows.
-    return this.root.closest(".jp-Notebook") || document.body;
+  lost() {
+    if (this.root.dataset.final === "1") return;
+    this.root.dataset.final = "1";
+    this.root.dataset.phase = "lost";
+    for (const el of this.root.querySelectorAll("button, textarea, input")) el.disabled = true;
+    this.stopButton.hidden = true;
+    this.clock.stop();
+    this.statusEl.textContent = "kernel restarted: this run was lost";
   }
 
   toggleThinking() {
-    const hidden = this.scope().classList.toggle("k2nb-hide-thinking");
-    this.thinkingButton.textContent = hidden ? "show thinking (hidden)" : "hide thinking";
+    // The labextension owns the notebook's state (its toolbar button, saved traces, notebook
+    // metadata) and cancels this event; without it, the toggle stays within this view.
+    const hidden = !this.root.closest(".k2nb-hide-thinking");
+    const handled = !this.root.dispatchEvent(
+      new CustomEvent(THINKING_EVENT, { detail: { hidden }, bubbles: true, composed: true, cancelable: true }),
+    );
+    if (!handled) this.root.classList.toggle("k2nb-hide-thinking", hidden);
   }
 
   approval(b, op) {
@@ -226,30 +473,37 @@ class View {
       for (const el of box.querySelectorAll("button, textarea, input")) el.disabled = true;
       answer(this.root, { kind: "approval", call_id: op.call_id, decision, ...extra });
     };
-    const editor = document.createElement("textarea");
-    editor.className = "k2nb-editor";
-    editor.value = op.code || "";
-    editor.rows = Math.min(20, (op.code || "").split("\n").length + 1);
-    editor.hidden = true;
+    // The read-only code above the box; the editor takes its place while editing.
+    const shown = b.body.querySelector("pre.k2nb-code");
+    const editor = codeEditor(op.code || "", {
+      run: () => send("edit", { code: editor.area.value }),
+      cancel: () => mode("ask", edit),
+    });
     const reason = document.createElement("input");
     reason.className = "k2nb-reason";
-    reason.placeholder = "optional: why (sent to the model)";
-    reason.hidden = true;
+    reason.placeholder = "optional: why (sent to the model) · Enter skips · Esc cancels";
+    onKeys(reason, (e) => {
+      if (e.isComposing) return;
+      if (e.key === "Enter") {
+        e.preventDefault();
+        send("skip", { reason: reason.value });
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        mode("ask", skip);
+      }
+    });
     const run = button("Run", "Run this code in your kernel", () => send("run"));
     const edit = button("Edit", "Change the code, then run it", () => {
-      if (editor.hidden) {
-        editor.hidden = false;
-        edit.textContent = "Run edited";
-        editor.focus();
+      if (editor.el.hidden) {
+        editor.reset(op.code || "");
+        mode("edit", editor.area);
       } else {
-        send("edit", { code: editor.value });
+        send("edit", { code: editor.area.value });
       }
     });
     const skip = button("Skip", "Do not run it; tell the model why", () => {
       if (reason.hidden) {
-        reason.hidden = false;
-        skip.textContent = "Skip (send)";
-        reason.focus();
+        mode("skip", reason);
       } else {
         send("skip", { reason: reason.value });
       }
@@ -257,7 +511,28 @@ class View {
     const always = button("Always", "Run this and every later call of this session without asking", () =>
       send("always"),
     );
-    box.append(run, edit, skip, always, editor, reason);
+    const cancel = button("Cancel", "Back to Run / Edit / Skip / Always (Esc)", () =>
+      mode("ask", editor.el.hidden ? skip : edit),
+    );
+    const hint = document.createElement("span");
+    hint.className = "k2nb-editor-hint";
+    hint.textContent = "Ctrl+Enter or Shift+Enter runs it · Tab / Shift+Tab indent · Esc cancels";
+    // ask: the four buttons; edit: the editor with Run edited; skip: the reason with Skip (send).
+    const mode = (name, focus) => {
+      run.hidden = always.hidden = name !== "ask";
+      edit.hidden = name === "skip";
+      skip.hidden = name === "edit";
+      cancel.hidden = name === "ask";
+      editor.el.hidden = hint.hidden = name !== "edit";
+      reason.hidden = name !== "skip";
+      if (shown) shown.hidden = name === "edit";
+      edit.textContent = name === "edit" ? "Run edited" : "Edit";
+      skip.textContent = name === "skip" ? "Skip (send)" : "Skip";
+      if (focus) focus.focus();
+    };
+    // The reason field before its buttons: Tab from it reaches Skip (send), not the Stop button.
+    box.append(editor.el, reason, run, edit, skip, always, cancel, hint);
+    mode("ask");
     b.body.append(box);
   }
 
@@ -266,7 +541,9 @@ class View {
     details.className = `k2nb-kind-${op.kind}`;
     details.open = op.open !== false;
     const summary = document.createElement("summary");
-    summary.textContent = op.title || "";
+    const title = label(op.title || "", "k2nb-label");
+    if (ICONS[op.kind]) summary.append(icon(ICONS[op.kind]));
+    summary.append(title);
     const body = document.createElement("div");
     body.className = "k2nb-body";
     if (!op.title) {
@@ -280,7 +557,7 @@ class View {
     }
     details.append(summary, body);
     this.blocksEl.append(details);
-    this.blocks.set(op.id, { el: details, summary, body, text: null });
+    this.blocks.set(op.id, { el: details, summary: title, body, text: null });
   }
 
   apply(ops, live = false) {
@@ -320,9 +597,19 @@ class View {
           if (b && b.approval) b.approval.remove();
           break;
         case "status":
-          this.statusEl.textContent = op.text;
+          this.clock.show(op);
           this.root.dataset.phase = op.phase;
-          if (op.final) this.stopButton.hidden = true;
+          this.askButton.hidden = op.approvals !== "off" || op.final === true;
+          if (op.cells) {
+            this.cellsLink.href = op.cells.href;
+            this.cellsLink.textContent = op.cells.text;
+            this.cellsLink.hidden = false;
+            this.root.classList.add("k2nb-compact");
+          }
+          if (op.final) {
+            this.stopButton.hidden = true;
+            this.root.dataset.final = "1";
+          }
           break;
       }
     }
@@ -337,6 +624,7 @@ function render({ model, el }) {
   return () => {
     log.views.delete(view);
     if (view.reveal.timer) clearTimeout(view.reveal.timer);
+    view.clock.stop();
   };
 }
 

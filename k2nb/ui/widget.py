@@ -24,10 +24,12 @@ from IPython.display import display, update_display
 
 from ..events import Event, RunFinished
 from ..transcript import Transcript
+from .attach import LiveRun, LiveRuns
+from .cells_link import cells_bundle
 from .handoff import TabHandoff
 from .live import LiveOps
 from .live_codec import Op, OpsEncoder
-from .static import render_html, render_plain
+from .static import render_html, render_plain, trace_css
 
 _HERE = pathlib.Path(__file__).parent
 
@@ -51,7 +53,8 @@ def _shared_layout() -> ipywidgets.Layout:
 
 class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
     _esm = compact((_HERE / "widget.js").read_text(encoding="utf-8"), "//")
-    _css = compact((_HERE / "widget.css").read_text(encoding="utf-8"))
+    # trace.css is the look shared with the saved trace; widget.css adds what only the live view has.
+    _css = trace_css() + "\n" + compact((_HERE / "widget.css").read_text(encoding="utf-8"))
     run_id = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, *, compress: bool = True, **kwargs: Any) -> None:
@@ -66,16 +69,42 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self.send({"z": 1}, buffers=[self._encoder.encode(ops)])
 
 
+# What a frontend without widgets (or a reload without the labextension) shows while the run goes on.
+PLACEHOLDER = (
+    "k2nb: a %%k2 run is in progress here; its live view needs a widget frontend (JupyterLab or Notebook 7 "
+    "with k2nb shows it in every tab). When it ends, its trace replaces this line in the tab that ran it; "
+    "from any cell, `%k2 export run.ipynb` (or run.html) writes it to a file."
+)
+
+
 class LiveDisplay:
     """A consumer of run events that owns one output: widget while live, static at the end."""
 
-    def __init__(self, transcript: Transcript, *, handoff: TabHandoff | None = None) -> None:
+    def __init__(
+        self,
+        transcript: Transcript,
+        *,
+        handoff: TabHandoff | None = None,
+        runs: LiveRuns | None = None,
+        cell_id: str | None = None,
+        origin: str | None = None,
+        cells: bool = False,
+    ) -> None:
         self._t = transcript
         self._handoff = handoff
+        self._cells = cells  # --cells: the cells hold the trace; the output is its status and a link
+        self._runs = runs
         self.widget = TraceWidget(run_id=uuid.uuid4().hex, compress=live_compression())
         self._display_id = f"k2nb-{id(self.widget):x}"
-        self.ops = LiveOps(self.widget.send_ops, transcript, schedule=_start_timer)
+        self.run = LiveRun(self.widget.run_id, self.widget.model_id, cell_id, origin, self.widget.send_ops)
+        self.ops = LiveOps(self._send, transcript, schedule=_start_timer, cells=cells)
         self._shown = False
+
+    def _send(self, ops: list[Op]) -> None:
+        if self._runs is None:
+            self.widget.send_ops(ops)
+        else:
+            self.run.send(ops, self._runs.link)
 
     def show(self) -> None:
         bundle = {
@@ -84,10 +113,12 @@ class LiveDisplay:
                 "version_minor": 1,
                 "model_id": self.widget.model_id,
             },
-            "text/plain": "k2nb: running… (the live view needs a widget-capable frontend)",
+            "text/plain": PLACEHOLDER,
         }
         display(bundle, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
         self._shown = True
+        if self._runs is not None:
+            self._runs.start(self.run)
 
     def __call__(self, event: Event) -> None:
         if not self._shown:
@@ -98,11 +129,20 @@ class LiveDisplay:
 
     def finish(self) -> None:
         self.ops.flush()
-        bundle = static_bundle(self._t)
-        # Where the labextension runs, the tab writes the saved trace from a compressed copy.
-        if self._handoff is None or not self._handoff(self.widget.model_id, bundle):
+        bundle = cells_bundle(self._t) if self._cells else static_bundle(self._t)
+        # Where the labextension runs, the tab writes the saved trace from a compressed copy; tabs
+        # that attached mid-run (a reload, a second tab) write it into their cell too.
+        watchers = self.run.clients
+        if self._handoff is None or not self._handoff(self.widget.model_id, bundle, also=watchers()):
             update_display(bundle, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
+        if self._runs is not None:
+            self._runs.end(self.run)
         self.widget.close()
+
+    @classmethod
+    def view_code(cls) -> dict[str, str]:
+        """What a tab attaching mid-run needs to show the live view without the widget manager."""
+        return {"esm": TraceWidget._esm, "css": TraceWidget._css, "placeholder": PLACEHOLDER}
 
 
 def live_compression() -> bool:

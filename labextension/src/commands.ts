@@ -1,5 +1,6 @@
 /**
- * The k2nb commands: the palette entry and the notebook toolbar toggle.
+ * The k2nb commands: the palette entries and the notebook toolbar toggles
+ * (thinking cells of `--cells` runs; thinking lanes of the traces).
  */
 
 import type { JupyterFrontEnd } from '@jupyterlab/application';
@@ -8,9 +9,16 @@ import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 import { shouldCollapseThinking } from './cells';
 import { setThinkingCollapsed, snapshot } from './cellsync';
+import {
+  isThinkingHidden,
+  listenForToggles,
+  setThinkingHidden,
+  trackPanel
+} from './thinking';
 
 export namespace CommandIDs {
   export const toggleThinking = 'k2nb:toggle-thinking';
+  export const toggleThinkingLanes = 'k2nb:toggle-thinking-lanes';
 }
 
 /**
@@ -26,6 +34,9 @@ export function toggleThinking(panel: NotebookPanel): number {
   return setThinkingCollapsed(panel, collapse);
 }
 
+// The icons are trace.css's SVG masks (no emoji font needed), beside a text label.
+const THINKING_ICON = 'k2nb-icon k2nb-icon-thinking';
+
 /**
  * Register the commands (and the palette entry when there is a palette).
  */
@@ -36,7 +47,8 @@ export function addCommands(
 ): void {
   app.commands.addCommand(CommandIDs.toggleThinking, {
     label: 'k2nb: collapse/expand all thinking cells',
-    caption: 'Collapse every 💭 thinking cell k2nb wrote, or expand them all',
+    caption: 'Collapse every thinking cell k2nb wrote, or expand them all',
+    iconClass: THINKING_ICON,
     isEnabled: () => tracker.currentWidget !== null,
     execute: () => {
       const panel = tracker.currentWidget;
@@ -44,6 +56,43 @@ export function addCommands(
     }
   });
   palette?.addItem({ command: CommandIDs.toggleThinking, category: 'k2nb' });
+
+  // Thinking lanes of the traces (live and saved); the toolbar button names its own notebook.
+  const panelOf = (args: { panel?: unknown }): NotebookPanel | null =>
+    typeof args.panel === 'string'
+      ? tracker.find(p => p.id === args.panel) ?? null
+      : tracker.currentWidget;
+  const changed = (): void =>
+    app.commands.notifyCommandChanged(CommandIDs.toggleThinkingLanes);
+  app.commands.addCommand(CommandIDs.toggleThinkingLanes, {
+    label: args => {
+      if (args.panel === undefined) {
+        return 'k2nb: hide/show thinking in traces';
+      }
+      return isThinkingHidden(panelOf(args))
+        ? 'Thinking: hidden'
+        : 'Thinking: shown';
+    },
+    caption:
+      'Hide or show the thinking of every k2nb trace in this notebook (saved with the notebook)',
+    iconClass: THINKING_ICON,
+    isToggled: args => isThinkingHidden(panelOf(args)),
+    isEnabled: args => panelOf(args) !== null,
+    execute: args => {
+      const panel = panelOf(args);
+      if (panel !== null) {
+        setThinkingHidden(panel, !isThinkingHidden(panel));
+        changed();
+      }
+    }
+  });
+  palette?.addItem({
+    command: CommandIDs.toggleThinkingLanes,
+    category: 'k2nb'
+  });
+  listenForToggles(tracker, changed);
+  tracker.widgetAdded.connect((_tracker, panel) => trackPanel(panel, changed));
+  tracker.forEach(panel => trackPanel(panel, changed));
 }
 
 /**
@@ -56,10 +105,25 @@ export function addToolbarToggle(
   const button = new CommandToolbarButton({
     commands: app.commands,
     id: CommandIDs.toggleThinking,
-    label: '💭'
+    label: 'Thinking cells'
   });
   button.addClass('k2nb-toggle-thinking');
   if (!panel.toolbar.insertAfter('cellType', 'k2nb-toggle-thinking', button)) {
     panel.toolbar.addItem('k2nb-toggle-thinking', button);
+  }
+  const lanes = new CommandToolbarButton({
+    commands: app.commands,
+    id: CommandIDs.toggleThinkingLanes,
+    args: { panel: panel.id }
+  });
+  lanes.addClass('k2nb-thinking-lanes');
+  if (
+    !panel.toolbar.insertAfter(
+      'k2nb-toggle-thinking',
+      'k2nb-thinking-lanes',
+      lanes
+    )
+  ) {
+    panel.toolbar.addItem('k2nb-thinking-lanes', lanes);
   }
 }

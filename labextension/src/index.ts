@@ -11,14 +11,23 @@ import type {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { CELL_HANDLERS } from './cellsync';
+import { CELLS_LINK_CLASS, firstCellOfRun, runOfHref } from './cellslink';
 import { addCommands, addToolbarToggle } from './commands';
 import { ILinkSettings, KernelLink } from './link';
+import { liveRendererFactory } from './liveview';
 import { OP_HANDLERS, OpHandler } from './protocol';
+import { AttachedRuns } from './reattach';
 import { ANSWER_EVENT, answerMessage, ownerOf } from './relay';
+import { explainMissingMagic, markRunsLost } from './restart';
 import { TRACE_STATIC_HANDLERS } from './tracestatic';
 import { VERSION } from './version';
 
@@ -27,7 +36,7 @@ const PLUGIN_ID = 'k2nb:plugin';
 /**
  * The heading of a finished thinking cell; `{seconds}` and `{tokens}` are filled in.
  */
-export const DEFAULT_HEADING = '💭 Thought for {seconds} · {tokens}';
+export const DEFAULT_HEADING = 'Thought for {seconds} · {tokens}';
 
 /**
  * The plugin's settings, updated in place when the user changes them.
@@ -48,18 +57,28 @@ class Settings implements ILinkSettings {
   }
 }
 
-const HANDLERS: ReadonlyMap<string, OpHandler> = new Map<string, OpHandler>([
-  ...OP_HANDLERS,
-  ...CELL_HANDLERS,
-  ...TRACE_STATIC_HANDLERS
+const LOST_STATUSES: ReadonlySet<string> = new Set([
+  'restarting',
+  'autorestarting',
+  'dead'
 ]);
 
 function activate(
   app: JupyterFrontEnd,
   tracker: INotebookTracker,
   settingRegistry: ISettingRegistry | null,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  rendermime: IRenderMimeRegistry | null
 ): void {
+  // Runs still streaming when this page opened, shown live again (reattach.ts).
+  const attached = new AttachedRuns();
+  rendermime?.addFactory(liveRendererFactory(attached), 0);
+  const handlers: ReadonlyMap<string, OpHandler> = new Map<string, OpHandler>([
+    ...OP_HANDLERS,
+    ...CELL_HANDLERS,
+    ...TRACE_STATIC_HANDLERS,
+    ...(rendermime !== null ? attached.handlers : [])
+  ]);
   const settings = new Settings();
   const links = new Set<KernelLink>();
   if (settingRegistry !== null) {
@@ -84,10 +103,18 @@ function activate(
       panel,
       version: VERSION,
       settings,
-      handlers: HANDLERS
+      handlers
     });
     links.add(kernelLink);
     addToolbarToggle(app, panel);
+    // A restart loses the runs streaming in the old kernel: say so where they were.
+    const onStatus = (_: unknown, status: string): void => {
+      if (LOST_STATUSES.has(status)) {
+        markRunsLost(panel);
+        attached.clear();
+      }
+    };
+    panel.sessionContext.statusChanged.connect(onStatus);
     panel.disposed.connect(() => {
       links.delete(kernelLink);
       kernelLink.dispose();
@@ -95,6 +122,13 @@ function activate(
   };
   tracker.forEach(link);
   tracker.widgetAdded.connect((_tracker, panel) => link(panel));
+
+  // `%%k2` in a kernel that has not loaded k2nb (a new or restarted one): say how to load it.
+  NotebookActions.executed.connect((_, { cell, success }) => {
+    if (!success) {
+      explainMissingMagic(cell);
+    }
+  });
 
   // Answers from the live view (approval buttons, Stop) reach the kernel over
   // the notebook's `k2nb` comm, which is served on a subshell mid-cell.
@@ -122,6 +156,33 @@ function activate(
     }
   });
 
+  // "↓ the steps are in the cells below" in a --cells run's output: scroll to those cells.
+  document.addEventListener(
+    'click',
+    (event: MouseEvent) => {
+      const target = event.target as Element | null;
+      const anchor = target?.closest?.(`a.${CELLS_LINK_CLASS}`) ?? null;
+      const run = runOfHref(anchor?.getAttribute('href') ?? null);
+      const panel = [...links].find(l => anchor !== null && l.panel.node.contains(anchor))?.panel;
+      if (run === null || panel === undefined) {
+        return;
+      }
+      const notebook = panel.content;
+      const index = firstCellOfRun(
+        notebook.widgets.map(cell => cell.model.metadata),
+        run
+      );
+      event.preventDefault();
+      if (index < 0) {
+        console.warn(`k2nb: no cells of run ${run} in this notebook`);
+        return;
+      }
+      notebook.activeCellIndex = index;
+      void notebook.scrollToItem(index, 'start');
+    },
+    true
+  );
+
   console.log(`k2nb ${VERSION}: labextension activated`);
 }
 
@@ -131,7 +192,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     'Links each notebook to its kernel for k2nb: relays approvals and Stop mid-cell, and writes %%k2 runs as cells.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ISettingRegistry, ICommandPalette],
+  optional: [ISettingRegistry, ICommandPalette, IRenderMimeRegistry],
   activate
 };
 

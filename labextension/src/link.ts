@@ -18,12 +18,19 @@ import {
   OP_HANDLERS,
   OpHandler
 } from './protocol';
+import { infoWithin, IUplink, RawUplink } from './uplink';
 
 /**
  * Operations this extension performs beyond the first version's, announced in
  * `hello` so the kernel knows it may use them.
  */
-export const CAPABILITIES: readonly string[] = ['trace-static'];
+export const CAPABILITIES: readonly string[] = ['trace-static', 'run-attach'];
+
+/**
+ * How long to wait for the kernel's kernel_info reply before opening the comm
+ * by hand (uplink.ts): a kernel answers in ~0.1 s unless a cell is running.
+ */
+const INFO_WAIT_MS = 1500;
 
 /**
  * Settings a link reads each time it opens its comm.
@@ -161,7 +168,8 @@ export class KernelLink implements IDisposable {
     kernel.statusChanged.connect(this._onStatusChanged, this);
     kernel.registerCommTarget(FRONTEND_TARGET, this._onKernelComm);
     this._wanted = true;
-    this._maybeOpen();
+    // Even if busy: a page opened while a run streams links at once to show it (reattach.ts).
+    this._maybeOpen(true);
   }
 
   private _detach(): void {
@@ -170,6 +178,7 @@ export class KernelLink implements IDisposable {
     this._kernel = null;
     this._comm = null;
     this._opening = null;
+    this._downlinkId = null;
     if (kernel === null) {
       return;
     }
@@ -188,13 +197,17 @@ export class KernelLink implements IDisposable {
   }
 
   private _onStatusChanged(
-    _kernel: Kernel.IKernelConnection,
+    kernel: Kernel.IKernelConnection,
     status: Kernel.Status
   ): void {
+    if (status === 'starting') {
+      this._nudgeWhenStarted(kernel);
+    }
     if (status === 'restarting' || status === 'autorestarting') {
       // A restart disposes every comm without calling onClose.
       this._comm = null;
       this._opening = null;
+      this._downlinkId = null;
       this._wanted = true;
       return;
     }
@@ -209,6 +222,29 @@ export class KernelLink implements IDisposable {
   }
 
   /**
+   * A restarted kernel reads "starting" in JupyterLab until a status message
+   * whose parent type is tracked arrives; kernel_info is untracked, and so,
+   * with k2nb's server extension (k2nb/serverext.py), are comm and subshell
+   * messages, which used to end it. An empty silent execution (no history, no
+   * output, no change in the kernel) gives the tracked "idle".
+   */
+  private _nudgeWhenStarted(kernel: Kernel.IKernelConnection): void {
+    setTimeout(() => {
+      if (
+        this._kernel === kernel &&
+        !kernel.isDisposed &&
+        kernel.status === 'starting' &&
+        kernel.connectionStatus === 'connected'
+      ) {
+        kernel.requestExecute(
+          { code: '', silent: true, store_history: false },
+          true
+        );
+      }
+    }, 1000);
+  }
+
+  /**
    * The kernel opened a `k2nb.frontend` comm: k2nb is loaded there and its
    * `k2nb` target is registered. Open this tab's `k2nb` comm right away (even
    * while the `%load_ext` cell or a queued `%%k2` cell runs: the comm lives on
@@ -220,6 +256,13 @@ export class KernelLink implements IDisposable {
   ): void => {
     comm.onMsg = message =>
       this._onOp(comm, message.content.data, message.buffers);
+    comm.onClose = () => {
+      if (this._downlinkId === comm.commId) {
+        this._downlinkId = null;
+      }
+    };
+    // Told to the kernel in hello: a tab without the kernel's current one gets a new one.
+    this._downlinkId = comm.commId;
     this._wanted = true;
     this._maybeOpen(true);
     if ('op' in msg.content.data) {
@@ -241,13 +284,62 @@ export class KernelLink implements IDisposable {
       return;
     }
     this._wanted = false;
+    const opening = {};
+    this._opening = opening;
+    void infoWithin(kernel, INFO_WAIT_MS).then(async answered => {
+      if (this._opening !== opening) {
+        return;
+      }
+      // No kernel info yet: a cell is running, and JupyterLab would open the
+      // comm's subshell only after it; open one by hand (falls back to the
+      // ordinary comm if the kernel has no subshells).
+      const raw = answered
+        ? null
+        : await RawUplink.open(kernel, COMM_TARGET, this._hello(kernel));
+      if (raw !== null) {
+        raw.onClose = () => {
+          if (this._comm === raw) {
+            this._comm = null;
+          }
+        };
+      }
+      const uplink = raw ?? (await this._openComm(kernel, opening));
+      if (this._opening !== opening || this._kernel !== kernel) {
+        uplink?.close();
+        return;
+      }
+      this._opening = null;
+      if (uplink !== null && !kernel.isDisposed) {
+        this._comm = uplink;
+      }
+    });
+  }
+
+  private _hello(kernel: Kernel.IKernelConnection): JSONObject {
+    return {
+      kind: 'hello',
+      clientId: kernel.clientId,
+      version: this._version,
+      capabilities: [...CAPABILITIES],
+      downlink: this._downlinkId,
+      ...settingsMessage(this._settings)
+    };
+  }
+
+  /**
+   * Open the `k2nb` comm the ordinary way, once its subshell exists.
+   */
+  private async _openComm(
+    kernel: Kernel.IKernelConnection,
+    opening: object
+  ): Promise<IUplink | null> {
     let comm: Kernel.IComm;
     try {
       comm = kernel.createComm(COMM_TARGET);
     } catch (reason) {
       // No comm support on this connection, or the kernel went away meanwhile.
       console.debug('k2nb: could not open the comm (ignored)', reason);
-      return;
+      return null;
     }
     comm.onMsg = message =>
       this._onOp(comm, message.content.data, message.buffers);
@@ -256,35 +348,27 @@ export class KernelLink implements IDisposable {
         this._comm = null;
       }
     };
-    this._opening = comm;
     // JupyterLab creates the comm's subshell asynchronously, and `open()` sent
     // before it exists goes to the main shell, where it waits behind a running
     // cell. So open once the subshell is there.
-    void subshellReady(kernel, comm).then(() => {
-      if (this._opening !== comm) {
-        return;
-      }
-      this._opening = null;
-      if (comm.isDisposed || kernel.isDisposed || this._kernel !== kernel) {
-        return;
-      }
-      try {
-        comm
-          .open({
-            kind: 'hello',
-            clientId: kernel.clientId,
-            version: this._version,
-            capabilities: [...CAPABILITIES],
-            ...settingsMessage(this._settings)
-          })
-          .done.catch((reason: unknown) => {
-            console.debug('k2nb: comm open did not complete (ignored)', reason);
-          });
-        this._comm = comm;
-      } catch (reason) {
-        console.debug('k2nb: could not open the comm (ignored)', reason);
-      }
-    });
+    await subshellReady(kernel, comm);
+    if (
+      this._opening !== opening ||
+      comm.isDisposed ||
+      kernel.isDisposed ||
+      this._kernel !== kernel
+    ) {
+      return null;
+    }
+    try {
+      comm.open(this._hello(kernel)).done.catch((reason: unknown) => {
+        console.debug('k2nb: comm open did not complete (ignored)', reason);
+      });
+      return comm;
+    } catch (reason) {
+      console.debug('k2nb: could not open the comm (ignored)', reason);
+      return null;
+    }
   }
 
   /**
@@ -331,8 +415,9 @@ export class KernelLink implements IDisposable {
   private readonly _settings: ILinkSettings;
   private readonly _handlers: ReadonlyMap<string, OpHandler>;
   private _kernel: Kernel.IKernelConnection | null = null;
-  private _comm: Kernel.IComm | null = null;
-  private _opening: Kernel.IComm | null = null;
+  private _comm: IUplink | null = null;
+  private _opening: object | null = null;
+  private _downlinkId: string | null = null;
   private _wanted = false;
   private _isDisposed = false;
 }

@@ -24,6 +24,12 @@ export const TRACE_STATIC_DONE = 'trace-static-done';
 export const WIDGET_VIEW_MIME = 'application/vnd.jupyter.widget-view+json';
 
 /**
+ * The output type of a live view shown by the labextension in a tab that
+ * attached to the run mid-run (reattach.ts); it carries the same model_id.
+ */
+export const LIVE_MIME = 'application/vnd.k2nb.live+json';
+
+/**
  * What this module needs of a cell's output list (JupyterLab's IOutputAreaModel has it).
  */
 export interface IOutputList {
@@ -40,7 +46,7 @@ export interface IOutputList {
 }
 
 /**
- * Replace every output that shows widget `modelId` with `bundle`; returns how many.
+ * Replace every output that shows widget `modelId` (live or attached) with `bundle`; returns how many.
  */
 export function replaceWidgetOutputs(
   lists: Iterable<IOutputList>,
@@ -50,7 +56,8 @@ export function replaceWidgetOutputs(
   let replaced = 0;
   for (const outputs of lists) {
     for (let i = 0; i < outputs.length; i++) {
-      const view = outputs.get(i).data[WIDGET_VIEW_MIME] as
+      const data = outputs.get(i).data;
+      const view = (data[WIDGET_VIEW_MIME] ?? data[LIVE_MIME]) as
         | { model_id?: unknown }
         | undefined;
       if (view && view.model_id === modelId) {

@@ -140,7 +140,7 @@ def test_cells_run_rerun_and_save(page: Any, chromium: Any, jupyter_server: Jupy
     assert [k2(c)["step"] for c in now[2:6]] == [1, 1, 2, 2]
 
     # thinking: a heading, the text, collapsed; code: exactly what ran, with the kernel's outputs
-    assert thinking1["source"].startswith("💭 Thought for ") and "sieve" in thinking1["source"].lower()
+    assert thinking1["source"].startswith("Thought for ") and "sieve" in thinking1["source"].lower()
     assert thinking1["metadata"]["jupyter"]["source_hidden"] is True and thinking1["inputHidden"] is True
     assert thinking2["inputHidden"] is True and code["inputHidden"] is False
     assert code["source"] == transcript["tool"][0]["code"]
