@@ -200,6 +200,11 @@ def _drive(
     )
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
+    profile = os.environ.get("K2NB_BENCH_CPUPROFILE")  # a path: save a CPU profile of the run (DevTools format)
+    if profile:
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+        cdp.send("Profiler.start")
     before = _metrics(cdp)
     start_ms = page.evaluate("() => performance.now()")
     frames["on"] = True
@@ -217,6 +222,8 @@ def _drive(
     seconds = time.perf_counter() - t0
     frames["on"] = False
     after = _metrics(cdp)
+    if profile:
+        Path(profile).write_text(json.dumps(cdp.send("Profiler.stop")["profile"]), encoding="utf-8")
     tasks = page.evaluate("(t0) => window.__k2nbLongTasks.filter(t => t.start >= t0)", start_ms)
     text = page.evaluate(
         "() => document.querySelectorAll('.jp-Notebook .jp-Cell')[1].querySelector('.jp-OutputArea').textContent"

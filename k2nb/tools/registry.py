@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import RunStopped
 from ..events import Event, ToolStatus
 from ..model import ToolCall
 
@@ -168,7 +169,7 @@ class ToolBox:
     def run(self, spec: ToolSpec, arguments: dict[str, Any], context: ToolContext) -> ToolOutcome:
         try:
             return spec.handler(arguments, context)
-        except KeyboardInterrupt:
-            raise
+        except (KeyboardInterrupt, RunStopped):
+            raise  # the user's stop ends the run; it is not the tool's failure
         except Exception as error:  # a tool's bug is a result for the model, not a crash
             return ToolOutcome("error", f"Error: tool {spec.name} failed: {type(error).__name__}: {error}")

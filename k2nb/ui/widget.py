@@ -20,6 +20,7 @@ from typing import Any
 import anywidget
 import ipywidgets
 import traitlets
+from anywidget._util import in_colab
 from IPython.display import display, update_display
 
 from ..events import Event, RunFinished
@@ -30,6 +31,7 @@ from .handoff import TabHandoff
 from .live import LiveOps
 from .live_codec import Op, OpsEncoder
 from .static import render_html, render_plain, trace_css
+from .view_code import PageCode, code_hash, registering
 
 _HERE = pathlib.Path(__file__).parent
 
@@ -51,10 +53,17 @@ def _shared_layout() -> ipywidgets.Layout:
     return ipywidgets.Layout()
 
 
+_VIEW_ESM = compact((_HERE / "widget.js").read_text(encoding="utf-8"), "//")
+# trace.css is the look shared with the saved trace; widget.css adds what only the live view has.
+_VIEW_CSS = trace_css() + "\n" + compact((_HERE / "widget.css").read_text(encoding="utf-8"))
+_VIEW_KEY = code_hash(_VIEW_ESM, _VIEW_CSS)
+# Which pages hold the code already: their later runs' widgets carry a stub (view_code.py).
+PAGES = PageCode(registering(_VIEW_ESM, _VIEW_KEY), _VIEW_CSS, _VIEW_KEY)
+
+
 class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
-    _esm = compact((_HERE / "widget.js").read_text(encoding="utf-8"), "//")
-    # trace.css is the look shared with the saved trace; widget.css adds what only the live view has.
-    _css = trace_css() + "\n" + compact((_HERE / "widget.css").read_text(encoding="utf-8"))
+    _esm = PAGES.esm  # the full code; a run passes the stub instead where its page has this
+    _css = PAGES.css
     run_id = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, *, compress: bool = True, **kwargs: Any) -> None:
@@ -72,8 +81,8 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 # What a frontend without widgets (or a reload without the labextension) shows while the run goes on.
 PLACEHOLDER = (
     "k2nb: a %%k2 run is in progress here; its live view needs a widget frontend (JupyterLab or Notebook 7 "
-    "with k2nb shows it in every tab). When it ends, its trace replaces this line in the tab that ran it; "
-    "from any cell, `%k2 export run.ipynb` (or run.html) writes it to a file."
+    "with k2nb shows it in every tab). When it ends, its trace replaces this line in the tab that ran it, "
+    "and `%k2 export run.ipynb` (or run.html), run in a cell after it, writes it to a file."
 )
 
 
@@ -94,7 +103,9 @@ class LiveDisplay:
         self._handoff = handoff
         self._cells = cells  # --cells: the cells hold the trace; the output is its status and a link
         self._runs = runs
-        self.widget = TraceWidget(run_id=uuid.uuid4().hex, compress=live_compression())
+        # Colab shows each output in its own frame: there every widget needs the whole code.
+        esm, css = PAGES.for_page(None if in_colab() else origin)
+        self.widget = TraceWidget(run_id=uuid.uuid4().hex, compress=live_compression(), _esm=esm, _css=css)
         self._display_id = f"k2nb-{id(self.widget):x}"
         self.run = LiveRun(self.widget.run_id, self.widget.model_id, cell_id, origin, self.widget.send_ops)
         self.ops = LiveOps(self._send, transcript, schedule=_start_timer, cells=cells)

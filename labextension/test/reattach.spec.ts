@@ -1,34 +1,14 @@
-import type { PartialJSONObject } from '@lumino/coreutils';
 import { describe, expect, it } from 'vitest';
 
 import {
   AttachedRun,
-  IDisplayOutput,
-  IOutputs,
   LIVE_MIME,
   placeLiveOutput,
   showsRun
 } from '../src/reattach';
 import { isMissingK2Magic } from '../src/restart';
 import { replaceWidgetOutputs, WIDGET_VIEW_MIME } from '../src/tracestatic';
-
-type Output = { output_type: string; data: PartialJSONObject; metadata: PartialJSONObject };
-
-class Outputs implements IOutputs {
-  constructor(public items: Output[]) {}
-  get length(): number {
-    return this.items.length;
-  }
-  get(index: number): { data: PartialJSONObject } {
-    return this.items[index];
-  }
-  set(index: number, output: IDisplayOutput): void {
-    this.items[index] = output;
-  }
-  add(output: IDisplayOutput): number {
-    return this.items.push(output);
-  }
-}
+import { Output, Outputs } from './outputs';
 
 const stream: Output = { output_type: 'stream', data: {}, metadata: {} };
 

@@ -1,34 +1,16 @@
 import { deflateSync } from 'node:zlib';
 
-import type { JSONObject, PartialJSONObject } from '@lumino/coreutils';
+import type { JSONObject } from '@lumino/coreutils';
 import { describe, expect, it } from 'vitest';
 
 import {
   inflateJSON,
-  IOutputList,
   replaceWidgetOutputs,
   TRACE_STATIC_DONE,
   WIDGET_VIEW_MIME,
   writeTraceStatic
 } from '../src/tracestatic';
-
-type Output = { output_type: string; data: PartialJSONObject; metadata: PartialJSONObject };
-
-/**
- * A cell's output list as JupyterLab's IOutputAreaModel shows it to the module.
- */
-class Outputs implements IOutputList {
-  constructor(public items: Output[]) {}
-  get length(): number {
-    return this.items.length;
-  }
-  get(index: number): { data: PartialJSONObject } {
-    return this.items[index];
-  }
-  set(index: number, output: Output): void {
-    this.items[index] = output;
-  }
-}
+import { Output, Outputs } from './outputs';
 
 function widgetOutput(modelId: string): Output {
   return {

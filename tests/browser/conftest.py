@@ -4,17 +4,11 @@ Use in a test module:
 
     pytestmark = pytest.mark.browser
 
-    @pytest.fixture(scope="module")
-    def jupyter_ui() -> str:                 # "lab" (default) or "notebook"; or parametrize it
-        return "notebook"
+    def test_x(jupyter_server, page, board):   # runs in JupyterLab and in Notebook 7
+        board.script("think: ...\ntext: ...")  # what the loopback K2 server answers
 
-    @pytest.fixture(scope="module")
-    def jupyter_env() -> dict[str, str]:     # extra environment for the server and its kernels
-        return {"K2NB_TOY_SPEED": "0"}
-
-    def test_x(jupyter_server, page):
-        base_url, token, root_dir = jupyter_server
-        nb_page = open_notebook(page, jupyter_server, "t.ipynb", ["%load_ext k2nb"])
+Override `jupyter_env` (extra environment for the server and its kernels) or `approve_mode`
+("ask" by default) in a module to change what its kernels see.
 
 One server per module (it takes a few seconds to start); a fresh page per test. Chromium is
 Debian's (/usr/bin/chromium); nothing downloads a browser. Servers listen on loopback only, with a
@@ -91,16 +85,33 @@ def start_jupyter(ui: str, root: Path, env: dict[str, str] | None = None,
     raise RuntimeError(f"jupyter {ui} did not answer within 60 s; see {state / 'server.log'}")
 
 
-@pytest.fixture(scope="module")
-def jupyter_ui() -> str:
-    """Which UI `jupyter_server` starts: override (or parametrize) in a module."""
-    return "lab"
+@pytest.fixture(scope="module", params=["lab", "notebook"])
+def jupyter_ui(request: Any) -> str:
+    """Which UI `jupyter_server` starts: each module runs in JupyterLab and in Notebook 7."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
-def jupyter_env() -> dict[str, str]:
-    """Extra environment for the server and its kernels: override in a module."""
-    return {}
+def board() -> Iterator[Any]:
+    """The loopback K2 server every kernel of the module talks to; tests swap its script."""
+    from tests.browser.harness import Switchboard
+
+    board = Switchboard()
+    yield board
+    board.server.stop()
+
+
+@pytest.fixture(scope="module")
+def approve_mode() -> str:
+    """The kernels' K2NB_APPROVE: override in a module."""
+    return "ask"
+
+
+@pytest.fixture(scope="module")
+def jupyter_env(board: Any, approve_mode: str) -> dict[str, str]:
+    """Extra environment for the server and its kernels (override in a module): by default every
+    %%k2 talks to the module's `board`."""
+    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": approve_mode}
 
 
 @pytest.fixture(scope="module")

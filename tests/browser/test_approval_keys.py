@@ -14,12 +14,9 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, JupyterServer, open_notebook, screenshot
-from tests.browser.test_live_view import (  # noqa: F401 - board and jupyter_* are fixtures
+from tests.browser.harness import (
     Switchboard,
     approval_box,
-    board,
-    jupyter_env,
-    jupyter_ui,
     output_text,
     run_cell,
     wait_for_link,
@@ -65,7 +62,7 @@ def _close_up(box: Any, name: str) -> None:
 
 
 def test_the_edit_box_is_a_code_editor_and_the_skip_reason_submits_with_enter(
-    page: Any, jupyter_server: JupyterServer, board: Switchboard  # noqa: F811 - the imported fixture
+    page: Any, jupyter_server: JupyterServer, board: Switchboard
 ) -> None:
     board.script("\n---\n".join([
         "think: first\n" + _tool(MODEL_CODE),

@@ -59,11 +59,6 @@ _t0 = time.monotonic(); _ok = _probe.wait(20)
 print(_ok, round(time.monotonic() - _t0, 2), _got)"""
 
 
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def jupyter_ui(request: Any) -> str:
-    return str(request.param)
-
-
 @pytest.fixture(scope="module")
 def jupyter_env() -> dict[str, str]:
     return {"K2NB_PROVIDER": "toy", "K2NB_TOY_SPEED": "400"}

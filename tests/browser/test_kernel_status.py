@@ -11,14 +11,13 @@ import json
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import JupyterServer, open_notebook, screenshot
-from tests.browser.test_live_view import Switchboard
+from tests.browser.harness import Switchboard
 
 pytestmark = [pytest.mark.browser]
 
@@ -95,23 +94,6 @@ class ServerStates:
                 continue
             self.samples.append((time.time(), state))
             self._stop.wait(0.25)
-
-
-@pytest.fixture(scope="module")
-def board() -> Iterator[Switchboard]:
-    board = Switchboard()
-    yield board
-    board.server.stop()
-
-
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def jupyter_ui(request: Any) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def jupyter_env(board: Switchboard) -> dict[str, str]:
-    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": "ask"}
 
 
 def press_shift_enter_in(page: Any, index: int) -> float:

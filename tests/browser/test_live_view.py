@@ -9,119 +9,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from k2nb.engines.script import ScriptedEngine
-from k2nb.engines.server import ChatServer
 from tests.browser.conftest import JupyterServer, open_notebook, screenshot
+from tests.browser.harness import (
+    Switchboard,
+    _tool,
+    approval_box,
+    output_text,
+    run_cell,
+    wait_for_link,
+    wait_idle,
+    wait_output,
+)
 
 pytestmark = [pytest.mark.browser]
 
 
-def _tool(code: str) -> str:
-    return "tool: code_interpreter " + json.dumps({"code": code})
-
-
-class Switchboard:
-    """One loopback server whose script the tests swap (the kernels' K2NB_BASE_URL stays fixed)."""
-
-    def __init__(self) -> None:
-        self.engine = ScriptedEngine.from_text("text: idle")
-        self.server = ChatServer(lambda request: self.engine(request), dialect="moonshot").start()  # noqa: PLW0108 - engine is swapped per test
-
-    def script(self, text: str, *, speed: float | None = None) -> None:
-        self.engine = ScriptedEngine.from_text(text)
-        self.server.tokens_per_second = speed
-        self.server.requests.clear()
-
-
-@pytest.fixture(scope="module")
-def board() -> Iterator[Switchboard]:
-    board = Switchboard()
-    yield board
-    board.server.stop()
-
-
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def jupyter_ui(request: Any) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def jupyter_env(board: Switchboard) -> dict[str, str]:
-    # Kernels inherit this: every %%k2 talks to the board's loopback server, asking before code runs.
-    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": "ask"}
-
-
-def run_cell(page: Any, index: int) -> None:
-    # Fire and forget: the command's promise settles only when the cell finishes.
-    page.evaluate(
-        """(i) => { const nb = window.jupyterapp.shell.currentWidget; nb.content.activeCellIndex = i;
-                    void window.jupyterapp.commands.execute('notebook:run-cell'); }""",
-        index,
-    )
-
-
-def wait_idle(page: Any, timeout: float = 60_000) -> None:
-    page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-        timeout=timeout,
-    )
-
-
-def output_text(page: Any, index: int, *, folded: bool = False) -> str:
-    """What the output shows; with ``folded``, also the text inside closed <details> (one click away)."""
-    prop = "textContent" if folded else "innerText"
-    return str(page.evaluate(
-        f"(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].outputArea.node.{prop}", index
-    ))
-
-
-_LINKED = """async () => {
-  const kernel = window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel;
-  if (!kernel) return "";
-  const future = kernel.requestExecute({
-    code: "print(get_ipython()._k2nb_magics.frontend.connected)", silent: false, store_history: false });
-  let out = "";
-  future.onIOPub = (msg) => { if (msg.header.msg_type === "stream") out += msg.content.text; };
-  await future.done;
-  return out.trim();
-}"""
-
-
-def wait_output(page: Any, index: int, text: str, timeout: float = 60_000) -> None:
-    page.wait_for_function(
-        """([i, text]) => window.jupyterapp.shell.currentWidget.content.widgets[i]
-             .outputArea.node.textContent.includes(text)""",
-        arg=[index, text], timeout=timeout,
-    )
-
-
 _LIVE_THINKING = "(document.querySelector('.k2nb-live .k2nb-kind-thinking .k2nb-body')?.textContent || '')"
-
-
-def wait_for_link(page: Any) -> None:
-    """The labextension opens its comm at the next idle after `%load_ext k2nb`; wait until it has."""
-    run_cell(page, 0)
-    wait_idle(page)
-    for _ in range(60):
-        if page.evaluate(_LINKED) == "True":
-            return
-        time.sleep(0.5)
-    raise AssertionError("the k2nb labextension never connected to the kernel")
-
-
-def approval_box(page: Any, nth: int) -> Any:
-    box = page.locator(".k2nb-approval").nth(nth)
-    try:
-        box.locator("button", has_text="Run").first.wait_for(timeout=30_000)
-    except Exception:
-        screenshot(page, "approval-timeout")
-        raise AssertionError("no approval buttons; the output shows:\n" + output_text(page, 1)) from None
-    return box
 
 
 def test_run_edit_skip_always_from_the_output(page: Any, jupyter_server: JupyterServer, board: Switchboard) -> None:

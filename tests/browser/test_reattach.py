@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import JupyterServer, open_notebook, screenshot
-from tests.browser.test_live_view import Switchboard, _tool, output_text, run_cell, wait_for_link, wait_idle
+from tests.browser.harness import (
+    Switchboard,
+    _tool,
+    output_text,
+    run_cell,
+    wait_for_link,
+    wait_idle,
+)
 
 pytestmark = [pytest.mark.browser]
 
@@ -28,23 +34,6 @@ LIVE_THINKING = (
 FIRST_THOUGHT = " ".join(f"plan{i}" for i in range(60))
 SECOND_THOUGHT = " ".join(f"check{i}" for i in range(500))
 ANSWER = "Finished after the reload: x_after is 42."
-
-
-@pytest.fixture(scope="module")
-def board() -> Iterator[Switchboard]:
-    board = Switchboard()
-    yield board
-    board.server.stop()
-
-
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def jupyter_ui(request: Any) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def jupyter_env(board: Switchboard) -> dict[str, str]:
-    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": "ask"}
 
 
 def _script(board: Switchboard) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import JupyterServer, open_notebook, screenshot
-from tests.browser.test_live_view import (
+from tests.browser.harness import (
     Switchboard,
     _tool,
     approval_box,
@@ -32,23 +31,6 @@ pytestmark = [pytest.mark.browser]
 OFF = "approve: auto (Always)"
 STATUS = "document.querySelector('.k2nb-live .k2nb-status span')?.textContent || ''"
 CLOCK = re.compile(r"^(.* · step \d+/\d+ · )(\d+\.\d) s( · .*)$")
-
-
-@pytest.fixture(scope="module")
-def board() -> Iterator[Switchboard]:
-    board = Switchboard()
-    yield board
-    board.server.stop()
-
-
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def jupyter_ui(request: Any) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def jupyter_env(board: Switchboard) -> dict[str, str]:
-    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": "ask"}
 
 
 def slow_thought(n: int) -> str:

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import JupyterServer, open_notebook, screenshot
-from tests.browser.test_live_view import Switchboard, output_text, wait_for_link, wait_idle, wait_output
+from tests.browser.harness import (
+    Switchboard,
+    output_text,
+    wait_for_link,
+    wait_idle,
+    wait_output,
+)
 
 pytestmark = [pytest.mark.browser]
 
@@ -28,20 +33,8 @@ LEAKS = ("AttributeError", "set_parent", "Traceback", "KeyboardInterrupt", "Capt
 
 
 @pytest.fixture(scope="module")
-def board() -> Iterator[Switchboard]:
-    board = Switchboard()
-    yield board
-    board.server.stop()
-
-
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def jupyter_ui(request: Any) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def jupyter_env(board: Switchboard) -> dict[str, str]:
-    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": "auto"}
+def approve_mode() -> str:
+    return "auto"
 
 
 def shift_enter(page: Any, index: int) -> None:
@@ -95,3 +88,45 @@ def test_stop_while_the_models_code_runs(page: Any, jupyter_server: JupyterServe
     tools = [m["content"] for m in board.server.requests[-1]["messages"] if m["role"] == "tool"]
     assert len(tools) == 1 and "stopped" in tools[0]  # the model's history: a "stopped" tool result
     screenshot(page, f"stop-code-after-{jupyter_server.ui}")
+
+
+def test_stop_while_an_approval_waits_and_while_the_answer_streams(
+    page: Any, jupyter_server: JupyterServer, board: Switchboard
+) -> None:
+    answer = " ".join(f"sentence{i} of a long answer." for i in range(600))
+    board.script("\n---\n".join([
+        "think: I need to run something\ntool: code_interpreter " + json.dumps({"code": "never_ran = 1"}),
+        f"think: answering now\ntext: {answer}",
+        "text: Third run answered.",
+    ]), speed=120)
+    open_notebook(page, jupyter_server, "stop-phases.ipynb", [
+        "%load_ext k2nb", "%%k2 --approve ask\nAsk me first", "%%k2\nAnswer at length", "%%k2\nAgain",
+        "print('never_ran' in globals())",
+    ])
+    wait_for_link(page)
+    # Waiting for approval: Stop ends the wait; nothing ran, and no button is left to press.
+    shift_enter(page, 1)
+    page.locator(".k2nb-live .k2nb-approval button", has_text="Run").first.wait_for(timeout=30_000)
+    page.locator(".k2nb-live button", has_text="Stop").click()
+    first = page.locator(".jp-Notebook .jp-Cell").nth(1)
+    first.locator(".k2nb-static").wait_for(state="attached", timeout=30_000)
+    wait_idle(page)
+    assert "stopped by the user" in output_text(page, 1, folded=True)
+    assert first.locator(".jp-OutputArea button").count() == 0
+    assert len(board.server.requests) == 1  # the stop ended the run: no further model call
+    # Answering: the text so far stays, marked stopped.
+    shift_enter(page, 2)
+    wait_output(page, 2, "sentence30 ", timeout=30_000)
+    page.locator(".k2nb-live button", has_text="Stop").click()
+    second = page.locator(".jp-Notebook .jp-Cell").nth(2)
+    second.locator(".k2nb-static").wait_for(state="attached", timeout=30_000)
+    wait_idle(page)
+    shown = output_text(page, 2, folded=True)
+    assert "stopped by the user" in shown and "sentence30 " in shown and "sentence599" not in shown
+    screenshot(page, f"stop-phases-{jupyter_server.ui}")
+    board.server.tokens_per_second = None
+    shift_enter(page, 3)
+    wait_output(page, 3, "Third run answered.")
+    wait_idle(page)
+    shift_enter(page, 4)
+    wait_output(page, 4, "False")

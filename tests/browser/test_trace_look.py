@@ -13,14 +13,18 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import JupyterServer, open_notebook, screenshot
-from tests.browser.test_live_view import Switchboard, run_cell, wait_for_link, wait_idle
+from tests.browser.harness import (
+    Switchboard,
+    run_cell,
+    wait_for_link,
+    wait_idle,
+)
 
 pytestmark = [pytest.mark.browser]
 
@@ -68,20 +72,8 @@ SECONDARY = {  # what must reach 4.5:1: summaries, the status line, the thinking
 
 
 @pytest.fixture(scope="module")
-def board() -> Iterator[Switchboard]:
-    board = Switchboard()
-    yield board
-    board.server.stop()
-
-
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def jupyter_ui(request: Any) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def jupyter_env(board: Switchboard) -> dict[str, str]:
-    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": "auto"}
+def approve_mode() -> str:
+    return "auto"
 
 
 def style(page: Any, selector: str) -> dict[str, Any]:

@@ -1,0 +1,155 @@
+"""The live view's code crosses once per page, in JupyterLab and Notebook 7 in Chromium.
+
+The first run of a page carries the view's whole module and CSS; the second run's widget carries
+a stub that reuses them. Both must stream a styled live view; after a reload (a new client) a run
+gets the whole code again and streams as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from k2nb.ui.view_code import MISSING_NOTE, REGISTRY
+from tests.browser.conftest import JupyterServer, open_notebook, screenshot
+from tests.browser.harness import (
+    Switchboard,
+    output_text,
+    wait_for_link,
+    wait_idle,
+)
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def board() -> Iterator[Switchboard]:
+    board = Switchboard()
+    yield board
+    board.server.stop()
+
+
+@pytest.fixture(scope="module", params=["lab", "notebook"])
+def jupyter_ui(request: Any) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def jupyter_env(board: Switchboard) -> dict[str, str]:
+    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": "auto"}
+
+
+def _turn(name: str) -> str:
+    thought = " ".join(f"{name}{i} weighs the next step" for i in range(60))
+    return f"think: {thought}\ntext: {name} run answered."
+
+
+# The widget comm_open frames the page receives: how big each run's widget state (its code) was.
+_CODE_SIZES = """() => window.__k2nbCodeSizes"""
+_SOCKET_HOOK = """
+window.__k2nbCodeSizes = [];
+const OrigWS = window.WebSocket;
+// Only observes: the size of each frame that opens a k2nb widget (text or the binary v1 protocol).
+window.WebSocket = class extends OrigWS {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (e) => {
+      const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data);
+      const opens = text.includes('"comm_open"') && text.includes("k2nb.ui.widget.TraceWidget");
+      if (opens) window.__k2nbCodeSizes.push(text.length);
+    });
+  }
+};
+"""
+
+
+def _run_by_keyboard(page: Any, index: int) -> None:
+    """Click into the cell's editor and press Shift+Enter, as a person runs a cell."""
+    page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+
+
+def _live_view_streams(page: Any, index: int, word: str) -> None:
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    live = cell.locator(".k2nb-live")
+    live.wait_for(timeout=60_000)
+    cell.locator(".k2nb-kind-thinking").first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "([i, w]) => document.querySelectorAll('.jp-Notebook .jp-Cell')[i].querySelector('.k2nb-live')"
+        "?.textContent.includes(w)",
+        arg=[index, word],
+        timeout=30_000,
+    )
+    # widget.css reached the page: the status row is a flex box, the thinking lane scrolls.
+    styles = live.evaluate(
+        "(el) => [getComputedStyle(el.querySelector('.k2nb-status')).display,"
+        " getComputedStyle(el.querySelector('.k2nb-kind-thinking > .k2nb-body')).maxHeight]"
+    )
+    assert styles[0] == "flex" and styles[1] != "none", styles
+    assert MISSING_NOTE not in live.inner_text()
+
+
+def test_two_runs_stream_with_the_code_sent_once_and_a_reloaded_page_still_streams(
+    page: Any, jupyter_server: JupyterServer, board: Switchboard
+) -> None:
+    board.script("\n---\n".join(_turn(n) for n in ("first", "second", "third")), speed=60)
+    page.add_init_script(_SOCKET_HOOK)
+    name = f"code-once-{jupyter_server.ui}.ipynb"
+    open_notebook(page, jupyter_server, name, ["%load_ext k2nb", "%%k2\nOne", "%%k2\nTwo"])
+    wait_for_link(page)
+
+    _run_by_keyboard(page, 1)
+    _live_view_streams(page, 1, "first5 ")
+    page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".k2nb-static").wait_for(state="attached", timeout=60_000)
+    wait_idle(page)
+    assert "first run answered." in output_text(page, 1)
+
+    _run_by_keyboard(page, 2)
+    _live_view_streams(page, 2, "second5 ")
+    screenshot(page, f"code-once-second-run-{jupyter_server.ui}")
+    page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".k2nb-static").wait_for(state="attached", timeout=60_000)
+    wait_idle(page)
+    assert "second run answered." in output_text(page, 2)
+    sizes = page.evaluate(_CODE_SIZES)
+    assert len(sizes) == 2 and sizes[0] > 12_000 and sizes[1] < 3_000, sizes  # full code, then the stub
+    assert page.evaluate(f"() => Object.keys(globalThis.{REGISTRY} || {{}}).length") == 1
+
+    page.reload()
+    page.wait_for_function(
+        "() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
+        timeout=90_000,
+    )
+    wait_for_link(page)
+    _run_by_keyboard(page, 2)
+    _live_view_streams(page, 2, "third5 ")
+    screenshot(page, f"code-once-after-reload-{jupyter_server.ui}")
+    page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".k2nb-static").wait_for(state="attached", timeout=60_000)
+    wait_idle(page)
+    assert "third run answered." in output_text(page, 2)
+    sizes = page.evaluate(_CODE_SIZES)
+    assert sizes and sizes[0] > 12_000, sizes  # the reloaded page is a new client: the full code again
+
+
+_IMPORT = """async (code) => {
+  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+  try { return (await import(url)).default; } finally { URL.revokeObjectURL(url); }
+}"""
+
+
+def test_the_stub_reuses_the_registered_view_and_says_so_without_it(page: Any) -> None:
+    from k2nb.ui.view_code import stub
+    from k2nb.ui.widget import PAGES
+
+    page.set_content("<div id='host'></div>")
+    # A page that never ran the full module (a client that kept its session over a reload): one line.
+    page.evaluate(f"async (code) => ({_IMPORT})(code).then((view) => view.render({{ el: host }}))", stub(PAGES.key))
+    assert page.inner_text("#host") == MISSING_NOTE
+    # After the full module ran, the stub's view is the very object it registered.
+    same = page.evaluate(
+        f"""async ([full, small]) => {{ const imp = {_IMPORT}; const view = await imp(full);
+            return (await imp(small)) === globalThis.{REGISTRY}[{PAGES.key!r}] && typeof view.render === "function"; }}""",
+        [PAGES.esm, stub(PAGES.key)],
+    )
+    assert same
