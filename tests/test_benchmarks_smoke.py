@@ -58,3 +58,11 @@ def test_with_the_labextension_the_saved_copy_travels_deflated(unpaced: bench.By
         assert unpaced.final_bytes > unpaced.text_bytes, bench.report(unpaced)  # the kernel sends the HTML
     else:
         assert unpaced.final_bytes < 0.5 * unpaced.text_bytes, bench.report(unpaced)
+
+
+def test_a_pages_later_run_does_not_carry_the_view_code_again() -> None:
+    trace = make_trace(3_180, 320)  # 3,500 words: short enough that the code dominated what a run cost
+    first, later = bench.measure(trace, labextension=False), bench.measure(trace, labextension=False, warm=True)
+    assert later.live_exact and later.final_exact, bench.report(later)
+    assert first.other_bytes - later.other_bytes > 20_000, (bench.report(first), bench.report(later))
+    assert later.other_bytes < 6_000, bench.report(later)  # envelopes only: status, comm open/close, display

@@ -62,7 +62,3 @@ class PageCode:
             known = session in self._pages
             self._pages.add(session)
         return (stub(self.key), "") if known else (self.esm, self.css)
-
-    def forget(self) -> None:
-        with self._lock:
-            self._pages.clear()

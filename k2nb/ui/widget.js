@@ -402,6 +402,12 @@ class View {
     bar.className = "k2nb-status";
     this.statusEl = document.createElement("span");
     this.stopButton = button("■ Stop", "Stop this run (the trace so far is kept)", () => {
+      // Only the k2nb labextension carries the click to the kernel mid-cell (it marks the page);
+      // elsewhere (VS Code, Colab) say what does stop the run instead of "stopping…" forever.
+      if (!document.body.dataset.k2nbLabextension) {
+        this.stopButton.textContent = "interrupt the kernel (■) to stop";
+        return;
+      }
       this.stopButton.disabled = true;
       this.stopButton.textContent = "stopping…";
       answer(this.root, { kind: "stop", run_id: this.runId });

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import pathlib
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -20,7 +21,6 @@ from typing import Any
 import anywidget
 import ipywidgets
 import traitlets
-from anywidget._util import in_colab
 from IPython.display import display, update_display
 
 from ..events import Event, RunFinished
@@ -104,7 +104,7 @@ class LiveDisplay:
         self._cells = cells  # --cells: the cells hold the trace; the output is its status and a link
         self._runs = runs
         # Colab shows each output in its own frame: there every widget needs the whole code.
-        esm, css = PAGES.for_page(None if in_colab() else origin)
+        esm, css = PAGES.for_page(None if "google.colab" in sys.modules else origin)
         self.widget = TraceWidget(run_id=uuid.uuid4().hex, compress=live_compression(), _esm=esm, _css=css)
         self._display_id = f"k2nb-{id(self.widget):x}"
         self.run = LiveRun(self.widget.run_id, self.widget.model_id, cell_id, origin, self.widget.send_ops)

@@ -183,6 +183,8 @@ function activate(
     true
   );
 
+  // The live view's Stop button relays through this plugin; without it, it says to interrupt instead.
+  document.body.dataset.k2nbLabextension = VERSION;
   console.log(`k2nb ${VERSION}: labextension activated`);
 }
 

@@ -7,7 +7,6 @@ gets the whole code again and streams as well.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,20 +24,8 @@ pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
-def board() -> Iterator[Switchboard]:
-    board = Switchboard()
-    yield board
-    board.server.stop()
-
-
-@pytest.fixture(scope="module", params=["lab", "notebook"])
-def jupyter_ui(request: Any) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(scope="module")
-def jupyter_env(board: Switchboard) -> dict[str, str]:
-    return {"K2NB_BASE_URL": board.server.base_url, "K2NB_API_KEY": "sk-browser-test", "K2NB_APPROVE": "auto"}
+def approve_mode() -> str:
+    return "auto"
 
 
 def _turn(name: str) -> str:
@@ -144,12 +131,14 @@ def test_the_stub_reuses_the_registered_view_and_says_so_without_it(page: Any) -
 
     page.set_content("<div id='host'></div>")
     # A page that never ran the full module (a client that kept its session over a reload): one line.
-    page.evaluate(f"async (code) => ({_IMPORT})(code).then((view) => view.render({{ el: host }}))", stub(PAGES.key))
+    render = f"async (code) => ({_IMPORT})(code).then((view) => view.render({{ el: document.querySelector('#host') }}))"
+    page.evaluate(render, stub(PAGES.key))
     assert page.inner_text("#host") == MISSING_NOTE
     # After the full module ran, the stub's view is the very object it registered.
     same = page.evaluate(
         f"""async ([full, small]) => {{ const imp = {_IMPORT}; const view = await imp(full);
-            return (await imp(small)) === globalThis.{REGISTRY}[{PAGES.key!r}] && typeof view.render === "function"; }}""",
+            const again = await imp(small);
+            return again === globalThis.{REGISTRY}[{PAGES.key!r}] && again.render === view.render; }}""",
         [PAGES.esm, stub(PAGES.key)],
     )
     assert same
