@@ -79,8 +79,16 @@ def test_load_opens_the_frontend_comm_and_a_tab_message_arrives_mid_cell(
 ) -> None:
     _, kc = kernel
     drain_iopub(kc, 0.2)
-    kc.execute("%load_ext k2nb")
-    opened = [m for m in drain_iopub(kc, 1.5) if m["msg_type"] == "comm_open"]
+    load = kc.execute("%load_ext k2nb")
+    # Until the load cell is idle (importing openai takes seconds on a busy machine).
+    loaded: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        loaded += drain_iopub(kc, 0.2)
+        if any(m["msg_type"] == "status" and m["content"]["execution_state"] == "idle"
+               and m["parent_header"].get("msg_id") == load for m in loaded):
+            break
+    opened = [m for m in loaded if m["msg_type"] == "comm_open"]
     assert [m["content"]["target_name"] for m in opened] == ["k2nb.frontend"]
     frontend_comm = opened[0]["content"]["comm_id"]
 
