@@ -249,7 +249,11 @@ def test_hide_thinking_is_a_notebook_toggle_that_survives_the_run(
         timeout=30_000)
     # hide it from the live view's button while the thinking streams
     page.locator(".k2nb-live button.k2nb-thinking-toggle").click()
-    assert "thinking hidden" in _note(page, f"{live_lane} > summary")
+    # the notebook's state goes through the labextension (metadata), so the note follows a moment later
+    page.wait_for_function(
+        "(sel) => { const s = document.querySelector(sel);"
+        " return !!s && getComputedStyle(s, '::after').content.includes('thinking hidden'); }",
+        arg=f"{live_lane} > summary", timeout=10_000)
     assert not _lane_text_shown(page, f"{live_lane} .k2nb-body")
     assert page.locator(".k2nb-live button.k2nb-thinking-toggle").inner_text().strip() == "show thinking"
     assert toolbar.inner_text().strip() == "Thinking: hidden"
