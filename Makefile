@@ -33,7 +33,9 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check k2nb tests benchmarks
+	$(BIN)/ruff format --check k2nb tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then :; \

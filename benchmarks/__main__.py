@@ -42,8 +42,9 @@ def run(names: list[str], quick: bool) -> dict[str, Any]:
         fast = [bytes.measure(trace, labextension=lab) for lab in (True, False)]
         paced_trace = make_trace(*size["paced"])
         with ThreadPoolExecutor(2) as pool:
-            paced = list(pool.map(lambda lab: bytes.measure(paced_trace, tokens_per_second=200, labextension=lab),
-                                  (True, False)))
+            paced = list(
+                pool.map(lambda lab: bytes.measure(paced_trace, tokens_per_second=200, labextension=lab), (True, False))
+            )
         for result in (*fast, *paced):
             print(bytes.report(result), flush=True)
         out["bytes"] = [r.as_dict() for r in (*fast, *paced)]
@@ -77,8 +78,12 @@ def run(names: list[str], quick: bool) -> dict[str, Any]:
         peer = chatlab.measure(plain, repeats=1)
         for line in (bytes.report(ours), bytes.report(ours_plain), overhead.report(cost), chatlab.report(peer)):
             print(line, flush=True)
-        out["answer"] = {"bytes": ours.as_dict(), "bytes_plain": ours_plain.as_dict(), "overhead": cost.as_dict(),
-                         "chatlab": peer.as_dict()}
+        out["answer"] = {
+            "bytes": ours.as_dict(),
+            "bytes_plain": ours_plain.as_dict(),
+            "overhead": cost.as_dict(),
+            "chatlab": peer.as_dict(),
+        }
     return out
 
 
@@ -96,33 +101,82 @@ def table(r: dict[str, Any]) -> str:
         peer_bytes = f"{_x(peer['ratio'])} ({_x(peer['answer_ratio'])} its answer)" if peer else "—"
         for result, plain, pace in ((fast, fast_plain, "server unpaced"), (paced, paced_plain, "200 tok/s")):
             label = f"iopub bytes ÷ text bytes, {result['words']:,} words, {pace}"
-            rows.append((f"{label}, JupyterLab / Notebook 7 (labextension)", _x(result["ratio"]),
-                         peer_bytes if result is fast else "—", "≤ 2×", _met(result["ratio"] <= 2)))
-            rows.append((f"{label}, without the labextension (VS Code, Colab, nbclient)", _x(plain["ratio"]),
-                         "—", "≤ 2×", _met(plain["ratio"] <= 2)))
+            rows.append(
+                (
+                    f"{label}, JupyterLab / Notebook 7 (labextension)",
+                    _x(result["ratio"]),
+                    peer_bytes if result is fast else "—",
+                    "≤ 2×",
+                    _met(result["ratio"] <= 2),
+                )
+            )
+            rows.append(
+                (
+                    f"{label}, without the labextension (VS Code, Colab, nbclient)",
+                    _x(plain["ratio"]),
+                    "—",
+                    "≤ 2×",
+                    _met(plain["ratio"] <= 2),
+                )
+            )
         peer_rate = f"{peer['per_second']:.0f} (max {peer['max_per_second']})" if peer else "—"
-        rows.append(("live updates per second, unpaced (most in any 1 s)",
-                     f"{fast['per_second']:.0f} (max {fast['max_per_second']})", peer_rate, "tens at most",
-                     _met(fast["max_per_second"] < 100)))
-        rows.append(("live updates per second at 200 tok/s (most in any 1 s)",
-                     f"{paced['per_second']:.0f} (max {paced['max_per_second']})", "—", "tens at most",
-                     _met(paced["max_per_second"] < 100)))
+        rows.append(
+            (
+                "live updates per second, unpaced (most in any 1 s)",
+                f"{fast['per_second']:.0f} (max {fast['max_per_second']})",
+                peer_rate,
+                "tens at most",
+                _met(fast["max_per_second"] < 100),
+            )
+        )
+        rows.append(
+            (
+                "live updates per second at 200 tok/s (most in any 1 s)",
+                f"{paced['per_second']:.0f} (max {paced['max_per_second']})",
+                "—",
+                "tens at most",
+                _met(paced["max_per_second"] < 100),
+            )
+        )
         for result in r.get("bytes_later", []):
             where = "labextension" if "no labextension" not in result["label"] else "without the labextension"
             target = 1.0 if where == "labextension" else (1.5 if result["words"] < 10_000 else 1.2)
-            rows.append((f"iopub bytes ÷ text bytes, {result['words']:,} words, unpaced, a page's later run, {where}",
-                         _x(result["ratio"]), "—", f"≤ {target:.1f}×", _met(result["ratio"] <= target)))
+            rows.append(
+                (
+                    f"iopub bytes ÷ text bytes, {result['words']:,} words, unpaced, a page's later run, {where}",
+                    _x(result["ratio"]),
+                    "—",
+                    f"≤ {target:.1f}×",
+                    _met(result["ratio"] <= target),
+                )
+            )
         exact = all(x["live_exact"] and x["final_exact"] for x in r["bytes"] + r.get("bytes_later", []))
         peer_exact = ("answer only (reasoning dropped)" if peer["answer_shown"] else "no") if peer else "—"
-        rows.append(("final state exact (live ops and saved output hold the full text)", "yes" if exact else "NO",
-                     peer_exact, "always", _met(exact)))
+        rows.append(
+            (
+                "final state exact (live ops and saved output hold the full text)",
+                "yes" if exact else "NO",
+                peer_exact,
+                "always",
+                _met(exact),
+            )
+        )
     if "overhead" in r:
         o = r["overhead"]
-        peer_time = (f"{_x(peer['time_ratio'])} ({median(peer['seconds']):.1f} s vs {median(peer['bare']):.1f} s)"
-                     if peer else "—")
-        rows.append((f"wall time ÷ bare openai SDK loop, {words} (median)",
-                     f"{_x(o['median_ratio'])} ({median(o['seconds']):.1f} s vs {median(o['bare_seconds']):.1f} s)",
-                     peer_time, "≤ 1.25×", _met(o["median_ratio"] <= 1.25)))
+        peer_time = (
+            f"{_x(peer['time_ratio'])} ({median(peer['seconds']):.1f} s vs {median(peer['bare']):.1f} s)"
+            if peer
+            else "—"
+        )
+        rows.append(
+            (
+                f"wall time ÷ bare openai SDK loop, {words} (median)",
+                f"{_x(o['median_ratio'])} ({median(o['seconds']):.1f} s vs {median(o['bare_seconds']):.1f} s)",
+                peer_time,
+                "≤ 1.25×",
+                _met(o["median_ratio"] <= 1.25),
+            )
+        )
     if "browser" in r:
         b, pb = r["browser"], r.get("browser_chatlab")
         label = f"JupyterLab + Chromium, {b['words']:,} words at 200 tok/s"
@@ -133,28 +187,71 @@ def table(r: dict[str, Any]) -> str:
         def script(x: dict[str, Any]) -> str:
             if "layout_ms" not in x:
                 return f"{x['scripting_ms'] / 1000:.2f} s ({x['task_ms'] / 1000:.1f} s; run {x['seconds']:.0f} s)"
-            return (f"{x['scripting_ms'] / 1000:.2f} s (layout {x['layout_ms'] / 1000:.1f} s, style "
-                    f"{x['style_ms'] / 1000:.1f} s, all tasks {x['task_ms'] / 1000:.1f} s; run {x['seconds']:.0f} s)")
+            return (
+                f"{x['scripting_ms'] / 1000:.2f} s (layout {x['layout_ms'] / 1000:.1f} s, style "
+                f"{x['style_ms'] / 1000:.1f} s, all tasks {x['task_ms'] / 1000:.1f} s; run {x['seconds']:.0f} s)"
+            )
 
-        rows.append((f"{label}: longest main-thread task", task(b), task(pb) if pb else "—", "≤ 200 ms",
-                     _met(b["longest_task_ms"] <= 200 and b["exact"])))
-        rows.append((f"{label}: scripting time (and the rest of the main thread's work)", script(b),
-                     script(pb) if pb else "—", "report", ""))
+        rows.append(
+            (
+                f"{label}: longest main-thread task",
+                task(b),
+                task(pb) if pb else "—",
+                "≤ 200 ms",
+                _met(b["longest_task_ms"] <= 200 and b["exact"]),
+            )
+        )
+        rows.append(
+            (
+                f"{label}: scripting time (and the rest of the main thread's work)",
+                script(b),
+                script(pb) if pb else "—",
+                "report",
+                "",
+            )
+        )
         text_bytes = r.get("browser_text_bytes")
         if text_bytes:
-            rows.append((f"{label}: kernel websocket bytes received by the page ÷ text bytes",
-                         _x(b["ws_bytes"] / text_bytes), _x(pb["ws_bytes"] / text_bytes) if pb else "—", "≤ 2×",
-                         _met(b["ws_bytes"] <= 2 * text_bytes)))
+            rows.append(
+                (
+                    f"{label}: kernel websocket bytes received by the page ÷ text bytes",
+                    _x(b["ws_bytes"] / text_bytes),
+                    _x(pb["ws_bytes"] / text_bytes) if pb else "—",
+                    "≤ 2×",
+                    _met(b["ws_bytes"] <= 2 * text_bytes),
+                )
+            )
     if "answer" in r:
         a = r["answer"]
         words = f"{a['bytes']['words']:,}-word answer, no reasoning"
-        rows.append((f"{words}: iopub bytes ÷ text bytes, labextension", _x(a["bytes"]["ratio"]),
-                     _x(a["chatlab"]["ratio"]), "≤ 2×", _met(a["bytes"]["ratio"] <= 2)))
+        rows.append(
+            (
+                f"{words}: iopub bytes ÷ text bytes, labextension",
+                _x(a["bytes"]["ratio"]),
+                _x(a["chatlab"]["ratio"]),
+                "≤ 2×",
+                _met(a["bytes"]["ratio"] <= 2),
+            )
+        )
         if "bytes_plain" in a:
-            rows.append((f"{words}: iopub bytes ÷ text bytes, without the labextension", _x(a["bytes_plain"]["ratio"]),
-                         "—", "≤ 2×", _met(a["bytes_plain"]["ratio"] <= 2)))
-        rows.append((f"{words}: wall time ÷ bare openai SDK loop", _x(a["overhead"]["median_ratio"]),
-                     _x(a["chatlab"]["time_ratio"]), "≤ 1.25×", _met(a["overhead"]["median_ratio"] <= 1.25)))
+            rows.append(
+                (
+                    f"{words}: iopub bytes ÷ text bytes, without the labextension",
+                    _x(a["bytes_plain"]["ratio"]),
+                    "—",
+                    "≤ 2×",
+                    _met(a["bytes_plain"]["ratio"] <= 2),
+                )
+            )
+        rows.append(
+            (
+                f"{words}: wall time ÷ bare openai SDK loop",
+                _x(a["overhead"]["median_ratio"]),
+                _x(a["chatlab"]["time_ratio"]),
+                "≤ 1.25×",
+                _met(a["overhead"]["median_ratio"] <= 1.25),
+            )
+        )
     lines = ["| metric | k2nb | ChatLab 2.1.1 | target | k2nb meets it |", "|---|---|---|---|---|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -175,13 +272,26 @@ def load() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=BENCHMARKS,
-                        help=f"run only this one (repeatable; default: {', '.join(DEFAULT)})")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=BENCHMARKS,
+        help=f"run only this one (repeatable; default: {', '.join(DEFAULT)})",
+    )
     parser.add_argument("--quick", action="store_true", help="short traces: a few minutes in all")
-    parser.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "results.json",
-                        help="where to write the raw figures (default: %(default)s)")
-    parser.add_argument("--table", type=Path, nargs="+", metavar="JSON",
-                        help="print the table of earlier results (later files override earlier ones), run nothing")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=ROOT / "build" / "bench" / "results.json",
+        help="where to write the raw figures (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--table",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="print the table of earlier results (later files override earlier ones), run nothing",
+    )
     args = parser.parse_args(argv)
     if args.table:
         merged: dict[str, Any] = {}

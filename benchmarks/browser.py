@@ -123,9 +123,10 @@ def measure(
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"no Chromium at {CHROMIUM}: make chromium (Debian's package; never a download)")
     jupyter = str(Path(sys.executable).with_name("jupyter"))
-    with tempfile.TemporaryDirectory(prefix="k2nb-bench-lab-") as tmp, chat_server(
-        trace, tokens_per_second=tokens_per_second, responder=responder
-    ) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="k2nb-bench-lab-") as tmp,
+        chat_server(trace, tokens_per_second=tokens_per_second, responder=responder) as server,
+    ):
         root = Path(tmp)
         cells, kernel = _cells(peer, server.base_url)
         if k2_cell is not None:
@@ -137,11 +138,22 @@ def measure(
             _chatlab_kernelspec(root / "data")
             env.update(JUPYTER_PATH=str(root / "data"), OPENAI_API_KEY=API_KEY)
         lab = subprocess.Popen(
-            [jupyter, "lab", "--allow-root", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-             f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-             "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None", "--LabApp.check_for_updates_class="
-             "jupyterlab.NeverCheckForUpdate"],
-            env=env, stdout=subprocess.DEVNULL, stderr=open(root / "lab.log", "w"),  # noqa: SIM115
+            [
+                jupyter,
+                "lab",
+                "--allow-root",
+                "--no-browser",
+                f"--port={port}",
+                "--ServerApp.ip=127.0.0.1",
+                f"--IdentityProvider.token={TOKEN}",
+                f"--ServerApp.root_dir={root}",
+                "--LabApp.expose_app_in_browser=True",
+                "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(root / "lab.log", "w"),  # noqa: SIM115
         )
         try:
             base = f"http://127.0.0.1:{port}"

@@ -133,8 +133,14 @@ def run_k2_cell(kernel: Kernel, tab: Tab | None = None) -> Execution:
     return kernel.execute(f"%%k2 --new\n{PROMPT}", on_message=answer)
 
 
-def measure(trace: Trace, *, tokens_per_second: float | None = None, label: str = "",
-            labextension: bool = True, warm: bool = False) -> BytesResult:
+def measure(
+    trace: Trace,
+    *,
+    tokens_per_second: float | None = None,
+    label: str = "",
+    labextension: bool = True,
+    warm: bool = False,
+) -> BytesResult:
     """One %%k2 cell's iopub bytes. With ``labextension``, a stand-in tab (benchmarks/tab.py) is
     linked as in JupyterLab/Notebook 7 and takes the saved trace deflated; without it (VS Code,
     Colab, nbclient) the kernel sends the saved trace itself. With ``warm``, the measured cell is the

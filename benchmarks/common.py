@@ -183,8 +183,9 @@ class Kernel:
         self.kc.wait_for_ready(timeout=60)
         self._socket = self.kc.iopub_channel.socket
 
-    def execute(self, code: str, *, timeout: float = 600,
-                on_message: Callable[[WireMessage], None] | None = None) -> Execution:
+    def execute(
+        self, code: str, *, timeout: float = 600, on_message: Callable[[WireMessage], None] | None = None
+    ) -> Execution:
         self._drain()
         session = self.kc.session
         start = time.perf_counter()

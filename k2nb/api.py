@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import agent as loop
 from .backends import Backends, engine_settings
 from .config import (
     APPROVE_MODES,
@@ -30,22 +29,23 @@ from .config import (
     ProviderSettings,
     resolve_provider,
 )
-from .context_window import DEFAULT_CONTEXT_BUDGET
+from .core import loop
+from .core.context_window import DEFAULT_CONTEXT_BUDGET
+from .core.events import Event, RunFinished
+from .core.request import extra_body
+from .core.toolbox import ToolBox, ToolRunner, ToolSpec, on_runner, validate_arguments
+from .core.transcript import Transcript
 from .errors import ConfigError
-from .events import Event, RunFinished
-from .redact import Redactor
-from .request_extras import extra_body
+from .kernel.secrets import Redactor
 from .session import Session
-from .stream import EventStream, ToolRunner, on_runner
+from .stream import EventStream
 from .tools.approval import ApprovalPolicy, Approver, StdinApprover
 from .tools.builtins import web_search
 from .tools.code_interpreter import code_interpreter
 from .tools.inspect_tools import inspection_tools
-from .tools.registry import ToolBox, ToolSpec, validate_arguments
 from .tools.user import bind as bind_user_tool
 from .tools.user import collect as collect_user_tools
 from .tools.user import spec_from_function, tool_spec
-from .transcript import Transcript
 
 SYSTEM_PROMPT = (
     "You are Kimi K2 Thinking working inside the user's live Jupyter notebook. Use the "
@@ -241,11 +241,17 @@ class Agent:
         Tools run on the calling thread (the kernel's main thread: timeouts and the shell need it);
         only the HTTP streaming runs on a worker. The finished transcript is ``agent.session.transcripts[-1]``.
         """
-        return EventStream(self, prompt, overrides).sync()
+        return self._event_stream(prompt, overrides).sync()
 
     def aevents(self, prompt: str, **overrides: Any) -> AsyncIterator[Event]:
         """The same stream for ``async for event in agent.aevents(…)``; tools run on the event loop's thread."""
-        return EventStream(self, prompt, overrides).asynchronous()
+        return self._event_stream(prompt, overrides).asynchronous()
+
+    def _event_stream(self, prompt: str, overrides: dict[str, Any]) -> EventStream:
+        def run(consumer: Consumer, runner: ToolRunner) -> None:
+            self.run(prompt, consumers=[consumer], tool_runner=runner, **overrides)
+
+        return EventStream(run, self.stop)
 
     def stop(self) -> None:
         """Ask the running loop to stop at the next chunk or between tool calls (thread-safe)."""

@@ -17,10 +17,12 @@ from typing import Any
 import httpx2
 
 from .config import DEFAULT_MODEL, ProviderSettings
+from .core.events import Event
+from .edge.provider import ChatClient
+from .edge.recorder import Recorder
+from .edge.recording import default_path, load_recording
+from .engines.replay_check import ReplayChecker
 from .errors import ConfigError
-from .events import Event
-from .provider import ChatClient
-from .record import Recorder, ReplayChecker, default_path, load_recording
 
 ENGINES = "toy, replay:FILE.jsonl, replay:NOTEBOOK.ipynb[#N]"
 

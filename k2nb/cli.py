@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo(rest)
     if command == "export":
-        from .export import main as export
+        from .ui.export import main as export
 
         return export(rest)
     print(f"k2nb: unknown command {command!r}; try `k2nb --help`.", file=sys.stderr)

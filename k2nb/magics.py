@@ -28,18 +28,18 @@ from .config import (
     PRESETS,
     resolve_provider,
 )
-from .context import ErrorLog, context_block, interpolate, parse_names
-from .context_window import DEFAULT_CONTEXT_BUDGET
+from .core.context_window import DEFAULT_CONTEXT_BUDGET
+from .core.request import THINKING_MODES
+from .core.transcript import Transcript
 from .errors import ConfigError, K2Error
-from .frontend import FrontendLink
-from .kernel import interrupt_running_code
-from .redact import Redactor
-from .request_extras import THINKING_MODES
+from .kernel.prompt_context import ErrorLog, context_block, interpolate, parse_names
+from .kernel.run_code import interrupt_running_code
+from .kernel.secrets import Redactor
+from .notebook.link import FrontendLink
 from .session import Session
 from .tools.approval import ButtonApprover, RoutingApprover, StdinApprover
-from .transcript import Transcript
-from .ui.attach import LiveRuns
 from .ui.helptext import show_help
+from .ui.reattach import LiveRuns
 
 LINE_COMMANDS = {
     "new": "start a fresh conversation (history and approvals reset)",
@@ -143,8 +143,11 @@ class K2Magics(Magics):  # type: ignore[misc]
         if mode not in APPROVE_MODES or len(words) > 1:
             raise ConfigError(f"`%k2 approve {' '.join(words)}`: use one of `%k2 approve ask|auto|never`.")
         policy.mode = mode  # type: ignore[assignment]  # checked just above
-        said = {"ask": "each call of model code asks first", "auto": "model code runs without asking",
-                "never": "model code is declined"}[mode]
+        said = {
+            "ask": "each call of model code asks first",
+            "auto": "model code runs without asking",
+            "never": "model code is declined",
+        }[mode]
         return f"k2nb: approve: {mode} for this session: {said}."
 
     def _stop(self) -> None:
@@ -261,7 +264,7 @@ class K2Magics(Magics):  # type: ignore[misc]
         view = self._view(transcript, cells=bool(cells))  # with cells, the output is a status line and a link
         consumers = [view]
         if self.log_dir:
-            from .convlog import ConversationLog
+            from .ui.convlog import ConversationLog
 
             consumers.append(ConversationLog(self.log_dir, self.session.cache_key, transcript))
         consumers.extend(cells)
@@ -272,7 +275,7 @@ class K2Magics(Magics):  # type: ignore[misc]
 
     def _show_recording(self, recorder: Any) -> None:
         """Say where the recording went; the output's metadata keeps a compact copy in the notebook."""
-        from .record import recording_output
+        from .ui.recording_output import recording_output
 
         data, metadata = recording_output(recorder)
         if getattr(self.shell, "kernel", None) is not None:
@@ -284,7 +287,7 @@ class K2Magics(Magics):  # type: ignore[misc]
 
     def _cells(self, transcript: Transcript, *, forced: bool) -> list[Any]:
         """The cell materializer for --cells (or the tab's "materialize cells" setting), if it can run."""
-        from .cells import NO_EXTENSION, CellMaterializer
+        from .notebook.cells import NO_EXTENSION, CellMaterializer
 
         materializer = CellMaterializer.for_current_cell(self.frontend, self.shell, transcript, forced=forced)
         if materializer is None:
@@ -295,7 +298,7 @@ class K2Magics(Magics):  # type: ignore[misc]
 
     def _view(self, transcript: Transcript, *, cells: bool = False) -> Any:
         if getattr(self.shell, "kernel", None) is not None:
-            from .ui.handoff import TabHandoff
+            from .notebook.tracestatic import TabHandoff
             from .ui.widget import LiveDisplay
 
             parent = _parent_request(self.shell)
@@ -363,7 +366,7 @@ class K2Magics(Magics):  # type: ignore[misc]
                 print(f"{name:<20} {kind:<15} {spec.description.splitlines()[0][:70]}")
         elif command == "export":
             try:
-                from .export import export_command
+                from .ui.export import export_command
 
                 print(export_command(words[1:], self.session.transcripts))
             except K2Error as error:

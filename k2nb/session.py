@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import ApproveMode
-from .model import Usage
+from .core.transcript import Transcript
+from .core.turn import Usage
 from .tools.approval import ApprovalPolicy
-from .transcript import Transcript
 
 
 @dataclass

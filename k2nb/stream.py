@@ -11,33 +11,18 @@ and async iterators share all of this and differ only in how they wait for the n
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .events import Event
-from .tools.registry import Handler, ToolBox, ToolOutcome
+from .core.events import Event
+from .core.toolbox import ToolOutcome, ToolRunner
 
-if TYPE_CHECKING:
-    from .api import Agent
-
-ToolRunner = Callable[[Callable[[], ToolOutcome]], ToolOutcome]
+# Runs the loop to its end: events go to the consumer, every tool call through the runner.
+RunLoop = Callable[[Callable[[Event], None], ToolRunner], None]
 Item = tuple[str, Any]
 _END = object()
-
-
-def on_runner(box: ToolBox, runner: ToolRunner | None) -> ToolBox:
-    """The same tools, each call executed through ``runner`` (None: directly)."""
-    if runner is None:
-        return box
-
-    def via(handler: Handler) -> Handler:
-        return lambda arguments, context: runner(lambda: handler(arguments, context))
-
-    specs = [box.get(name) for name in box.names()]
-    return ToolBox([dataclasses.replace(s, handler=via(s.handler)) for s in specs if s is not None])
 
 
 class _Call:
@@ -70,10 +55,11 @@ class _Call:
 
 
 class EventStream:
-    def __init__(self, agent: Agent, prompt: str, overrides: dict[str, Any]) -> None:
-        self.agent = agent
-        self.prompt = prompt
-        self.overrides = overrides
+    """One run as an iterator: ``run`` drives the loop on a worker thread, ``stop`` ends it early."""
+
+    def __init__(self, run: RunLoop, stop: Callable[[], None]) -> None:
+        self._run = run
+        self._stop = stop
         self._calls: list[_Call] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -88,12 +74,7 @@ class EventStream:
 
         def work() -> None:
             try:
-                self.agent.run(
-                    self.prompt,
-                    consumers=[lambda event: put(("event", event))],
-                    tool_runner=runner,
-                    **self.overrides,
-                )
+                self._run(lambda event: put(("event", event)), runner)
             except BaseException as error:  # e.g. a ConfigError: raised again in the consumer
                 put(("error", error))
             else:
@@ -117,7 +98,7 @@ class EventStream:
         thread = self._thread
         if thread is None or not thread.is_alive():
             return
-        self.agent.stop()  # the consumer left early: stop the loop, answer waiting calls
+        self._stop()  # the consumer left early: stop the loop, answer waiting calls
         with self._lock:
             for call in self._calls:
                 call.cancel()
@@ -133,7 +114,7 @@ class EventStream:
                 except queue.Empty:
                     continue
                 except KeyboardInterrupt:
-                    self.agent.stop()  # the loop ends with status "stopped"; keep yielding until then
+                    self._stop()  # the loop ends with status "stopped"; keep yielding until then
                     continue
                 result = self._handle(item)
                 if result is _END:
@@ -162,4 +143,4 @@ class EventStream:
             self._close()
 
 
-__all__ = ["EventStream", "ToolRunner", "on_runner"]
+__all__ = ["EventStream", "RunLoop"]

@@ -16,8 +16,15 @@ from k2nb.engines.script import ScriptedEngine
 from k2nb.engines.server import ChatServer
 
 SECRET_KEY = "sk-k2nb-test-SECRET-0123456789"
-_PROVIDER_ENV = ("K2NB_API_KEY", "MOONSHOT_API_KEY", "K2NB_BASE_URL", "K2NB_MODEL", "K2NB_PROVIDER",
-                 "K2NB_APPROVE", "OPENROUTER_API_KEY")
+_PROVIDER_ENV = (
+    "K2NB_API_KEY",
+    "MOONSHOT_API_KEY",
+    "K2NB_BASE_URL",
+    "K2NB_MODEL",
+    "K2NB_PROVIDER",
+    "K2NB_APPROVE",
+    "OPENROUTER_API_KEY",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -58,8 +65,9 @@ def scripted_kernel(script: str, **env: str) -> Iterator[Any]:
         server.stop()
 
 
-def run_notebook(cells: list[str], env: dict[str, str] | None = None, *, timeout: int = 120,
-                 allow_errors: bool = False) -> nbformat.NotebookNode:
+def run_notebook(
+    cells: list[str], env: dict[str, str] | None = None, *, timeout: int = 120, allow_errors: bool = False
+) -> nbformat.NotebookNode:
     """Execute code cells in a real kernel (nbclient); the kernel inherits ``env``."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -12,13 +12,9 @@ from typing import Any
 
 import pytest
 
-from k2nb import agent
-from k2nb.agent import STOPPED_TOOL_TEXT, AgentSettings, RunResult
 from k2nb.config import DEFAULT_MAX_TOKENS, ProviderSettings
-from k2nb.engines.server import check_history
-from k2nb.engines.wire import Dialect, ToolCallSpec, Turn, turn_to_chunks
-from k2nb.errors import ProviderError, TransientError
-from k2nb.events import (
+from k2nb.core import loop as agent
+from k2nb.core.events import (
     ContentDelta,
     Event,
     ModelTurnDone,
@@ -30,11 +26,14 @@ from k2nb.events import (
     ToolFinished,
     ToolStarted,
 )
-from k2nb.model import REASONING_PLACEHOLDER
-from k2nb.protocol import iter_sse_data
-from k2nb.provider import status_error
-from k2nb.tools.registry import ToolBox, ToolContext, ToolOutcome, ToolSpec
-from k2nb.transcript import Transcript
+from k2nb.core.loop import STOPPED_TOOL_TEXT, AgentSettings, RunResult
+from k2nb.core.toolbox import ToolBox, ToolContext, ToolOutcome, ToolSpec
+from k2nb.core.transcript import Transcript
+from k2nb.core.turn import REASONING_PLACEHOLDER
+from k2nb.edge.provider import iter_sse_data, status_error
+from k2nb.engines.server import check_history
+from k2nb.engines.wire import Dialect, ToolCallSpec, Turn, turn_to_chunks
+from k2nb.errors import ProviderError, TransientError
 
 MODEL = "kimi-k2-thinking"
 PROMPT_TOKENS = 100
@@ -249,7 +248,13 @@ def test_multi_step_tool_loop_echoes_turns_exactly(dialect: Dialect) -> None:
     assert out.result.steps == 3
     messages = out.result.messages
     assert [m["role"] for m in messages] == [
-        "user", "assistant", "tool", "tool", "assistant", "tool", "assistant",
+        "user",
+        "assistant",
+        "tool",
+        "tool",
+        "assistant",
+        "tool",
+        "assistant",
     ]
     assert_valid_history(messages)
 
@@ -261,9 +266,7 @@ def test_multi_step_tool_loop_echoes_turns_exactly(dialect: Dialect) -> None:
         (messages[4], "One more.", ["c"]),
     ):
         assert "content" not in message
-        assert [c["function"]["arguments"] for c in message["tool_calls"]] == [
-            json.dumps({"text": t}) for t in texts
-        ]
+        assert [c["function"]["arguments"] for c in message["tool_calls"]] == [json.dumps({"text": t}) for t in texts]
         if dialect == "openrouter":
             assert message["reasoning_details"][0]["text"] == reasoning
         else:
@@ -273,7 +276,9 @@ def test_multi_step_tool_loop_echoes_turns_exactly(dialect: Dialect) -> None:
         ids = [c["id"] for m in (messages[1], messages[4]) for c in m["tool_calls"]]
         assert ids == ["echo:0", "echo:1", "echo:2"]
     assert [m["content"] for m in messages if m["role"] == "tool"] == [
-        "echo: a", "echo: b", "echo: c",
+        "echo: a",
+        "echo: b",
+        "echo: c",
     ]
     # each request sends exactly the history built so far
     assert out.client.bodies[1]["messages"] == messages[:4]
@@ -344,9 +349,7 @@ def test_transient_errors_are_retried_with_exponential_backoff() -> None:
     assert len(out.delays) == 3
     for delay, base in zip(out.delays, (1.0, 2.0, 4.0), strict=True):
         assert base <= delay <= base * 1.25  # doubling, with up to 25 % jitter
-    assert [(e.attempt, e.delay) for e in out.of(Retrying)] == list(
-        zip((1, 2, 3), out.delays, strict=True)
-    )
+    assert [(e.attempt, e.delay) for e in out.of(Retrying)] == list(zip((1, 2, 3), out.delays, strict=True))
     assert [e.attempt for e in out.of(StepStarted)] == [1, 2, 3, 4]
     assert out.result.messages == [
         {"role": "user", "content": "What is 2+2?"},
@@ -505,8 +508,7 @@ def test_arguments_with_raw_control_characters_are_accepted() -> None:
 
 def test_a_tool_that_raises_gives_an_error_result() -> None:
     tools = toolbox(ToolSpec("boom", "Fails.", {"type": "object", "properties": {}}, boom))
-    out = run([tool_turn(ToolCallSpec("boom", "{}", id="boom:0"), call("after")), answer()],
-              tools=tools)
+    out = run([tool_turn(ToolCallSpec("boom", "{}", id="boom:0"), call("after")), answer()], tools=tools)
 
     assert out.result.status == "done"
     assert [e.status for e in out.of(ToolFinished)] == ["error", "ok"]
@@ -550,8 +552,7 @@ def test_stop_event_between_tool_calls() -> None:
         return echo(args, ctx)
 
     tools = ToolBox([ToolSpec("echo", "Echo.", TEXT_SCHEMA, stopping_echo)])
-    out = run([tool_turn(call("a", "echo:0"), call("b", "echo:1")), answer()], tools=tools,
-              stop=stop)
+    out = run([tool_turn(call("a", "echo:0"), call("b", "echo:1")), answer()], tools=tools, stop=stop)
 
     assert out.result.status == "stopped"
     assert len(out.client.bodies) == 1
@@ -598,9 +599,7 @@ def test_cost_is_reported_with_default_prices() -> None:
     out = run([answer("4")])
     cost = out.of(RunFinished)[0].cost
     usage = out.result.usage
-    assert cost == pytest.approx(
-        (usage.prompt_tokens * 0.60 + usage.completion_tokens * 2.50) / 1e6
-    )
+    assert cost == pytest.approx((usage.prompt_tokens * 0.60 + usage.completion_tokens * 2.50) / 1e6)
 
 
 def test_imported_tool_turn_without_reasoning_gets_the_placeholder_on_the_wire() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from k2nb.errors import RunStopped
-from k2nb.state_diff import diff, snapshot
+from k2nb.kernel.state_diff import diff, snapshot
 from k2nb.tools.approval import ApprovalRequest, ButtonApprover, RoutingApprover, Verdict
 from tests.conftest import cell_text, run_notebook
 

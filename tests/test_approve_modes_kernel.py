@@ -63,8 +63,13 @@ def test_always_then_ask_again_in_a_real_kernel() -> None:
 
 def test_toy_costs_read_simulated_and_help_is_markdown_in_a_kernel() -> None:
     nb = run_notebook(
-        ["%load_ext k2nb", "%%k2 --approve auto\nHow many primes are below 100?", "%k2 usage", "%k2 help",
-         "%k2 help toy"],
+        [
+            "%load_ext k2nb",
+            "%%k2 --approve auto\nHow many primes are below 100?",
+            "%k2 usage",
+            "%k2 help",
+            "%k2 help toy",
+        ],
         env={"K2NB_PROVIDER": "toy", "K2NB_TOY_SPEED": "0"},
     )
     run, usage, help_, toy = nb.cells[1:]

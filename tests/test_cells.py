@@ -1,4 +1,4 @@
-"""k2nb/cells.py: a run's events become cell operations, and the same cells as an nbformat export."""
+"""k2nb/notebook/cells.py: a run's events become cell operations, and the same cells as an nbformat export."""
 
 from __future__ import annotations
 
@@ -10,18 +10,20 @@ import nbformat
 import pytest
 
 from k2nb.api import Agent
-from k2nb.cells import CellMaterializer, digest, export_cells, heading, transcript_cells
-from k2nb.events import ModelTurnDone, ReasoningDelta, RunFinished, RunStarted, StepStarted
-from k2nb.model import AssistantTurn, Usage
-from k2nb.transcript import StepRecord, Transcript
+from k2nb.core.events import ModelTurnDone, ReasoningDelta, RunFinished, RunStarted, StepStarted
+from k2nb.core.transcript import StepRecord, Transcript
+from k2nb.core.turn import AssistantTurn, Usage
+from k2nb.notebook.cells import CellMaterializer, digest, export_cells, heading, transcript_cells
 
-SCRIPT = "\n".join([
-    "think: I'll compute it in the kernel.",
-    'tool: code_interpreter {"code": "answer = 6 * 7\\nprint(\'the answer is\', answer)"}',
-    "---",
-    "think: It printed 42.",
-    "text: The answer is **42**.",
-])
+SCRIPT = "\n".join(
+    [
+        "think: I'll compute it in the kernel.",
+        'tool: code_interpreter {"code": "answer = 6 * 7\\nprint(\'the answer is\', answer)"}',
+        "---",
+        "think: It printed 42.",
+        "text: The answer is **42**.",
+    ]
+)
 
 
 def apply_ops(ops: list[dict[str, Any]], anchor: str) -> list[dict[str, Any]]:
@@ -52,8 +54,9 @@ def toy_run(scripted_server: Any) -> tuple[Transcript, list[dict[str, Any]]]:
     transcript = Transcript()
     agent = Agent(base_url=server.base_url, api_key="sk-test", approve="auto")
     try:
-        agent.run("What is 6 * 7?", consumers=[CellMaterializer(ops.append, "the-k2-cell", transcript)],
-                  transcript=transcript)
+        agent.run(
+            "What is 6 * 7?", consumers=[CellMaterializer(ops.append, "the-k2-cell", transcript)], transcript=transcript
+        )
     finally:
         agent.close()
     return transcript, ops
@@ -77,14 +80,19 @@ def test_live_operations_build_the_same_cells_as_the_export(toy_run: tuple[Trans
     assert code["outputs"] == [{"output_type": "stream", "name": "stdout", "text": "the answer is 42\n"}]
     meta = code["metadata"]["k2nb"]
     assert (meta["call_id"], meta["approval"], meta["status"], meta["executed_by"]) == (
-        transcript.steps[0].tools[0].call_id, "auto", "ok", "k2nb")
+        transcript.steps[0].tools[0].call_id,
+        "auto",
+        "ok",
+        "k2nb",
+    )
     assert {meta["run_id"], meta["step"], meta["model"]} == {transcript.run_id, 1, transcript.model}
     assert meta["started_at"].endswith("Z") and meta["finished_at"] >= meta["started_at"]
     assert answer["source"] == "The answer is **42**."
 
 
-def test_export_writes_a_valid_notebook_with_provenance(toy_run: tuple[Transcript, list[dict[str, Any]]],
-                                                        tmp_path: Path) -> None:
+def test_export_writes_a_valid_notebook_with_provenance(
+    toy_run: tuple[Transcript, list[dict[str, Any]]], tmp_path: Path
+) -> None:
     transcript, _ = toy_run
     path = export_cells([transcript, transcript], tmp_path / "run.ipynb")
     nb = nbformat.read(path, as_version=4)
@@ -108,13 +116,15 @@ def test_digest_matches_the_labextension() -> None:
 
 
 def test_heading_formats() -> None:
-    step = StepRecord(1, reasoning_parts=["a b c"], reasoning_seconds=12.4, usage=Usage(reasoning_tokens=1234),
-                      done=True)
+    step = StepRecord(
+        1, reasoning_parts=["a b c"], reasoning_seconds=12.4, usage=Usage(reasoning_tokens=1234), done=True
+    )
     assert heading(step) == "Thought for 12 s · 1.2k tokens"
     assert heading(step, "{tokens} in {seconds}") == "1.2k tokens in 12 s"
     assert heading(step, "bad {nope}") == "Thought for 12 s · 1.2k tokens"
     assert heading(StepRecord(1, reasoning_parts=["one two three"], reasoning_seconds=2, done=True)) == (
-        "Thought for 2 s · 3 words")
+        "Thought for 2 s · 3 words"
+    )
 
 
 def test_streamed_text_is_merged_between_flushes() -> None:
@@ -142,8 +152,12 @@ def test_a_stopped_run_heads_its_unfinished_thinking() -> None:
     ops: list[dict[str, Any]] = []
     transcript = Transcript()
     cells = CellMaterializer(ops.append, "a", transcript)
-    for event in [RunStarted("r1", "m", "toy", 5, "p", 0.0), StepStarted(1), ReasoningDelta(1, "half a thou"),
-                  RunFinished("stopped", "", Usage(), 1.0, 1)]:
+    for event in [
+        RunStarted("r1", "m", "toy", 5, "p", 0.0),
+        StepStarted(1),
+        ReasoningDelta(1, "half a thou"),
+        RunFinished("stopped", "", Usage(), 1.0, 1),
+    ]:
         transcript.apply(event)
         cells(event)
     assert ops[-1]["op"] == "cell-update" and ops[-1]["source"] == "Thinking (stopped)\n\nhalf a thou"

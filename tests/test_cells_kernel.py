@@ -30,8 +30,17 @@ def execute_cell(kc: Any, code: str, cell_id: str, timeout: float = 60) -> tuple
     """Run code as a notebook cell with id `cell_id` (the execute request's `cellId` metadata, as
     JupyterLab sends it); return the messages on `k2nb.frontend` and the stderr text it caused."""
     downlink = frontend_comm(kc)
-    msg = kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
-                                             "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+    msg = kc.session.msg(
+        "execute_request",
+        {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+    )
     msg["metadata"]["cellId"] = cell_id
     kc.shell_channel.send(msg)
     comms, stderr = [], []
@@ -64,7 +73,11 @@ def test_a_cells_run_sends_the_executing_tab_its_cell_operations(kernel: Any) ->
     assert begin["op"] == "cells-begin" and begin["anchor"] == "cell-A"
     inserts = [op for op in ops if op["op"] == "cell-insert"]
     assert [(op["cell"]["cell_type"], op["cell"]["metadata"]["k2nb"]["role"]) for op in inserts] == [
-        ("markdown", "thinking"), ("code", "code"), ("markdown", "thinking"), ("markdown", "answer")]
+        ("markdown", "thinking"),
+        ("code", "code"),
+        ("markdown", "thinking"),
+        ("markdown", "answer"),
+    ]
     assert inserts[0]["after"] == "cell-A"
     assert [op["after"] for op in inserts[1:]] == [op["cell"]["id"] for op in inserts[:-1]]  # in order
     assert {op["run_id"] for op in inserts} == {begin["run_id"]}
@@ -93,12 +106,22 @@ def test_a_cells_run_sends_the_executing_tab_its_cell_operations(kernel: Any) ->
     assert plain == [] and stderr == ""
 
     # the tab turns on "materialize cells" in its settings: now every run writes cells
-    tab.send({"kind": "settings", "materializeCells": True, "collapseThinking": False,
-              "headingFormat": "Thinking ({seconds})"})
+    tab.send(
+        {
+            "kind": "settings",
+            "materializeCells": True,
+            "collapseThinking": False,
+            "headingFormat": "Thinking ({seconds})",
+        }
+    )
     time.sleep(0.3)
     by_default, _ = execute_cell(kc, "%%k2 --approve auto\nWhat is 6 * 7?", "cell-B")
-    assert by_default[0] == {"op": "cells-begin", "run_id": by_default[0]["run_id"], "anchor": "cell-B",
-                             "clientId": tab.client_id}
+    assert by_default[0] == {
+        "op": "cells-begin",
+        "run_id": by_default[0]["run_id"],
+        "anchor": "cell-B",
+        "clientId": tab.client_id,
+    }
     thinking_done = next(op for op in by_default if op["op"] == "cell-update" and "source" in op)
     assert thinking_done["source"].startswith("Thinking (") and "jupyter" not in thinking_done
     tab.close()

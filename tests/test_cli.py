@@ -22,7 +22,9 @@ def test_k2nb_serve_answers_the_openai_sdk_and_stops_on_ctrl_c() -> None:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "k2nb.cli", "serve", "--engine", "toy", "--port", str(port), "--speed", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from k2nb import agent
-from k2nb.agent import AgentSettings
-from k2nb.context_window import (
+from k2nb.core import loop as agent
+from k2nb.core.context_window import (
     DROPPED_REASONING,
     SHORTENED_MARK,
     SHORTENED_TOOL_CHARS,
@@ -15,10 +14,11 @@ from k2nb.context_window import (
     estimate_tokens,
     fit_context,
 )
+from k2nb.core.events import Event, Notice
+from k2nb.core.loop import AgentSettings
+from k2nb.core.toolbox import ToolBox, ToolContext, ToolOutcome, ToolSpec
 from k2nb.engines.server import check_history
 from k2nb.engines.wire import ToolCallSpec, Turn
-from k2nb.events import Event, Notice
-from k2nb.tools.registry import ToolBox, ToolContext, ToolOutcome, ToolSpec
 from tests.test_agent_loop import ScriptedClient
 
 

@@ -23,8 +23,7 @@ from k2nb.config import (
     cost_usd,
     resolve_provider,
 )
-from k2nb.errors import ConfigError, ProviderError, TransientError
-from k2nb.events import (
+from k2nb.core.events import (
     ContentDelta,
     Event,
     ModelTurnDone,
@@ -37,16 +36,7 @@ from k2nb.events import (
     ToolFinished,
     ToolStarted,
 )
-from k2nb.model import AssistantTurn, ToolCall, Usage
-from k2nb.provider import build_request, status_error
-from k2nb.tools.approval import (
-    HEADLESS_HINT,
-    ApprovalPolicy,
-    ApprovalRequest,
-    StdinApprover,
-    Verdict,
-)
-from k2nb.tools.output_text import (
+from k2nb.core.output_text import (
     cap_for_display,
     clean,
     collapse_carriage_returns,
@@ -56,7 +46,8 @@ from k2nb.tools.output_text import (
     summarize_rich,
     truncate_middle,
 )
-from k2nb.tools.registry import (
+from k2nb.core.request import build_request
+from k2nb.core.toolbox import (
     MAX_TOOLS,
     ToolBox,
     ToolContext,
@@ -65,7 +56,17 @@ from k2nb.tools.registry import (
     check_spec,
     validate_arguments,
 )
-from k2nb.transcript import Transcript
+from k2nb.core.transcript import Transcript
+from k2nb.core.turn import AssistantTurn, ToolCall, Usage
+from k2nb.edge.provider import status_error
+from k2nb.errors import ConfigError, ProviderError, TransientError
+from k2nb.tools.approval import (
+    HEADLESS_HINT,
+    ApprovalPolicy,
+    ApprovalRequest,
+    StdinApprover,
+    Verdict,
+)
 from k2nb.ui.live import Cadence, LiveOps, Op
 from k2nb.ui.live_codec import OpsDecoder, OpsEncoder
 from k2nb.ui.sanitize import markdown_to_html, sanitize_html
@@ -119,9 +120,7 @@ def test_png_size_and_figure_summary() -> None:
     assert png_size(png) == (640, 480)
     assert png_size(base64.b64encode(b"GIF89a" + b"\0" * 40).decode()) is None
     assert png_size("not base64 at all!!") is None
-    assert summarize_rich({"image/png": png, "text/plain": "<Figure>"}) == (
-        "[figure 640×480 shown to the user]"
-    )
+    assert summarize_rich({"image/png": png, "text/plain": "<Figure>"}) == ("[figure 640×480 shown to the user]")
     assert summarize_rich({"image/svg+xml": "<svg/>"}) == "[SVG figure shown to the user]"
 
 
@@ -139,12 +138,15 @@ def test_outputs_to_model_text_pipeline() -> None:
         {"output_type": "stream", "name": "stderr", "text": "\x1b[33mwarning: x\x1b[0m\n"},
         {"output_type": "display_data", "data": {"image/png": _png(10, 20)}},
         {"output_type": "execute_result", "data": {"text/plain": "42"}},
-        {"output_type": "error", "ename": "ValueError", "evalue": "bad",
-         "traceback": ["\x1b[31mTraceback\x1b[0m", "ValueError: bad"]},
+        {
+            "output_type": "error",
+            "ename": "ValueError",
+            "evalue": "bad",
+            "traceback": ["\x1b[31mTraceback\x1b[0m", "ValueError: bad"],
+        },
     ]
     assert outputs_to_model_text(outputs) == (
-        "100%\n[stderr]\nwarning: x\n[figure 10×20 shown to the user]\nOut: 42\n"
-        "Traceback\nValueError: bad"
+        "100%\n[stderr]\nwarning: x\n[figure 10×20 shown to the user]\nOut: 42\nTraceback\nValueError: bad"
     )
 
 
@@ -274,9 +276,7 @@ def test_allowed_tool_names(name: str) -> None:
     check_spec(spec(name))
 
 
-@pytest.mark.parametrize(
-    "name", ["ab", "1abc", "$web_search", "has space", "a" * 65, "naïve", "dot.name", "-abc", ""]
-)
+@pytest.mark.parametrize("name", ["ab", "1abc", "$web_search", "has space", "a" * 65, "naïve", "dot.name", "-abc", ""])
 def test_rejected_tool_names_say_the_rule(name: str) -> None:
     with pytest.raises(ValueError, match="3–64 letters") as info:
         check_spec(spec(name))
@@ -315,8 +315,7 @@ def test_schemas_are_declared_in_openai_shape() -> None:
     params = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
     box = ToolBox([spec("search", params)])
     assert box.schemas() == [
-        {"type": "function",
-         "function": {"name": "search", "description": "A tool.", "parameters": params}}
+        {"type": "function", "function": {"name": "search", "description": "A tool.", "parameters": params}}
     ]
     assert box.names() == ["search"]
 
@@ -371,9 +370,7 @@ def test_parse_gives_the_model_a_readable_problem() -> None:
     assert "Send a JSON object matching the tool's schema." in problem
 
     _, _, problem = box.parse(ToolCall("c", "calc", '{"n": "3"}'))
-    assert problem == (
-        "Error: invalid arguments for calc: argument 'n' must be of type integer, got str."
-    )
+    assert problem == ("Error: invalid arguments for calc: argument 'n' must be of type integer, got str.")
 
 
 def test_run_turns_exceptions_into_results_but_lets_interrupts_through() -> None:
@@ -385,9 +382,7 @@ def test_run_turns_exceptions_into_results_but_lets_interrupts_through() -> None
 
     box = ToolBox()
     outcome = box.run(ToolSpec("fails", "d", {"type": "object"}, fails), {}, ToolContext(1, "c"))
-    assert outcome == ToolOutcome(
-        "error", "Error: tool fails failed: ZeroDivisionError: division by zero"
-    )
+    assert outcome == ToolOutcome("error", "Error: tool fails failed: ZeroDivisionError: division by zero")
     with pytest.raises(KeyboardInterrupt):
         box.run(ToolSpec("stops", "d", {"type": "object"}, interrupted), {}, ToolContext(1, "c"))
 
@@ -406,7 +401,10 @@ def test_no_key_falls_back_to_the_toy_engine_with_a_notice() -> None:
 def test_a_moonshot_key_selects_moonshot() -> None:
     settings = resolve_provider(env={"MOONSHOT_API_KEY": "sk-moon"})
     assert (settings.provider, settings.base_url, settings.model, settings.api_key) == (
-        "moonshot", "https://api.moonshot.ai/v1", "kimi-k2-thinking", "sk-moon",
+        "moonshot",
+        "https://api.moonshot.ai/v1",
+        "kimi-k2-thinking",
+        "sk-moon",
     )
     assert settings.notice == ""
     assert "sk-moon" not in repr(settings)  # the key never reaches outputs or logs
@@ -421,14 +419,23 @@ def test_arguments_beat_environment_beat_preset() -> None:
     }
     from_env = resolve_provider(env=env)
     assert (from_env.provider, from_env.base_url, from_env.model, from_env.api_key) == (
-        "moonshot-cn", "https://api.moonshot.cn/v1", "kimi-k2-thinking-turbo", "sk-k2nb",
+        "moonshot-cn",
+        "https://api.moonshot.cn/v1",
+        "kimi-k2-thinking-turbo",
+        "sk-k2nb",
     )
     from_args = resolve_provider(
-        provider="vllm", model="served-k2", base_url="http://gpu-node:8000/v1/", api_key="sk-arg",
+        provider="vllm",
+        model="served-k2",
+        base_url="http://gpu-node:8000/v1/",
+        api_key="sk-arg",
         env=env,
     )
     assert (from_args.provider, from_args.base_url, from_args.model, from_args.api_key) == (
-        "vllm", "http://gpu-node:8000/v1", "served-k2", "sk-arg",
+        "vllm",
+        "http://gpu-node:8000/v1",
+        "served-k2",
+        "sk-arg",
     )
 
 
@@ -446,14 +453,18 @@ def test_each_preset_resolves(name: str) -> None:
 def test_openrouter_preset() -> None:
     settings = resolve_provider(provider="openrouter", env={"OPENROUTER_API_KEY": "sk-or"})
     assert (settings.base_url, settings.model, settings.api_key) == (
-        "https://openrouter.ai/api/v1", "moonshotai/kimi-k2-thinking", "sk-or",
+        "https://openrouter.ai/api/v1",
+        "moonshotai/kimi-k2-thinking",
+        "sk-or",
     )
 
 
 def test_custom_base_url_needs_no_key() -> None:
     settings = resolve_provider(env={"K2NB_BASE_URL": "http://localhost:30000/v1"})
     assert (settings.provider, settings.base_url, settings.api_key) == (
-        "custom", "http://localhost:30000/v1", None,
+        "custom",
+        "http://localhost:30000/v1",
+        None,
     )
 
 
@@ -463,9 +474,10 @@ def test_toy_provider_is_explicit_and_silent() -> None:
     assert settings.notice == ""
 
 
-@pytest.mark.parametrize(("provider", "variable"), [("moonshot", "MOONSHOT_API_KEY"),
-                                                    ("openrouter", "OPENROUTER_API_KEY"),
-                                                    ("novita", "NOVITA_API_KEY")])
+@pytest.mark.parametrize(
+    ("provider", "variable"),
+    [("moonshot", "MOONSHOT_API_KEY"), ("openrouter", "OPENROUTER_API_KEY"), ("novita", "NOVITA_API_KEY")],
+)
 def test_missing_key_names_the_variable_to_set(provider: str, variable: str) -> None:
     with pytest.raises(ConfigError) as info:
         resolve_provider(provider=provider, env={})
@@ -513,8 +525,9 @@ def _error(kind: str, message: str = "", code: str | None = None) -> dict[str, A
 
 
 def test_401_mentions_the_key_and_both_platforms() -> None:
-    err = status_error(401, _error("invalid_authentication_error", "Invalid Authentication"),
-                       httpx2.Headers(), MOONSHOT)
+    err = status_error(
+        401, _error("invalid_authentication_error", "Invalid Authentication"), httpx2.Headers(), MOONSHOT
+    )
     assert isinstance(err, ProviderError)
     text = str(err)
     assert "K2NB_API_KEY" in text
@@ -532,8 +545,9 @@ def test_404_lists_the_models_the_server_offers() -> None:
         return ["kimi-k2.6", "kimi-k3"]
 
     retired = ProviderSettings("moonshot", "https://api.moonshot.ai/v1", "kimi-k2-thinking-turbo")
-    err = status_error(404, _error("resource_not_found_error", "Not found"), httpx2.Headers(),
-                       retired, list_models=list_models)
+    err = status_error(
+        404, _error("resource_not_found_error", "Not found"), httpx2.Headers(), retired, list_models=list_models
+    )
     assert isinstance(err, ProviderError)
     assert asked == [True]
     assert "'kimi-k2-thinking-turbo' was not found" in str(err)
@@ -544,8 +558,12 @@ def test_404_lists_the_models_the_server_offers() -> None:
 
 
 def test_429_quota_is_final_and_says_top_up() -> None:
-    err = status_error(429, _error("exceeded_current_quota_error", "Your account is suspended"),
-                       httpx2.Headers({"Retry-After": "5"}), MOONSHOT)
+    err = status_error(
+        429,
+        _error("exceeded_current_quota_error", "Your account is suspended"),
+        httpx2.Headers({"Retry-After": "5"}),
+        MOONSHOT,
+    )
     assert isinstance(err, ProviderError)
     assert not isinstance(err, TransientError)
     assert "no balance" in str(err)
@@ -561,16 +579,14 @@ def test_429_overloaded_is_transient_with_retry_after(kind: str) -> None:
     without = status_error(429, _error(kind), httpx2.Headers(), MOONSHOT)
     assert isinstance(without, TransientError)
     assert without.retry_after is None
-    http_date = status_error(429, _error(kind), {"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"},
-                             MOONSHOT)
+    http_date = status_error(429, _error(kind), {"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"}, MOONSHOT)
     assert isinstance(http_date, TransientError)
     assert http_date.retry_after is None
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_5xx_is_transient(status: int) -> None:
-    err = status_error(status, "upstream connect error", httpx2.Headers({"retry-after": "1.5"}),
-                       MOONSHOT)
+    err = status_error(status, "upstream connect error", httpx2.Headers({"retry-after": "1.5"}), MOONSHOT)
     assert isinstance(err, TransientError)
     assert err.retry_after == 1.5
     assert f"server error {status}" in str(err)
@@ -580,9 +596,9 @@ def test_5xx_is_transient(status: int) -> None:
 def test_400_content_filter() -> None:
     err = status_error(
         400,
-        json.dumps(_error("content_filter",
-                          "The request was rejected because it was considered high risk")),
-        httpx2.Headers(), MOONSHOT,
+        json.dumps(_error("content_filter", "The request was rejected because it was considered high risk")),
+        httpx2.Headers(),
+        MOONSHOT,
     )
     assert isinstance(err, ProviderError)
     assert "content filter" in str(err)
@@ -590,12 +606,8 @@ def test_400_content_filter() -> None:
 
 
 def test_other_400_and_403_are_final_with_the_server_message() -> None:
-    reasoning_missing = (
-        "thinking is enabled but reasoning_content is missing in assistant tool call message at "
-        "index 2"
-    )
-    err = status_error(400, _error("invalid_request_error", reasoning_missing), httpx2.Headers(),
-                       MOONSHOT)
+    reasoning_missing = "thinking is enabled but reasoning_content is missing in assistant tool call message at index 2"
+    err = status_error(400, _error("invalid_request_error", reasoning_missing), httpx2.Headers(), MOONSHOT)
     assert isinstance(err, ProviderError)
     assert not isinstance(err, TransientError)
     assert reasoning_missing in str(err)
@@ -607,8 +619,7 @@ def test_other_400_and_403_are_final_with_the_server_message() -> None:
 def test_build_request_body() -> None:
     tools = [{"type": "function", "function": {"name": "echo", "parameters": {"type": "object"}}}]
     messages = [{"role": "user", "content": "hi"}]
-    body = build_request("kimi-k2-thinking", messages, tools,
-                         extra={"prompt_cache_key": "session-1"})
+    body = build_request("kimi-k2-thinking", messages, tools, extra={"prompt_cache_key": "session-1"})
     assert body == {
         "model": "kimi-k2-thinking",
         "messages": messages,
@@ -665,9 +676,7 @@ def test_markdown_shows_raw_html_and_js_links_as_text() -> None:
 
 
 def test_markdown_still_renders_safe_markup() -> None:
-    out = markdown_to_html(
-        "**bold** `code` [docs](https://example.com/x)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
-    )
+    out = markdown_to_html("**bold** `code` [docs](https://example.com/x)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     assert "<strong>bold</strong>" in out
     assert "<code>code</code>" in out
     assert '<a href="https://example.com/x" rel="noopener noreferrer nofollow">docs</a>' in out
@@ -691,8 +700,7 @@ def test_sanitize_html_removes_active_content() -> None:
 
 
 def test_figure_data_cannot_break_out_of_the_src_attribute() -> None:
-    out = output_html({"output_type": "display_data",
-                       "data": {"image/png": 'AAAA"><script>alert(1)</script>'}})
+    out = output_html({"output_type": "display_data", "data": {"image/png": 'AAAA"><script>alert(1)</script>'}})
     assert_inert(out)
     [(tag, attrs)] = Elements(out).elements[1:]
     assert tag == "img"
@@ -701,8 +709,9 @@ def test_figure_data_cannot_break_out_of_the_src_attribute() -> None:
 
 def _evil_run() -> list[Event]:
     answer = f"Final {EVIL}"
-    tool_turn = AssistantTurn(reasoning=EVIL, content=f"Let me run {EVIL}",
-                              tool_calls=(ToolCall("c:0", "code_interpreter", "{}"),))
+    tool_turn = AssistantTurn(
+        reasoning=EVIL, content=f"Let me run {EVIL}", tool_calls=(ToolCall("c:0", "code_interpreter", "{}"),)
+    )
     return [
         RunStarted("r1", "kimi-k2-thinking", "moonshot", 5, f"prompt {EVIL}", 0.0),
         StepStarted(1),
@@ -711,11 +720,14 @@ def _evil_run() -> list[Event]:
         ModelTurnDone(1, tool_turn, 1.0, 0.5),
         ToolStarted(1, "c:0", "code_interpreter", {"code": SCRIPT}, code=SCRIPT),
         ToolFinished(
-            1, "c:0", "code_interpreter", "ok", "ignored",
+            1,
+            "c:0",
+            "code_interpreter",
+            "ok",
+            "ignored",
             outputs=(
                 {"output_type": "stream", "name": "stdout", "text": SCRIPT},
-                {"output_type": "display_data",
-                 "data": {"text/html": EVIL.replace(JS_LINK, ""), "text/plain": "x"}},
+                {"output_type": "display_data", "data": {"text/html": EVIL.replace(JS_LINK, ""), "text/plain": "x"}},
                 {"output_type": "display_data", "data": {"text/markdown": EVIL}},
                 {"output_type": "error", "ename": "E", "evalue": "v", "traceback": [IMG]},
             ),
@@ -773,10 +785,10 @@ class Recorder:
         return "".join(op["text"] for op in ops if op["op"] == "append" and op["id"] == block)
 
 
-def _stream_run(rec: Recorder, clock: FakeClock, reasoning: list[str], content: list[str],
-                tick: float) -> AssistantTurn:
-    turn = AssistantTurn(reasoning="".join(reasoning), content="".join(content),
-                         usage=Usage(100, 50))
+def _stream_run(
+    rec: Recorder, clock: FakeClock, reasoning: list[str], content: list[str], tick: float
+) -> AssistantTurn:
+    turn = AssistantTurn(reasoning="".join(reasoning), content="".join(content), usage=Usage(100, 50))
     rec(RunStarted("r", "kimi-k2-thinking", "moonshot", 10, "p", 0.0))
     rec(StepStarted(1))
     for piece in reasoning:
@@ -830,8 +842,12 @@ def test_a_slow_stream_sends_a_batch_a_second_and_a_pause_strands_nothing() -> N
     timers: list[tuple[float, Callable[[], None]]] = []
     sends: list[tuple[float, list[Op]]] = []
     transcript = Transcript()
-    live = LiveOps(lambda ops: sends.append((clock.now, ops)), transcript, clock=clock,
-                   schedule=lambda delay, fn: timers.append((clock.now + delay, fn)))
+    live = LiveOps(
+        lambda ops: sends.append((clock.now, ops)),
+        transcript,
+        clock=clock,
+        schedule=lambda delay, fn: timers.append((clock.now + delay, fn)),
+    )
 
     def feed(event: Event) -> None:
         transcript.apply(event)
@@ -873,8 +889,10 @@ def test_structural_ops_go_out_at_once() -> None:
 
 def test_the_live_codec_round_trips_batches_as_one_stream() -> None:
     encoder, decoder = OpsEncoder(), OpsDecoder()
-    batches = [[{"op": "append", "id": "s1a1-think", "text": f"line {i}\nwith ünïcode ✓ and \"quotes\"\n" * 3}]
-               for i in range(50)]
+    batches = [
+        [{"op": "append", "id": "s1a1-think", "text": f'line {i}\nwith ünïcode ✓ and "quotes"\n' * 3}]
+        for i in range(50)
+    ]
     messages = [encoder.encode(batch) for batch in batches]
     decoded = [batch for message in messages for batch in decoder.decode(message)]
     assert decoded == batches  # each message decodes on arrival, in order
@@ -898,8 +916,15 @@ def test_a_retried_attempt_is_marked_and_the_next_one_gets_fresh_blocks() -> Non
     rec(ReasoningDelta(1, "second try"))
     rec.live.flush()
     titles = [op for op in rec.ops() if op["op"] == "title" and op["id"] == "s1a1-think"]
-    assert titles == [{"op": "title", "id": "s1a1-think", "open": False, "kind": "retried",
-                       "title": "↻ discarded attempt: the stream ended before [DONE]"}]
+    assert titles == [
+        {
+            "op": "title",
+            "id": "s1a1-think",
+            "open": False,
+            "kind": "retried",
+            "title": "↻ discarded attempt: the stream ended before [DONE]",
+        }
+    ]
     assert rec.appended("s1a1-think") == "first try"
     assert rec.appended("s1a2-think") == "second try"
     status = [op["text"] for op in rec.ops() if op["op"] == "status"]

@@ -35,7 +35,11 @@ def test_terminal_ipython_prints_a_readable_trace(scripted_server: Any) -> None:
     env = {**os.environ, "K2NB_BASE_URL": server.base_url}
     out = subprocess.run(
         [sys.executable, "-m", "IPython", "--colors=nocolor", "-c", script],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     text = out.stdout + out.stderr
     assert "💭 count the words" in text

@@ -7,8 +7,7 @@ import time
 from typing import Any
 
 from k2nb.config import cost_text
-from k2nb.engines.toy import toy_help
-from k2nb.events import (
+from k2nb.core.events import (
     ApprovalDecided,
     ApprovalNeeded,
     Event,
@@ -19,10 +18,11 @@ from k2nb.events import (
     ToolFinished,
     ToolStarted,
 )
+from k2nb.core.transcript import ALWAYS, Transcript
+from k2nb.core.turn import Usage
+from k2nb.engines.toy import toy_help
 from k2nb.magics import help_markdown, help_text
-from k2nb.model import Usage
 from k2nb.tools.approval import ApprovalPolicy, ApprovalRequest, Verdict, request_approval
-from k2nb.transcript import ALWAYS, Transcript
 from k2nb.ui.cells_link import cells_bundle
 from k2nb.ui.helptext import markdown_to_plain
 from k2nb.ui.live import LiveOps
@@ -229,8 +229,9 @@ def test_a_cells_run_keeps_the_output_to_its_status_link_and_approvals() -> None
     ops, _ = _live(_thinking_run(), cells=True)
     assert not any("SECRET-THOUGHT" in str(op) for op in ops)  # the thinking is in the cells
     statuses = [op for op in ops if op["op"] == "status"]
-    assert all(op["cells"] == {"href": "#k2nb-run-run-42", "text": "↓ the steps are in the cells below"}
-               for op in statuses)
+    assert all(
+        op["cells"] == {"href": "#k2nb-run-run-42", "text": "↓ the steps are in the cells below"} for op in statuses
+    )
     # the call that waits for the user still shows its code and buttons here
     assert [op["op"] for op in ops if op.get("id") == f"tool-{CALL}-1"][:3] == ["block", "html", "approval"]
     full, _ = _live(_thinking_run())

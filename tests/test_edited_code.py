@@ -9,21 +9,23 @@ from typing import Any
 import pytest
 
 from k2nb.api import Agent
-from k2nb.cells import CellMaterializer, transcript_cells
-from k2nb.export import transcript_markdown
+from k2nb.core.transcript import Transcript
+from k2nb.notebook.cells import CellMaterializer, transcript_cells
 from k2nb.tools.approval import ApprovalRequest, Verdict
-from k2nb.transcript import Transcript
+from k2nb.ui.export import transcript_markdown
 from k2nb.ui.live import LiveOps
 from k2nb.ui.static import EDITED_NOTE, render_html, render_plain
 
 ORIGINAL = "model_value = 1\nprint('model says', model_value)"
 EDITED = "edited_value = 41 + 1\nprint('you say', edited_value)"
-SCRIPT = "\n".join([
-    "think: compute it",
-    "tool: code_interpreter " + json.dumps({"code": ORIGINAL}),
-    "---",
-    "text: Done.",
-])
+SCRIPT = "\n".join(
+    [
+        "think: compute it",
+        "tool: code_interpreter " + json.dumps({"code": ORIGINAL}),
+        "---",
+        "text: Done.",
+    ]
+)
 
 
 def _run(server: Any, answer: Verdict | None) -> tuple[Transcript, list[dict[str, Any]], list[dict[str, Any]], Any]:
@@ -39,8 +41,11 @@ def _run(server: Any, answer: Verdict | None) -> tuple[Transcript, list[dict[str
     cells: list[dict[str, Any]] = []
     agent = Agent(base_url=server.base_url, api_key="sk-test", approve="ask", approver=approver)
     try:
-        agent.run("compute", transcript=transcript, consumers=[
-            LiveOps(live.extend, transcript), CellMaterializer(cells.append, "the-k2-cell", transcript)])
+        agent.run(
+            "compute",
+            transcript=transcript,
+            consumers=[LiveOps(live.extend, transcript), CellMaterializer(cells.append, "the-k2-cell", transcript)],
+        )
     finally:
         agent.close()
     assert [r.code for r in asked] == [ORIGINAL]
@@ -72,7 +77,7 @@ def test_static_html_shows_what_ran_with_the_original_folded_beneath(edited: Any
     folded = html.index('<details class="k2nb-original"><summary>')
     assert ran < folded  # what ran first; the model's code one click away
     assert "edited_value = 41 + 1" in _text(html[ran:folded])
-    original = _text(html[folded:html.index("</details>", folded)])
+    original = _text(html[folded : html.index("</details>", folded)])
     assert EDITED_NOTE in original and "model_value = 1" in original and "print('model says', model_value)" in original
     assert "you say 42" in _text(html)
 

@@ -561,9 +561,9 @@ def k2nb_tools(namespace: dict[str, Any], *functions: Callable[..., Any]) -> Any
     """k2nb's own tool box over ``namespace``: code_interpreter (exec here), the inspection tools, user tools."""
     from types import SimpleNamespace
 
+    from k2nb.core.toolbox import ToolBox, ToolOutcome, ToolSpec, validate_arguments
     from k2nb.tools.approval import ApprovalPolicy
     from k2nb.tools.inspect_tools import inspection_tools
-    from k2nb.tools.registry import ToolBox, ToolOutcome, ToolSpec, validate_arguments
     from k2nb.tools.user import bind, spec_from_function
 
     def never_asked(_request: Any) -> Any:
@@ -583,8 +583,8 @@ def k2nb_tools(namespace: dict[str, Any], *functions: Callable[..., Any]) -> Any
 
 def drive_tools(server: ChatServer, prompt: str, box: Any, *, max_steps: int = 6) -> ToolRun:
     """The test-only loop with every tool k2nb declares, dispatched through k2nb's own ToolBox."""
-    from k2nb.model import ToolCall
-    from k2nb.tools.registry import ToolContext
+    from k2nb.core.toolbox import ToolContext
+    from k2nb.core.turn import ToolCall
 
     sdk = openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0, timeout=30)
     messages: list[Any] = [{"role": "user", "content": prompt}]

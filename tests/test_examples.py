@@ -23,8 +23,9 @@ def test_quickstart_runs_offline_and_answers_from_the_kernel() -> None:
     trace = cell_text(code[1])
     printed = re.search(r"RESULT count=(\d+)", trace)
     assert printed, trace
-    expected = sum(1 for n in range(1, 1001)
-                   if (s := sum(map(int, str(n)))) > 1 and all(s % d for d in range(2, int(s**0.5) + 1)))
+    expected = sum(
+        1 for n in range(1, 1001) if (s := sum(map(int, str(n)))) > 1 and all(s % d for d in range(2, int(s**0.5) + 1))
+    )
     assert int(printed.group(1)) == expected
     assert f"**{expected}**" in trace  # the answer quotes what the code printed
     assert cell_text(code[2]).split()[0] == str(expected)  # the variable is in the kernel

@@ -19,7 +19,7 @@ from nbconvert import HTMLExporter
 
 from k2nb.engines.script import ScriptedEngine
 from k2nb.engines.server import ChatServer
-from k2nb.redact import REDACTED
+from k2nb.kernel.secrets import REDACTED
 from tests.conftest import SECRET_KEY, cell_text, run_notebook
 
 pytestmark = pytest.mark.kernel

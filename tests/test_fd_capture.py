@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from k2nb.fd_capture import _Redirect
+from k2nb.kernel.fd_capture import _Redirect
 
 
 def test_the_marker_is_removed_even_when_split_across_reads() -> None:

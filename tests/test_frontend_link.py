@@ -1,4 +1,4 @@
-"""The kernel side of the k2nb comm link (k2nb/frontend.py), driven by a real kernel through jupyter_client.
+"""The kernel side of the k2nb comm link (k2nb/notebook/link.py), driven by a real kernel through jupyter_client.
 
 The stand-in tab (benchmarks/tab.py) does on the wire what the labextension does: a subshell
 created on the control channel, and the `k2nb` comm's messages carrying its id in their header.
@@ -15,7 +15,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from jupyter_client.manager import KernelManager, start_new_kernel
 
 from benchmarks.tab import Tab
-from k2nb.frontend import FrontendLink
+from k2nb.notebook.link import FrontendLink
 
 pytestmark = pytest.mark.kernel
 
@@ -85,18 +85,25 @@ def test_load_opens_the_frontend_comm_and_a_tab_message_arrives_mid_cell(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         loaded += drain_iopub(kc, 0.2)
-        if any(m["msg_type"] == "status" and m["content"]["execution_state"] == "idle"
-               and m["parent_header"].get("msg_id") == load for m in loaded):
+        if any(
+            m["msg_type"] == "status"
+            and m["content"]["execution_state"] == "idle"
+            and m["parent_header"].get("msg_id") == load
+            for m in loaded
+        ):
             break
     opened = [m for m in loaded if m["msg_type"] == "comm_open"]
     assert [m["content"]["target_name"] for m in opened] == ["k2nb.frontend"]
     frontend_comm = opened[0]["content"]["comm_id"]
 
-    run(kc, "import threading, time\n"
-            "link = get_ipython()._k2nb_magics.frontend\n"
-            "got = threading.Event(); seen = []\n"
-            "link.on('approval', lambda m: (seen.append((m, threading.current_thread().name)), got.set()))\n"
-            "print(link.available, link.connected)")
+    run(
+        kc,
+        "import threading, time\n"
+        "link = get_ipython()._k2nb_magics.frontend\n"
+        "got = threading.Event(); seen = []\n"
+        "link.on('approval', lambda m: (seen.append((m, threading.current_thread().name)), got.set()))\n"
+        "print(link.available, link.connected)",
+    )
     tab = Tab(kc)
     tab.hello()
     deadline = time.monotonic() + 10

@@ -1,4 +1,4 @@
-"""The finished trace handed to the tab compressed (k2nb/ui/handoff.py), in a real kernel.
+"""The finished trace handed to the tab compressed (k2nb/notebook/tracestatic.py), in a real kernel.
 
 A stand-in tab (jupyter_client with a subshell, as the labextension) announces the
 `trace-static` capability; the kernel then sends the saved bundle deflated on `k2nb.frontend`
@@ -78,8 +78,11 @@ def test_a_capable_tab_gets_the_saved_trace_deflated_and_no_update_display(kc: A
     tab.close()
     assert len(received) == 1
     data, bundle, size = received[0]
-    widget_ids = [m["content"]["comm_id"] for m in messages
-                  if m["msg_type"] == "comm_open" and "run_id" in m["content"]["data"]["state"]]
+    widget_ids = [
+        m["content"]["comm_id"]
+        for m in messages
+        if m["msg_type"] == "comm_open" and "run_id" in m["content"]["data"]["state"]
+    ]
     assert data["model_id"] in widget_ids  # names the live view's widget, whose output the tab replaces
     html = " ".join(bundle["text/html"].split())
     assert THINKING in html and ANSWER in html and "text/plain" in bundle  # the full saved trace

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from k2nb.agent import STOPPED_TOOL_TEXT
+from k2nb.core.loop import STOPPED_TOOL_TEXT
 from k2nb.engines.script import ScriptedEngine
 from k2nb.engines.server import ChatServer
 from tests.conftest import SECRET_KEY

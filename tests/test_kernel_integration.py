@@ -22,23 +22,26 @@ def _tool(code: str) -> str:
 
 
 def two_step_script(n: int, var: str) -> str:
-    code = f"{var} = [k for k in range(2, {n}) if all(k % d for d in range(2, int(k**0.5) + 1))]\n" \
-           f"print(f'found {{len({var})}} primes below {n}')"
-    return "\n".join([
-        f"think: I need the primes below {n}. I'll compute them in the kernel.",
-        _tool(code),
-        "---",
-        "think: The tool printed the count; I'll report it.",
-        f"text: The kernel found the primes below **{n}** (see `{var}`).",
-    ])
+    code = (
+        f"{var} = [k for k in range(2, {n}) if all(k % d for d in range(2, int(k**0.5) + 1))]\n"
+        f"print(f'found {{len({var})}} primes below {n}')"
+    )
+    return "\n".join(
+        [
+            f"think: I need the primes below {n}. I'll compute them in the kernel.",
+            _tool(code),
+            "---",
+            "think: The tool printed the count; I'll report it.",
+            f"text: The kernel found the primes below **{n}** (see `{var}`).",
+        ]
+    )
 
 
 @pytest.mark.parametrize("dialect", ["moonshot", "vllm", "openrouter"])
 def test_k2_cell_runs_code_in_user_namespace(scripted_server: Any, dialect: str) -> None:
     n = random.randint(50, 500)
     var = f"primes_{dialect}"
-    server = scripted_server(two_step_script(n, var), dialect=dialect, api_key=SECRET_KEY,
-                             fragment_chars=5)
+    server = scripted_server(two_step_script(n, var), dialect=dialect, api_key=SECRET_KEY, fragment_chars=5)
     expected = sum(1 for k in range(2, n) if all(k % d for d in range(2, int(k**0.5) + 1)))
     nb = run_notebook(
         ["%load_ext k2nb", "%%k2 --approve auto\nFind the primes.", f"print(len({var}))"],
@@ -66,11 +69,12 @@ def test_k2_cell_runs_code_in_user_namespace(scripted_server: Any, dialect: str)
 def test_five_step_run_never_triggers_missing_reasoning_400(scripted_server: Any, tmp_path: Any) -> None:
     blocks = []
     for i in range(5):
-        blocks.append(f"think: step {i}: I will add {i} to the total.\n"
-                      + _tool(f"total = globals().get('total', 0) + {i}\nprint('total', total)"))
+        blocks.append(
+            f"think: step {i}: I will add {i} to the total.\n"
+            + _tool(f"total = globals().get('total', 0) + {i}\nprint('total', total)")
+        )
     blocks.append("think: done adding.\ntext: The total is ten.")
-    server = scripted_server("\n---\n".join(blocks), dialect="moonshot", api_key=SECRET_KEY,
-                             strict_reasoning=True)
+    server = scripted_server("\n---\n".join(blocks), dialect="moonshot", api_key=SECRET_KEY, strict_reasoning=True)
     nb = run_notebook(
         ["%load_ext k2nb", "%%k2 --approve auto\nAdd 0..4", "print(total)", "%%k2\nAnd again?"],
         env={"K2NB_BASE_URL": server.base_url, "K2NB_API_KEY": SECRET_KEY},
@@ -96,19 +100,26 @@ def test_five_step_run_never_triggers_missing_reasoning_400(scripted_server: Any
 
 
 def test_model_errors_timeouts_and_headless_approval(scripted_server: Any) -> None:
-    script = "\n---\n".join([
-        "think: try something that fails\n" + _tool("undefined_name + 1"),
-        "think: the traceback says NameError; loop forever next\n" + _tool("while True:\n    pass"),
-        "think: that timed out\n" + _tool("after_timeout = 'ok'\nprint(after_timeout)"),
-        "think: all done\ntext: Recovered from errors.",
-        # second cell, default approval 'ask' in a headless run: declined
-        "think: run more code\n" + _tool("should_not_exist = 1"),
-        "think: it was declined\ntext: I could not run the code.",
-    ])
+    script = "\n---\n".join(
+        [
+            "think: try something that fails\n" + _tool("undefined_name + 1"),
+            "think: the traceback says NameError; loop forever next\n" + _tool("while True:\n    pass"),
+            "think: that timed out\n" + _tool("after_timeout = 'ok'\nprint(after_timeout)"),
+            "think: all done\ntext: Recovered from errors.",
+            # second cell, default approval 'ask' in a headless run: declined
+            "think: run more code\n" + _tool("should_not_exist = 1"),
+            "think: it was declined\ntext: I could not run the code.",
+        ]
+    )
     server = scripted_server(script, dialect="moonshot", api_key=SECRET_KEY)
     nb = run_notebook(
-        ["%load_ext k2nb", "%%k2 --approve auto --timeout 1\nDo risky things", "print(after_timeout)",
-         "%%k2\nOnce more", "print('should_not_exist' in globals())"],
+        [
+            "%load_ext k2nb",
+            "%%k2 --approve auto --timeout 1\nDo risky things",
+            "print(after_timeout)",
+            "%%k2\nOnce more",
+            "print('should_not_exist' in globals())",
+        ],
         env={"K2NB_BASE_URL": server.base_url, "K2NB_API_KEY": SECRET_KEY},
     )
     trace = cell_text(nb.cells[1])
@@ -152,14 +163,18 @@ def test_clear_errors_without_tracebacks(scripted_server: Any) -> None:
 
 
 def test_rich_outputs_reach_the_user_and_a_summary_reaches_the_model(scripted_server: Any) -> None:
-    plot = ("import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\n"
-            "import matplotlib.pyplot as plt\nimport pandas as pd\n"
-            "frame = pd.DataFrame({'x': [1, 2, 3], 'y': [4, 5, 6]})\n"
-            "plt.plot(frame.x, frame.y)\nplt.show()\nframe")
-    script = "\n---\n".join([
-        "think: plot and show a table\n" + _tool(plot),
-        "think: the user saw the plot\ntext: Plotted.",
-    ])
+    plot = (
+        "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\n"
+        "import matplotlib.pyplot as plt\nimport pandas as pd\n"
+        "frame = pd.DataFrame({'x': [1, 2, 3], 'y': [4, 5, 6]})\n"
+        "plt.plot(frame.x, frame.y)\nplt.show()\nframe"
+    )
+    script = "\n---\n".join(
+        [
+            "think: plot and show a table\n" + _tool(plot),
+            "think: the user saw the plot\ntext: Plotted.",
+        ]
+    )
     server = scripted_server(script, dialect="vllm")
     nb = run_notebook(
         ["%load_ext k2nb", "%%k2 --approve auto\nPlot it", "print(In[-1] if In else '', len(In))"],

@@ -21,8 +21,7 @@ def test_live_batches_on_the_wire(compression: str) -> None:
     with scripted_kernel(f"think: {THINKING}\ntext: Done.", K2NB_LIVE_COMPRESSION=compression) as kc:
         kc.execute_interactive("%load_ext k2nb", timeout=60)
         kc.execute_interactive("%%k2 --approve auto\nThink", timeout=60, output_hook=messages.append)
-    custom = [m for m in messages if m["msg_type"] == "comm_msg"
-              and m["content"]["data"].get("method") == "custom"]
+    custom = [m for m in messages if m["msg_type"] == "comm_msg" and m["content"]["data"].get("method") == "custom"]
     assert custom
     decoder, ops = OpsDecoder(), []
     for m in custom:

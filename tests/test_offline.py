@@ -64,8 +64,16 @@ def test_toy_and_replay_runs_open_no_socket_beyond_loopback(tmp_path: pathlib.Pa
             DUMP,
         ],
         # No key, no provider: the default a newcomer gets. Proxies that must not be used.
-        env={"HTTP_PROXY": PROXY, "HTTPS_PROXY": PROXY, "ALL_PROXY": PROXY, "http_proxy": PROXY,
-             "https_proxy": PROXY, "all_proxy": PROXY, "NO_PROXY": "", "no_proxy": ""},
+        env={
+            "HTTP_PROXY": PROXY,
+            "HTTPS_PROXY": PROXY,
+            "ALL_PROXY": PROXY,
+            "http_proxy": PROXY,
+            "https_proxy": PROXY,
+            "all_proxy": PROXY,
+            "NO_PROXY": "",
+            "no_proxy": "",
+        },
     )
     assert "offline toy engine" in cell_text(nb.cells[2])
     assert "RESULT count=669" in cell_text(nb.cells[2]) and "**669**" in cell_text(nb.cells[2])

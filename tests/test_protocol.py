@@ -7,6 +7,10 @@ from typing import Any
 
 import pytest
 
+from k2nb.core.accumulator import StreamAccumulator
+from k2nb.core.events import ContentDelta, Event, ReasoningDelta, ToolCallDelta
+from k2nb.core.turn import REASONING_PLACEHOLDER, AssistantTurn, ToolCall, Usage
+from k2nb.edge.provider import iter_sse_data
 from k2nb.engines.wire import (
     CALL_BEGIN,
     CALL_END,
@@ -18,9 +22,6 @@ from k2nb.engines.wire import (
     turn_to_chunks,
 )
 from k2nb.errors import IncompleteStream, TransientError
-from k2nb.events import ContentDelta, Event, ReasoningDelta, ToolCallDelta
-from k2nb.model import REASONING_PLACEHOLDER, AssistantTurn, ToolCall, Usage
-from k2nb.protocol import StreamAccumulator, iter_sse_data
 
 MODEL = "kimi-k2-thinking"
 
@@ -71,9 +72,7 @@ def arguments_by_index(events: list[Event]) -> dict[int, str]:
 
 def native(*calls: tuple[str, str]) -> str:
     """A leaked tool-call section in K2's own token syntax."""
-    body = "".join(
-        f"{CALL_BEGIN}{cid}<|tool_call_argument_begin|>{args}{CALL_END}" for cid, args in calls
-    )
+    body = "".join(f"{CALL_BEGIN}{cid}<|tool_call_argument_begin|>{args}{CALL_END}" for cid, args in calls)
     return f"{SECTION_BEGIN}{body}{SECTION_END}"
 
 
@@ -106,22 +105,14 @@ def test_openrouter_reasoning_plus_details_does_not_duplicate_text() -> None:
 
     assert turn.reasoning == REASONING  # not REASONING twice
     assert text_of(events, ReasoningDelta) == REASONING
-    assert turn.reasoning_details == (
-        {"type": "reasoning.text", "text": REASONING, "format": "unknown", "index": 0},
-    )
+    assert turn.reasoning_details == ({"type": "reasoning.text", "text": REASONING, "format": "unknown", "index": 0},)
 
 
 def test_reasoning_details_alone_supply_the_text_and_are_merged_per_index_and_type() -> None:
     chunks = [
         chunk({"role": "assistant", "content": ""}),
         chunk({"reasoning_details": [{"type": "reasoning.text", "text": "Let me ", "index": 0}]}),
-        chunk(
-            {
-                "reasoning_details": [
-                    {"type": "reasoning.text", "text": "think.", "index": 0, "signature": "sig-1"}
-                ]
-            }
-        ),
+        chunk({"reasoning_details": [{"type": "reasoning.text", "text": "think.", "index": 0, "signature": "sig-1"}]}),
         chunk({"reasoning_details": [{"type": "reasoning.summary", "summary": "S", "index": 1}]}),
         chunk({"content": "Done."}),
         chunk({}, "stop"),
@@ -142,8 +133,13 @@ def test_empty_string_reasoning_delta_remembers_the_dialect(field: str) -> None:
     """`"reasoning_content": ""` is not the same as no reasoning field: it says where to echo."""
     chunks = [
         chunk({"role": "assistant", "content": "", field: ""}),
-        chunk({"tool_calls": [{"index": 0, "id": "c1", "type": "function",
-                               "function": {"name": "echo", "arguments": "{}"}}]}),
+        chunk(
+            {
+                "tool_calls": [
+                    {"index": 0, "id": "c1", "type": "function", "function": {"name": "echo", "arguments": "{}"}}
+                ]
+            }
+        ),
         chunk({}, "tool_calls"),
     ]
     turn, events = accumulate(chunks)
@@ -190,12 +186,7 @@ def test_interleaved_tool_call_fragments_are_accumulated_by_index() -> None:
         ToolCallSpec("echo", '{"text": "second call"}', id="functions.echo:1"),
     )
     chunks = wire(Turn(reasoning="two calls", tool_calls=calls), "openrouter", fragment_chars=4)
-    order = [
-        f["index"]
-        for c in chunks
-        for ch in c["choices"]
-        for f in ch["delta"].get("tool_calls") or ()
-    ]
+    order = [f["index"] for c in chunks for ch in c["choices"] for f in ch["delta"].get("tool_calls") or ()]
     # the stream really interleaves: an index-0 fragment arrives after index 1 started
     assert order.index(1) < len(order) - 1 - order[::-1].index(0)
 
@@ -254,8 +245,9 @@ def test_whole_calls_without_index_become_separate_calls_in_order() -> None:
 
 def test_fragments_without_index_are_matched_by_id() -> None:
     chunks = [
-        chunk({"tool_calls": [{"id": "x1", "type": "function",
-                               "function": {"name": "echo", "arguments": '{"text": '}}]}),
+        chunk(
+            {"tool_calls": [{"id": "x1", "type": "function", "function": {"name": "echo", "arguments": '{"text": '}}]}
+        ),
         chunk({"tool_calls": [{"id": "x1", "function": {"arguments": '"a"}'}}]}),
         chunk({}, "tool_calls"),
     ]
@@ -265,8 +257,7 @@ def test_fragments_without_index_are_matched_by_id() -> None:
 
 def test_continuation_fragments_without_index_or_id_extend_the_current_call() -> None:
     chunks = [
-        chunk({"tool_calls": [{"id": "x1", "type": "function",
-                               "function": {"name": "echo", "arguments": ""}}]}),
+        chunk({"tool_calls": [{"id": "x1", "type": "function", "function": {"name": "echo", "arguments": ""}}]}),
         chunk({"tool_calls": [{"function": {"arguments": '{"text":'}}]}),
         chunk({"tool_calls": [{"function": {"arguments": ' "hi"}'}}]}),
         chunk({}, "tool_calls"),
@@ -292,8 +283,7 @@ def test_reasoning_only_turn_is_empty() -> None:
 
 # -- usage ----------------------------------------------------------------------------------
 def test_usage_in_chunk_and_in_the_final_choice_read_the_same() -> None:
-    payload = {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150,
-               "cached_tokens": 100}
+    payload = {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150, "cached_tokens": 100}
     top, _ = accumulate([chunk({"content": "a"}, "stop"), usage_chunk(payload)])
     inner, _ = accumulate([chunk({"content": "a"}, "stop", choice_usage=payload)])
     assert top.usage == inner.usage == Usage(120, 30, 100, 0)
@@ -303,8 +293,7 @@ def test_usage_in_chunk_and_in_the_final_choice_read_the_same() -> None:
     "payload",
     [
         {"prompt_tokens": 1000, "completion_tokens": 50, "cached_tokens": 768},
-        {"prompt_tokens": 1000, "completion_tokens": 50,
-         "prompt_tokens_details": {"cached_tokens": 768}},
+        {"prompt_tokens": 1000, "completion_tokens": 50, "prompt_tokens_details": {"cached_tokens": 768}},
     ],
     ids=["moonshot-cached_tokens", "openai-prompt_tokens_details"],
 )
@@ -314,8 +303,7 @@ def test_cached_tokens_in_both_spellings(payload: dict[str, Any]) -> None:
 
 
 def test_reasoning_tokens_from_completion_tokens_details() -> None:
-    payload = {"prompt_tokens": 10, "completion_tokens": 90,
-               "completion_tokens_details": {"reasoning_tokens": 80}}
+    payload = {"prompt_tokens": 10, "completion_tokens": 90, "completion_tokens_details": {"reasoning_tokens": 80}}
     turn, _ = accumulate([chunk({"content": "a"}, "stop"), usage_chunk(payload)])
     assert turn.usage is not None
     assert turn.usage.reasoning_tokens == 80
@@ -324,8 +312,13 @@ def test_reasoning_tokens_from_completion_tokens_details() -> None:
 @pytest.mark.parametrize("dialect", ["moonshot", "vllm", "openrouter"])
 def test_usage_of_each_dialect(dialect: Dialect) -> None:
     turn, _ = accumulate(
-        turn_to_chunks(Turn(reasoning="abcdefgh", content="abcd"), dialect=dialect, model=MODEL,
-                       prompt_tokens=500, cached_tokens=256)
+        turn_to_chunks(
+            Turn(reasoning="abcdefgh", content="abcd"),
+            dialect=dialect,
+            model=MODEL,
+            prompt_tokens=500,
+            cached_tokens=256,
+        )
     )
     assert turn.usage is not None
     assert (turn.usage.prompt_tokens, turn.usage.cached_tokens) == (500, 256)
@@ -400,9 +393,7 @@ def test_leak_from_the_wire_engine_in_reasoning() -> None:
     )
     turn, events = accumulate(wire(turn_in, "vllm", call_index_start=3))
     assert turn.reasoning == text_of(events, ReasoningDelta) == "I will run code."
-    assert turn.tool_calls == (
-        ToolCall("functions.code_interpreter:3", "code_interpreter", LEAK_ARGS, 0),
-    )
+    assert turn.tool_calls == (ToolCall("functions.code_interpreter:3", "code_interpreter", LEAK_ARGS, 0),)
     assert "<|" not in json.dumps(turn.to_message())
 
 
@@ -414,8 +405,18 @@ def test_moonshot_style_leaked_id_gives_the_name() -> None:
 def test_leaked_calls_are_numbered_after_structured_ones() -> None:
     chunks = [
         chunk({"reasoning_content": "r" + native(("functions.echo:1", '{"text": "n"}'))}),
-        chunk({"tool_calls": [{"index": 0, "id": "echo:0", "type": "function",
-                               "function": {"name": "echo", "arguments": '{"text": "s"}'}}]}),
+        chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": 0,
+                        "id": "echo:0",
+                        "type": "function",
+                        "function": {"name": "echo", "arguments": '{"text": "s"}'},
+                    }
+                ]
+            }
+        ),
         chunk({}, "tool_calls"),
     ]
     turn, _ = accumulate(chunks)
@@ -508,9 +509,7 @@ def _tool_turn(dialect: Dialect, reasoning: str, content: str = "") -> Assistant
         ToolCallSpec("echo", ODD_ARGS, id="echo:7"),
         ToolCallSpec("echo", "{}", id="functions.echo:8"),
     )
-    turn, _ = accumulate(
-        wire(Turn(reasoning=reasoning, content=content, tool_calls=calls), dialect)
-    )
+    turn, _ = accumulate(wire(Turn(reasoning=reasoning, content=content, tool_calls=calls), dialect))
     return turn
 
 

@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k2nb.events import ContentDelta, Event, ReasoningDelta, ToolCallDelta
-from k2nb.model import AssistantTurn
-from k2nb.protocol import SECTION_BEGIN, SECTION_END, StreamAccumulator
+from k2nb.core.accumulator import SECTION_BEGIN, SECTION_END, StreamAccumulator
+from k2nb.core.events import ContentDelta, Event, ReasoningDelta, ToolCallDelta
+from k2nb.core.turn import AssistantTurn
 
 # No '_' in the alphabet: random text can hold '<', '|', '>' (marker look-alikes) but can never
 # spell a real special token, so only the leaked sections we insert are K2 syntax.
@@ -43,8 +43,7 @@ def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
 
 def leaked_section(calls: list[tuple[str, str]]) -> str:
     body = "".join(
-        f"<|tool_call_begin|>functions.{name}:{i}"
-        f"<|tool_call_argument_begin|>{args}<|tool_call_end|>"
+        f"<|tool_call_begin|>functions.{name}:{i}<|tool_call_argument_begin|>{args}<|tool_call_end|>"
         for i, (name, args) in enumerate(calls)
     )
     return SECTION_BEGIN + body + SECTION_END
@@ -57,9 +56,7 @@ def responses(draw: st.DrawFn) -> dict[str, Any]:
     content = draw(TEXT)
     leak_into = draw(st.sampled_from([None, "reasoning", "content"]))
     if leak_into:
-        leaked = draw(
-            st.lists(st.tuples(st.sampled_from(["echo", "run_code"]), ARGS), min_size=1, max_size=2)
-        )
+        leaked = draw(st.lists(st.tuples(st.sampled_from(["echo", "run_code"]), ARGS), min_size=1, max_size=2))
         text = reasoning if leak_into == "reasoning" else content
         at = draw(st.integers(0, len(text)))
         text = text[:at] + leaked_section(leaked) + text[at:]
@@ -91,13 +88,16 @@ def cut(draw: st.DrawFn, text: str) -> list[str]:
 
 
 def header(index: int, call_id: str, name: str, args: str) -> dict[str, Any]:
-    return {"index": index, "id": call_id, "type": "function",
-            "function": {"name": name, "arguments": args}}
+    return {"index": index, "id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
 
 
 def tail(response: dict[str, Any]) -> list[dict[str, Any]]:
-    usage = {"prompt_tokens": 50, "completion_tokens": 20, "cached_tokens": 10,
-             "completion_tokens_details": {"reasoning_tokens": 7}}
+    usage = {
+        "prompt_tokens": 50,
+        "completion_tokens": 20,
+        "cached_tokens": 10,
+        "completion_tokens_details": {"reasoning_tokens": 7},
+    }
     final = chunk({}, response["finish"])
     if response["usage"] == "choice":
         final["choices"][0]["usage"] = usage
@@ -114,8 +114,7 @@ def whole_stream(response: dict[str, Any]) -> list[dict[str, Any]]:
     if response["content"]:
         chunks.append(chunk({"content": response["content"]}))
     chunks += [
-        chunk({"tool_calls": [header(i, cid, name, args)]})
-        for i, (cid, name, args) in enumerate(response["calls"])
+        chunk({"tool_calls": [header(i, cid, name, args)]}) for i, (cid, name, args) in enumerate(response["calls"])
     ]
     return chunks + tail(response)
 
@@ -123,9 +122,7 @@ def whole_stream(response: dict[str, Any]) -> list[dict[str, Any]]:
 def split_stream(draw: st.DrawFn, response: dict[str, Any]) -> list[dict[str, Any]]:
     chunks = [chunk({"role": "assistant", "content": ""})]
     if response["reasoning"]:
-        chunks += [
-            chunk(reasoning_delta(p, response["dialect"])) for p in cut(draw, response["reasoning"])
-        ]
+        chunks += [chunk(reasoning_delta(p, response["dialect"])) for p in cut(draw, response["reasoning"])]
     if response["content"]:
         chunks += [chunk({"content": p}) for p in cut(draw, response["content"])]
     # Per call: a header (maybe with a first piece of arguments), then argument pieces.

@@ -1,4 +1,4 @@
-"""A tab that links mid-run gets the run: snapshot, stream and the saved trace (k2nb/ui/attach.py), in a real kernel.
+"""A tab that links mid-run gets the run: snapshot, stream and the saved trace (k2nb/ui/reattach.py), in a real kernel.
 
 The cell runs from one client; a second client, acting as a reloaded page with the labextension
 (benchmarks/tab.py), says hello while the run streams. It must receive a fresh `k2nb.frontend`

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from k2nb.redact import REDACTED, Redactor, is_secret_name, mask_value, secret_values
+from k2nb.kernel.secrets import REDACTED, Redactor, is_secret_name, mask_value, secret_values
 
 KEY = "sk-live-0123456789abcdef"
 

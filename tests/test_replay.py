@@ -20,10 +20,12 @@ import openai
 import pytest
 
 from k2nb.api import Agent
+from k2nb.core.transcript import Transcript
+from k2nb.edge.recording import METADATA_KEY, Recording, load_recording
 from k2nb.engines import ChatServer, ReplayEngine
+from k2nb.engines.replay_check import normalize_output
 from k2nb.engines.serve import make_engine
-from k2nb.record import METADATA_KEY, Recording, load_recording, normalize_output, recording_output
-from k2nb.transcript import Transcript
+from k2nb.ui.recording_output import recording_output
 from tests.conftest import SECRET_KEY, cell_text, run_notebook
 
 
@@ -101,7 +103,7 @@ def test_record_then_replay_gives_the_same_trace_and_reports_a_changed_kernel(
 
 def test_a_recording_never_holds_the_api_key(scripted_server: Any, tmp_path: pathlib.Path) -> None:
     server = scripted_server(
-        "think: Run it.\ntool: code_interpreter {\"code\": \"print(6 * 7)\"}\n---\nthink: 42.\ntext: **42**",
+        'think: Run it.\ntool: code_interpreter {"code": "print(6 * 7)"}\n---\nthink: 42.\ntext: **42**',
         api_key=SECRET_KEY,
     )
     agent = Agent(base_url=server.base_url, api_key=SECRET_KEY, approve="auto")
@@ -119,21 +121,26 @@ def test_a_recording_never_holds_the_api_key(scripted_server: Any, tmp_path: pat
     compact = Recording.from_compact(metadata[METADATA_KEY]["recording"])
     full = Recording.load(tmp_path / "keyed.jsonl")
     assert [[d for _, d in e.chunks] for e in compact.exchanges] == [[d for _, d in e.chunks] for e in full.exchanges]
-    times = [(a, b) for c, f in zip(compact.exchanges, full.exchanges, strict=True)
-             for (a, _), (b, _) in zip(c.chunks, f.chunks, strict=True)]
+    times = [
+        (a, b)
+        for c, f in zip(compact.exchanges, full.exchanges, strict=True)
+        for (a, _), (b, _) in zip(c.chunks, f.chunks, strict=True)
+    ]
     assert all(abs(a - b) < 1e-3 for a, b in times)
     assert SECRET_KEY not in json.dumps(compact.tools) and compact.exchanges[0].body is None
 
 
 def test_faults_replay_as_they_were_recorded(scripted_server: Any, tmp_path: pathlib.Path) -> None:
     """A 429, a cut stream and a stream without [DONE] come back the same way (same retries)."""
-    script = "\n---\n".join([
-        "error: 429 retry-after=0 code=engine_overloaded_error The engine is overloaded",
-        "think: Let me compute.\ntext: partial\nfault: cut=3",
-        "think: Let me compute.\ntool: code_interpreter {\"code\": \"print('RESULT x=' + str(2 ** 10))\"}",
-        "think: It printed 1024.\ntext: never finished\nfault: no-done",
-        "think: It printed 1024.\ntext: The value is **1024**.",
-    ])
+    script = "\n---\n".join(
+        [
+            "error: 429 retry-after=0 code=engine_overloaded_error The engine is overloaded",
+            "think: Let me compute.\ntext: partial\nfault: cut=3",
+            'think: Let me compute.\ntool: code_interpreter {"code": "print(\'RESULT x=\' + str(2 ** 10))"}',
+            "think: It printed 1024.\ntext: never finished\nfault: no-done",
+            "think: It printed 1024.\ntext: The value is **1024**.",
+        ]
+    )
     server = scripted_server(script, dialect="openrouter")
     agent = Agent(base_url=server.base_url, approve="auto", backoff=0.01)
     path = tmp_path / "faults.jsonl"
@@ -261,7 +268,7 @@ def test_record_and_replay_in_a_real_kernel(tmp_path: pathlib.Path) -> None:
             f"%%k2 --approve auto --engine replay:{path}\n{prompt}",
             "scores.append(1000.0)",
             f"%%k2 --approve auto --engine replay:{path} --replay-speed 0\n{prompt}",
-            f"from typing import Any\nfrom k2nb.transcript import Transcript\n{dump}",
+            f"from typing import Any\nfrom k2nb.core.transcript import Transcript\n{dump}",
         ],
         env={"K2NB_PROVIDER": "toy"},
     )

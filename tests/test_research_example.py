@@ -93,7 +93,7 @@ def test_research_notebook_runs_offline(tmp_path: pathlib.Path) -> None:
     assert f"`measurements`: pandas.DataFrame ({rows}×{cols})" in listed
     assert "`min_corr`: float = 0.5" in listed and "`outliers`: function" in listed
 
-    view = cell_text(cell("import k2nb.summarize as model_view"))
+    view = cell_text(cell("import k2nb.kernel.summaries as model_view"))
     assert f"measurements: pandas.DataFrame ({rows}×{cols})" in view and "model_view" not in view.split(":")[0]
     assert f"outliers in yield_kg: {outlier_rows}" in view  # the damaged plots
     exported = (tmp_path / "research-session.md").read_text(encoding="utf-8")

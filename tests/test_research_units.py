@@ -8,17 +8,25 @@ from typing import Any, Literal
 
 import pytest
 
-from k2nb.context import ErrorLog, context_block, interpolate, parse_names
+from k2nb.core.events import (
+    ModelTurnDone,
+    ReasoningDelta,
+    RunFinished,
+    RunStarted,
+    StepStarted,
+    ToolFinished,
+    ToolStarted,
+)
+from k2nb.core.request import extra_body
+from k2nb.core.toolbox import ToolBox, ToolContext, validate_arguments
+from k2nb.core.transcript import Transcript
+from k2nb.core.turn import AssistantTurn, Usage
 from k2nb.errors import ConfigError
-from k2nb.events import ModelTurnDone, ReasoningDelta, RunFinished, RunStarted, StepStarted, ToolFinished, ToolStarted
-from k2nb.export import to_markdown, transcript_from_dict
-from k2nb.model import AssistantTurn, Usage
-from k2nb.request_extras import extra_body
-from k2nb.summarize import list_variables, summarize
+from k2nb.kernel.prompt_context import ErrorLog, context_block, interpolate, parse_names
+from k2nb.kernel.summaries import list_variables, summarize
 from k2nb.tools.approval import ApprovalPolicy, ApprovalRequest, Verdict
-from k2nb.tools.registry import ToolBox, ToolContext, validate_arguments
 from k2nb.tools.user import ToolDefinitionError, bind, spec_from_function, tool
-from k2nb.transcript import Transcript
+from k2nb.ui.export import to_markdown, transcript_from_dict
 
 
 def test_schema_from_type_hints_and_docstring() -> None:
@@ -76,7 +84,7 @@ def test_user_tool_calls_are_validated_approved_and_editable() -> None:
 
     spec = scale.__k2nb_tool__  # type: ignore[attr-defined]
     box = ToolBox([bind(spec, scale, ApprovalPolicy("ask"), approver, validate_arguments)])
-    from k2nb.model import ToolCall
+    from k2nb.core.turn import ToolCall
 
     _, _, problem = box.parse(ToolCall("c1", "scale", '{"factor": "x"}'))
     assert problem is not None and "'factor' must be of type integer" in problem
@@ -246,7 +254,7 @@ def test_export_cells_is_delegated_to_k2nb_cells(tmp_path: Any) -> None:
     already: in a fresh kernel that import alone can take seconds)."""
     import nbformat
 
-    from k2nb.export import export_command
+    from k2nb.ui.export import export_command
 
     t = Transcript()
     t.apply(RunStarted("r1", "kimi-k2-thinking", "toy", 5, "Now summarize.", 0.0))

@@ -1,4 +1,4 @@
-"""k2nb.serverext is shipped, enabled by the install, and adds the comm and subshell types to the server's list.
+"""k2nb.notebook.serverext is shipped, enabled by the install, and adds the comm and subshell types to its list.
 
 The list is read from the installed jupyter_server's own default, so a change there shows up here.
 """
@@ -17,7 +17,7 @@ import pytest
 from jupyter_core.paths import jupyter_config_path
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager, MappingKernelManager
 
-from k2nb.serverext import UNTRACKED, _load_jupyter_server_extension, untracked_types
+from k2nb.notebook.serverext import UNTRACKED, _load_jupyter_server_extension, untracked_types
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "jupyter-config" / "jupyter_server_config.d" / "k2nb.json"
@@ -39,12 +39,13 @@ print(json.dumps({"extensions": sorted(app.extension_manager.extensions),
 
 
 def _server_lists(*argv: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-c", _SERVER, *argv], capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVER, *argv], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     lists = dict(json.loads(done.stdout.strip().splitlines()[-1]))
-    assert "k2nb.serverext" in lists["extensions"], (
-        f"the installed config did not enable k2nb.serverext (loaded: {lists['extensions']}). "
+    assert "k2nb.notebook.serverext" in lists["extensions"], (
+        f"the installed config did not enable k2nb.notebook.serverext (loaded: {lists['extensions']}). "
         "Fix: pip install -e . (or pip install .) in this environment."
     )
     return lists
@@ -52,7 +53,7 @@ def _server_lists(*argv: str) -> dict[str, Any]:
 
 def test_the_shipped_config_enables_the_extension_and_the_wheel_installs_it() -> None:
     tomllib = pytest.importorskip("tomllib")
-    assert json.loads(SHIPPED.read_text()) == {"ServerApp": {"jpserver_extensions": {"k2nb.serverext": True}}}
+    assert json.loads(SHIPPED.read_text()) == {"ServerApp": {"jpserver_extensions": {"k2nb.notebook.serverext": True}}}
     shared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
     assert shared["shared-data"]["jupyter-config/jupyter_server_config.d/k2nb.json"] == (
         "etc/jupyter/jupyter_server_config.d/k2nb.json"
@@ -79,8 +80,7 @@ def test_a_users_own_list_is_extended_not_replaced() -> None:
     # A real kernel manager configured as a user would; the server app around it reduced to what the
     # extension touches.
     manager = AsyncMappingKernelManager(untracked_message_types=["comm_msg", "my_custom_request"])
-    app = SimpleNamespace(kernel_manager=manager, web_app=SimpleNamespace(settings={}),
-                          log=logging.getLogger("test"))
+    app = SimpleNamespace(kernel_manager=manager, web_app=SimpleNamespace(settings={}), log=logging.getLogger("test"))
     _load_jupyter_server_extension(app)
     expected = ["comm_msg", "my_custom_request", *[t for t in UNTRACKED if t != "comm_msg"]]
     assert manager.untracked_message_types == expected
@@ -89,6 +89,9 @@ def test_a_users_own_list_is_extended_not_replaced() -> None:
 
 def test_untracked_types_keeps_order_and_adds_each_type_once() -> None:
     assert untracked_types([]) == list(UNTRACKED)
-    assert untracked_types(["status", "comm_close"]) == ["status", "comm_close",
-                                                          *[t for t in UNTRACKED if t != "comm_close"]]
+    assert untracked_types(["status", "comm_close"]) == [
+        "status",
+        "comm_close",
+        *[t for t in UNTRACKED if t != "comm_close"],
+    ]
     assert untracked_types(untracked_types(DEFAULTS)) == untracked_types(DEFAULTS)

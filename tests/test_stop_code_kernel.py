@@ -21,10 +21,10 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from benchmarks.tab import Tab
-from k2nb.agent import STOPPED_TOOL_TEXT
+from k2nb.core.loop import STOPPED_TOOL_TEXT
 from k2nb.engines.script import ScriptedEngine
 from k2nb.engines.server import ChatServer
-from k2nb.kernel import RUNNING_FLAG, CodeStopped, interrupt_running_code, run_code
+from k2nb.kernel.run_code import RUNNING_FLAG, CodeStopped, interrupt_running_code, run_code
 from tests.conftest import SECRET_KEY
 from tests.kernel_driver import Execution, KernelDriver
 
@@ -60,7 +60,9 @@ def kernel_and_server(tmp_path: Path) -> Iterator[tuple[KernelDriver, ChatServer
             f"think: fine again\ntext: answer {n} after the stop",
         ]
     server = ChatServer(
-        ScriptedEngine.from_text("\n---\n".join(blocks)), dialect="moonshot", api_key=SECRET_KEY,
+        ScriptedEngine.from_text("\n---\n".join(blocks)),
+        dialect="moonshot",
+        api_key=SECRET_KEY,
         strict_reasoning=True,
     ).start()
     kernel = KernelDriver({"K2NB_BASE_URL": server.base_url, "K2NB_API_KEY": SECRET_KEY})

@@ -58,9 +58,7 @@ def traces() -> dict[str, dict[str, str]]:
     nb = run_notebook(cells, env={"K2NB_PROVIDER": "toy", "K2NB_TOY_SPEED": "0"}, timeout=180)
     out: dict[str, dict[str, str]] = {}
     for name, cell in zip([*CELLS, "help"], nb.cells[2:], strict=True):
-        plain = "\n".join(
-            str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in cell.outputs
-        )
+        plain = "\n".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in cell.outputs)
         html = "\n".join(str(o.get("data", {}).get("text/html", "")) for o in cell.outputs)
         out[name] = {"plain": plain, "html": html}
     return out

@@ -6,9 +6,17 @@ import json
 import re
 from pathlib import Path
 
-from k2nb.events import ModelTurnDone, ReasoningDelta, RunFinished, RunStarted, StepStarted, ToolFinished, ToolStarted
-from k2nb.model import AssistantTurn, ToolCall, Usage
-from k2nb.transcript import Transcript
+from k2nb.core.events import (
+    ModelTurnDone,
+    ReasoningDelta,
+    RunFinished,
+    RunStarted,
+    StepStarted,
+    ToolFinished,
+    ToolStarted,
+)
+from k2nb.core.transcript import Transcript
+from k2nb.core.turn import AssistantTurn, ToolCall, Usage
 from k2nb.ui.ansi import ansi_to_html
 from k2nb.ui.live import LiveOps
 from k2nb.ui.sanitize import sanitize_html
@@ -37,14 +45,33 @@ def _run() -> tuple[Transcript, list[dict[str, object]]]:
         RunStarted("r1", "kimi-k2-thinking", "custom", 50, "hi", 0.0),
         StepStarted(1),
         ReasoningDelta(1, "I add them."),
-        ModelTurnDone(1, AssistantTurn(reasoning="I add them.", tool_calls=(
-            ToolCall("c1", "code_interpreter", json.dumps({"code": code})),)), 1.0, 0.5),
+        ModelTurnDone(
+            1,
+            AssistantTurn(
+                reasoning="I add them.", tool_calls=(ToolCall("c1", "code_interpreter", json.dumps({"code": code})),)
+            ),
+            1.0,
+            0.5,
+        ),
         ToolStarted(1, "c1", "code_interpreter", {"code": code}, code),
-        ToolFinished(1, "c1", "code_interpreter", "error", "ZeroDivisionError", (
-            {"output_type": "stream", "name": "stdout", "text": "total is 45\n"},
-            {"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero",
-             "traceback": TRACEBACK},
-        ), 0.2, code),
+        ToolFinished(
+            1,
+            "c1",
+            "code_interpreter",
+            "error",
+            "ZeroDivisionError",
+            (
+                {"output_type": "stream", "name": "stdout", "text": "total is 45\n"},
+                {
+                    "output_type": "error",
+                    "ename": "ZeroDivisionError",
+                    "evalue": "division by zero",
+                    "traceback": TRACEBACK,
+                },
+            ),
+            0.2,
+            code,
+        ),
         StepStarted(2),
         ReasoningDelta(2, "Done."),
         ModelTurnDone(2, AssistantTurn(reasoning="Done.", content="**45**"), 1.0, 0.5),
@@ -67,7 +94,8 @@ def test_ansi_colours_become_classes_and_the_text_stays_escaped() -> None:
 
 def test_ansi_bold_backgrounds_true_colour_progress_bars_and_junk() -> None:
     assert ansi_to_html("\x1b[1;41mX\x1b[22mY\x1b[0mZ") == (
-        '<span class="ansi-red-bg ansi-bold">X</span><span class="ansi-red-bg">Y</span>Z')
+        '<span class="ansi-red-bg ansi-bold">X</span><span class="ansi-red-bg">Y</span>Z'
+    )
     assert ansi_to_html("\x1b[38;2;1;2;300mT") == '<span style="color:#0102ff">T</span>'
     assert ansi_to_html("10%\r50%\r100%\ndone") == "100%\ndone"
     assert ansi_to_html("a\x1b[2Kb\x1b]0;title\x07c\x1b[?25l") == "abc"  # cursor/title codes vanish
@@ -99,10 +127,13 @@ def test_the_static_trace_has_icons_and_text_labels_and_no_emoji() -> None:
     assert not PICTOGRAPH.findall(body)
     assert body.startswith('<div class="k2nb-static k2nb-trace">')
     # the label is an element of its own, so hidden thinking can swap it for its note
-    assert ('<summary><span class="k2nb-icon k2nb-icon-thinking" aria-hidden="true"></span>'
-            '<span class="k2nb-label">Thought for') in body
-    assert ('<span class="k2nb-icon k2nb-icon-tool" aria-hidden="true"></span>'
-            '<span class="k2nb-label">code_interpreter') in body
+    assert (
+        '<summary><span class="k2nb-icon k2nb-icon-thinking" aria-hidden="true"></span>'
+        '<span class="k2nb-label">Thought for'
+    ) in body
+    assert (
+        '<span class="k2nb-icon k2nb-icon-tool" aria-hidden="true"></span><span class="k2nb-label">code_interpreter'
+    ) in body
     assert '<pre class="k2nb-out k2nb-error"><span class="ansi-red-intense-fg">' in body
     assert '<span class="kn">' in body or '<span class="nb">sum</span>' in body  # highlighted
     # what JupyterLab keeps of untrusted HTML is close to our own allow-list: classes survive it

@@ -20,11 +20,14 @@ def _run(kc: Any) -> dict[str, Any]:
     """One %%k2 cell; the widget's comm_open message (its state and its size as JSON)."""
     messages: list[dict[str, Any]] = []
     kc.execute_interactive("%%k2 --approve auto\nThink", timeout=60, output_hook=messages.append)
-    opens = [m for m in messages if m["msg_type"] == "comm_open"
-             and m["content"]["data"]["state"].get("_model_name") == "AnyModel"]
+    opens = [
+        m
+        for m in messages
+        if m["msg_type"] == "comm_open" and m["content"]["data"]["state"].get("_model_name") == "AnyModel"
+    ]
     assert len(opens) == 1, [m["msg_type"] for m in messages]
     finals = [m for m in messages if m["msg_type"] == "update_display_data"]
-    assert finals and "k2nb-status\">done · " in finals[-1]["content"]["data"]["text/html"]  # each run ends as before
+    assert finals and 'k2nb-status">done · ' in finals[-1]["content"]["data"]["text/html"]  # each run ends as before
     state = opens[0]["content"]["data"]["state"]
     return {"esm": state["_esm"], "css": state["_css"], "bytes": len(json.dumps(opens[0]["content"]))}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ..record import Exchange, Recording
+from ..edge.recording import Exchange, Recording
 from .server import HttpError, RawStream, Reply
 
 

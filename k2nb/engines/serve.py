@@ -62,8 +62,8 @@ def make_engine(spec: str, *, replay_speed: float = 1.0) -> Responder:
     if spec == "toy":
         return ToyEngine()
     if spec.startswith("replay:"):
+        from ..edge.recording import load_recording
         from ..errors import K2Error
-        from ..record import load_recording
         from .replay import ReplayEngine
 
         try:

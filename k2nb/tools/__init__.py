@@ -1,5 +1,5 @@
 """Tools the model can call."""
 
-from .registry import ToolBox, ToolContext, ToolOutcome, ToolSpec
+from ..core.toolbox import ToolBox, ToolContext, ToolOutcome, ToolSpec
 
 __all__ = ["ToolBox", "ToolContext", "ToolOutcome", "ToolSpec"]

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from ..config import ApproveMode
+from ..core.events import ApprovalDecided, ApprovalNeeded, Decision, Event
+from ..core.transcript import ALWAYS
 from ..errors import RunStopped
-from ..events import ApprovalDecided, ApprovalNeeded, Decision, Event
-from ..transcript import ALWAYS
 
 HEADLESS_HINT = (
     "nobody can answer the approval prompt here (no stdin, e.g. a headless nbclient/papermill run). "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .registry import ToolContext, ToolOutcome, ToolSpec
+from ..core.toolbox import ToolContext, ToolOutcome, ToolSpec
 
 WEB_SEARCH = "$web_search"
 

@@ -10,12 +10,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..kernel import CodeStopped, run_code
-from ..redact import Redactor
-from ..state_diff import diff, snapshot
+from ..core.output_text import cap_for_display, outputs_to_model_text
+from ..core.toolbox import ToolContext, ToolOutcome, ToolSpec, ToolStopped
+from ..kernel.run_code import CodeStopped, run_code
+from ..kernel.secrets import Redactor
+from ..kernel.state_diff import diff, snapshot
 from .approval import ApprovalPolicy, ApprovalRequest, Approver, request_approval
-from .output_text import cap_for_display, outputs_to_model_text
-from .registry import ToolContext, ToolOutcome, ToolSpec, ToolStopped
 
 NAME = "code_interpreter"
 DESCRIPTION = (

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..redact import Redactor
-from ..summarize import list_variables, summarize, user_variables
-from .registry import ToolContext, ToolOutcome, ToolSpec
+from ..core.toolbox import ToolContext, ToolOutcome, ToolSpec
+from ..kernel.secrets import Redactor
+from ..kernel.summaries import list_variables, summarize, user_variables
 
 SUMMARY_LIMIT = 4000
 

@@ -21,8 +21,8 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, TypeVar, Union, overload
 
+from ..core.toolbox import ToolContext, ToolOutcome, ToolSpec, check_spec
 from .approval import ApprovalPolicy, ApprovalRequest, Approver, request_approval
-from .registry import ToolContext, ToolOutcome, ToolSpec, check_spec
 
 F = TypeVar("F", bound=Callable[..., Any])
 MARK = "__k2nb_tool__"

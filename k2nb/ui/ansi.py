@@ -11,7 +11,7 @@ import html
 import re
 from dataclasses import dataclass, replace
 
-from ..tools.output_text import collapse_carriage_returns, scrub_surrogates
+from ..core.output_text import collapse_carriage_returns, scrub_surrogates
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 _OTHER = re.compile(r"\x1b\[[0-9;?]*[A-Za-ln-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..transcript import Transcript
+from ..core.transcript import Transcript
 from .static import STYLE, status_line
 
 LINK_TEXT = "↓ the steps are in the cells below"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import cost_text, cost_usd
-from ..events import (
+from ..core.events import (
     ApprovalDecided,
     ApprovalNeeded,
     ContentDelta,
@@ -31,8 +31,8 @@ from ..events import (
     ToolFinished,
     ToolStarted,
 )
-from ..model import Usage
-from ..transcript import Transcript
+from ..core.transcript import Transcript
+from ..core.turn import Usage
 from .cells_link import cells_link
 from .live_codec import Op
 from .sanitize import markdown_to_html

@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 from ..config import cost_text
-from ..tools.output_text import summarize_rich, truncate_middle
-from ..transcript import ALWAYS, StepRecord, ToolRecord, Transcript
+from ..core.output_text import summarize_rich, truncate_middle
+from ..core.transcript import ALWAYS, StepRecord, ToolRecord, Transcript
 from .ansi import ansi_to_html
 from .sanitize import highlight_python, markdown_to_html, sanitize_html
 
@@ -25,6 +25,7 @@ STATUS_LABEL = {
     "max_steps": "stopped at the step limit",
     "max_cost": "stopped at the cost limit",
 }
+
 
 def trace_css() -> str:
     """trace.css without comments and spaces: the saved HTML carries it for pages without the labextension."""

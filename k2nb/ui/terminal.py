@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from ..events import (
+from ..core.events import (
     ContentDelta,
     Event,
     ModelTurnDone,
@@ -16,7 +16,7 @@ from ..events import (
     ToolFinished,
     ToolStarted,
 )
-from ..transcript import Transcript
+from ..core.transcript import Transcript
 from .static import status_line, thinking_summary, tool_title
 
 

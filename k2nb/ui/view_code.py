@@ -37,9 +37,9 @@ def stub(key: str) -> str:
     """A module that re-exports the registered view; waits up to 1 s in case the full module is still
     loading (two runs in quick succession); else renders a one-line note."""
     return (
-        f'const R = (globalThis.{REGISTRY} ||= {{}});\n'
+        f"const R = (globalThis.{REGISTRY} ||= {{}});\n"
         f'for (let i = 0; !R["{key}"] && i < 20; i++) await new Promise((r) => setTimeout(r, 50));\n'
-        f'const note = ({{ el }}) => {{ el.textContent = {json.dumps(MISSING_NOTE)}; }};\n'
+        f"const note = ({{ el }}) => {{ el.textContent = {json.dumps(MISSING_NOTE)}; }};\n"
         f'export default R["{key}"] || {{ render: note }};'
     )
 

@@ -23,13 +23,13 @@ import ipywidgets
 import traitlets
 from IPython.display import display, update_display
 
-from ..events import Event, RunFinished
-from ..transcript import Transcript
-from .attach import LiveRun, LiveRuns
+from ..core.events import Event, RunFinished
+from ..core.transcript import Transcript
+from ..notebook.tracestatic import TabHandoff
 from .cells_link import cells_bundle
-from .handoff import TabHandoff
 from .live import LiveOps
 from .live_codec import Op, OpsEncoder
+from .reattach import LiveRun, LiveRuns
 from .static import render_html, render_plain, trace_css
 from .view_code import PageCode, code_hash, registering
 

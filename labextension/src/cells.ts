@@ -88,7 +88,7 @@ export const CELL_OPS = [
 export type CellOp = (typeof CELL_OPS)[number];
 
 /**
- * FNV-1a (32 bit) over UTF-16 code units, as 8 hex digits. k2nb/cells.py
+ * FNV-1a (32 bit) over UTF-16 code units, as 8 hex digits. k2nb/notebook/cells.py
  * computes the same digest for cells it writes with nbformat.
  */
 export function digest(text: string): string {

@@ -224,7 +224,7 @@ export class KernelLink implements IDisposable {
   /**
    * A restarted kernel reads "starting" in JupyterLab until a status message
    * whose parent type is tracked arrives; kernel_info is untracked, and so,
-   * with k2nb's server extension (k2nb/serverext.py), are comm and subshell
+   * with k2nb's server extension (k2nb/notebook/serverext.py), are comm and subshell
    * messages, which used to end it. An empty silent execution (no history, no
    * output, no change in the kernel) gives the tracked "idle".
    */

@@ -1,7 +1,7 @@
 /**
  * Runs still streaming in the kernel, shown live again in a tab that opened
  * the notebook mid-run (a reload, a second tab); the kernel half is
- * k2nb/ui/attach.py.
+ * k2nb/ui/reattach.py.
  *
  * On hello, the kernel sends each active run as `{op: "run-attach", run_id,
  * model_id, cell_id, esm, css, placeholder}` with one buffer: the run's ops so

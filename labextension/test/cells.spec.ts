@@ -88,7 +88,7 @@ function run(nb: Notebook, runId: string): string[] {
 }
 
 describe('digest', () => {
-  it('is FNV-1a over UTF-16 code units (same as k2nb/cells.py)', () => {
+  it('is FNV-1a over UTF-16 code units (same as k2nb/notebook/cells.py)', () => {
     expect(digest('')).toBe('811c9dc5');
     expect(digest('a')).toBe('e40c292c');
     expect(digest('💭 x')).toBe(digest('💭 x'));

@@ -55,8 +55,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_jupyter(ui: str, root: Path, env: dict[str, str] | None = None,
-                  token: str = "k2nb-browser-test") -> tuple[subprocess.Popen[bytes], JupyterServer]:
+def start_jupyter(
+    ui: str, root: Path, env: dict[str, str] | None = None, token: str = "k2nb-browser-test"
+) -> tuple[subprocess.Popen[bytes], JupyterServer]:
     """Start ``jupyter lab`` or ``jupyter notebook`` (Notebook 7) and wait until it answers."""
     port = _free_port()
     state = root.parent / f"{root.name}-jupyter-state"
@@ -65,11 +66,24 @@ def start_jupyter(ui: str, root: Path, env: dict[str, str] | None = None,
     app = "LabApp" if ui == "lab" else "JupyterNotebookApp"
     log = (state / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", ui, "--allow-root", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         f"--{app}.expose_app_in_browser=True", f"--{app}.user_settings_dir={state / 'settings'}",
-         f"--{app}.workspaces_dir={state / 'workspaces'}"],
-        env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            ui,
+            "--allow-root",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            f"--{app}.expose_app_in_browser=True",
+            f"--{app}.user_settings_dir={state / 'settings'}",
+            f"--{app}.workspaces_dir={state / 'workspaces'}",
+        ],
+        env={**os.environ, **(env or {})},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     server = JupyterServer(f"http://127.0.0.1:{port}", token, root, ui)
     deadline = time.monotonic() + 60
@@ -115,8 +129,9 @@ def jupyter_env(board: Any, approve_mode: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def jupyter_server(jupyter_ui: str, jupyter_env: dict[str, str],
-                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+def jupyter_server(
+    jupyter_ui: str, jupyter_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[JupyterServer]:
     root = tmp_path_factory.mktemp(f"root-{jupyter_ui}")
     process, server = start_jupyter(jupyter_ui, root, jupyter_env)
     try:

@@ -49,9 +49,9 @@ def wait_idle(page: Any, timeout: float = 60_000) -> None:
 def output_text(page: Any, index: int, *, folded: bool = False) -> str:
     """What the output shows; with ``folded``, also the text inside closed <details> (one click away)."""
     prop = "textContent" if folded else "innerText"
-    return str(page.evaluate(
-        f"(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].outputArea.node.{prop}", index
-    ))
+    return str(
+        page.evaluate(f"(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].outputArea.node.{prop}", index)
+    )
 
 
 _LINKED = """async () => {
@@ -70,7 +70,8 @@ def wait_output(page: Any, index: int, text: str, timeout: float = 60_000) -> No
     page.wait_for_function(
         """([i, text]) => window.jupyterapp.shell.currentWidget.content.widgets[i]
              .outputArea.node.textContent.includes(text)""",
-        arg=[index, text], timeout=timeout,
+        arg=[index, text],
+        timeout=timeout,
     )
 
 

@@ -51,8 +51,7 @@ def _value(box: Any) -> str:
 
 def _theme(page: Any, name: str, light: bool) -> None:
     page.evaluate("(t) => { void window.jupyterapp.commands.execute('apputils:change-theme', {theme: t}); }", name)
-    page.wait_for_function("(light) => document.body.dataset.jpThemeLight === String(light)", arg=light,
-                           timeout=30_000)
+    page.wait_for_function("(light) => document.body.dataset.jpThemeLight === String(light)", arg=light, timeout=30_000)
     time.sleep(0.5)  # the theme's stylesheet applies a moment after the flag
 
 
@@ -64,16 +63,26 @@ def _close_up(box: Any, name: str) -> None:
 def test_the_edit_box_is_a_code_editor_and_the_skip_reason_submits_with_enter(
     page: Any, jupyter_server: JupyterServer, board: Switchboard
 ) -> None:
-    board.script("\n---\n".join([
-        "think: first\n" + _tool(MODEL_CODE),
-        "think: second\n" + _tool("ran_b = 2"),
-        "think: done\ntext: Both calls handled.",
-    ]))
+    board.script(
+        "\n---\n".join(
+            [
+                "think: first\n" + _tool(MODEL_CODE),
+                "think: second\n" + _tool("ran_b = 2"),
+                "think: done\ntext: Both calls handled.",
+            ]
+        )
+    )
     ui = jupyter_server.ui
-    open_notebook(page, jupyter_server, f"keys-{ui}.ipynb", [
-        "%load_ext k2nb", "%%k2\nDo two things",
-        "print(edited, 'model_a' in globals(), 'ran_b' in globals())",
-    ])
+    open_notebook(
+        page,
+        jupyter_server,
+        f"keys-{ui}.ipynb",
+        [
+            "%load_ext k2nb",
+            "%%k2\nDo two things",
+            "print(edited, 'model_a' in globals(), 'ran_b' in globals())",
+        ],
+    )
     wait_for_link(page)
     run_cell(page, 1)
     box = approval_box(page, 0)
@@ -86,9 +95,15 @@ def test_the_edit_box_is_a_code_editor_and_the_skip_reason_submits_with_enter(
 
     # Select all, then type five lines: Enter keeps the indentation, Tab indents, Shift+Tab outdents.
     page.keyboard.press("Control+a")
-    for line, key in [("total = 0", "Enter"), ("for i in range(4):", "Enter"), (None, "Tab"),
-                      ("total += i", "Enter"), ("total += 10", "Enter"), (None, "Shift+Tab"),
-                      ("edited = total", None)]:
+    for line, key in [
+        ("total = 0", "Enter"),
+        ("for i in range(4):", "Enter"),
+        (None, "Tab"),
+        ("total += i", "Enter"),
+        ("total += 10", "Enter"),
+        (None, "Shift+Tab"),
+        ("edited = total", None),
+    ]:
         if line:
             page.keyboard.type(line)
         if key:
@@ -101,8 +116,7 @@ def test_the_edit_box_is_a_code_editor_and_the_skip_reason_submits_with_enter(
     assert layer.locator(".k2nb-hl-kw", has_text="for").count() == 1
     assert layer.locator(".k2nb-hl-num", has_text="10").count() == 1
     font = editor.evaluate("(el) => getComputedStyle(el).fontFamily")
-    code_font = page.evaluate(
-        "() => getComputedStyle(document.body).getPropertyValue('--jp-code-font-family').trim()")
+    code_font = page.evaluate("() => getComputedStyle(document.body).getPropertyValue('--jp-code-font-family').trim()")
     assert code_font and font.replace(" ", "") == code_font.replace(" ", "")
 
     # Ctrl+Z undoes in the editor (not in the notebook), and redo brings the typing back.

@@ -71,12 +71,16 @@ def cells(page: Any) -> list[dict[str, Any]]:
 def run_cell(page: Any, index: int, timeout: float = 90) -> None:
     """Run one cell (without awaiting the command's promise) and wait until it has finished."""
     before = page.evaluate(f"i => {PANEL}.content.widgets[i].model.executionCount ?? 0", index)
-    page.evaluate(f"i => {{ const p = {PANEL}; p.content.activeCellIndex = i; "
-                  "void window.jupyterapp.commands.execute('notebook:run-cell'); }", index)
+    page.evaluate(
+        f"i => {{ const p = {PANEL}; p.content.activeCellIndex = i; "
+        "void window.jupyterapp.commands.execute('notebook:run-cell'); }",
+        index,
+    )
     page.wait_for_function(
         f"([i, n]) => ({PANEL}.content.widgets[i].model.executionCount ?? 0) > n && "
         f"{PANEL}.sessionContext.session.kernel.status === 'idle'",
-        arg=[index, before], timeout=timeout * 1000,
+        arg=[index, before],
+        timeout=timeout * 1000,
     )
 
 
@@ -121,17 +125,24 @@ def test_cells_run_rerun_and_save(page: Any, chromium: Any, jupyter_server: Jupy
 
     # provenance
     run_id = k2(code)["run_id"]
-    transcript = json.loads(kernel_print(
-        page, "import json; t = get_ipython()._k2nb_magics.session.transcripts[-1]; "
-              "print(json.dumps({'run_id': t.run_id, 'model': t.model, "
-              "'tool': [dict(call_id=x.call_id, code=x.code, outputs=x.outputs) for x in t.steps[0].tools]}))"))
+    transcript = json.loads(
+        kernel_print(
+            page,
+            "import json; t = get_ipython()._k2nb_magics.session.transcripts[-1]; "
+            "print(json.dumps({'run_id': t.run_id, 'model': t.model, "
+            "'tool': [dict(call_id=x.call_id, code=x.code, outputs=x.outputs) for x in t.steps[0].tools]}))",
+        )
+    )
     assert run_id == transcript["run_id"]
     for cell in now[2:6]:
         meta = k2(cell)
         assert (meta["run_id"], meta["anchor"], meta["model"]) == (run_id, anchor, transcript["model"])
         assert meta["started_at"].endswith("Z")
     assert (k2(code)["call_id"], k2(code)["approval"], k2(code)["executed_by"]) == (
-        transcript["tool"][0]["call_id"], "auto", "k2nb")
+        transcript["tool"][0]["call_id"],
+        "auto",
+        "k2nb",
+    )
     assert [k2(c)["step"] for c in now[2:6]] == [1, 1, 2, 2]
 
     # thinking: a heading, the text, collapsed; code: exactly what ran, with the kernel's outputs
@@ -158,8 +169,12 @@ def test_cells_run_rerun_and_save(page: Any, chromium: Any, jupyter_server: Jupy
     after = cells(page)
     roles = [(k2(c).get("role"), k2(c).get("run_id") == run_id, bool(k2(c).get("detached"))) for c in after]
     assert roles == [
-        (None, False, False), (None, False, False),
-        ("thinking", False, False), ("code", False, False), ("thinking", False, False), ("answer", False, False),
+        (None, False, False),
+        (None, False, False),
+        ("thinking", False, False),
+        ("code", False, False),
+        ("thinking", False, False),
+        ("answer", False, False),
         ("code", True, True),
         (None, False, False),
     ], roles

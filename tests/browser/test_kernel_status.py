@@ -1,7 +1,7 @@
 """The kernel reads Busy for the whole of a %%k2 run — in JupyterLab's and Notebook 7's indicators and on /api/kernels.
 
 Mid-run the tab talks to the kernel over comms on subshells (the link's hello, each approval click, the
-live view's widget); without k2nb.serverext each of those flipped the indicator to Idle while the cell
+live view's widget); without k2nb.notebook.serverext each of those flipped the indicator to Idle while the cell
 still showed [*].
 """
 
@@ -25,8 +25,10 @@ CALLS = 3
 # Four steps of 26 words of thinking at 30 tokens/s and three approval clicks: the run lasted 9-12 s here.
 _THOUGHT = " ".join(f"weighing option {i} against the counts" for i in range(4))
 SCRIPT = "\n---\n".join(
-    [f"think: step {n}: {_THOUGHT}\ntool: code_interpreter " + json.dumps({"code": f"status_step_{n} = {n}"})
-     for n in range(1, CALLS + 1)]
+    [
+        f"think: step {n}: {_THOUGHT}\ntool: code_interpreter " + json.dumps({"code": f"status_step_{n} = {n}"})
+        for n in range(1, CALLS + 1)
+    ]
     + [f"think: all done: {_THOUGHT}\ntext: Three steps ran and the kernel stayed busy."]
 )
 SPEED = 30.0
@@ -122,8 +124,9 @@ def wait_until_linked(page: Any) -> None:
 
 
 def _page_config_untracked(page: Any) -> list[str]:
-    raw = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent)"
-                        ".untracked_message_types ?? null")
+    raw = page.evaluate(
+        "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).untracked_message_types ?? null"
+    )
     return list(raw or [])
 
 
@@ -135,12 +138,13 @@ def test_the_kernel_reads_busy_for_the_whole_run_and_idle_after(
     open_notebook(page, jupyter_server, f"status-{ui}.ipynb", ["%load_ext k2nb", "%%k2\nCount in three steps"])
     untracked = _page_config_untracked(page)
     assert "comm_msg" in untracked and "create_subshell_request" in untracked, (
-        "the server did not load k2nb.serverext (its page config lacks the comm/subshell types); "
+        "the server did not load k2nb.notebook.serverext (its page config lacks the comm/subshell types); "
         f"reinstall k2nb (`pip install -e .`) so etc/jupyter/jupyter_server_config.d/k2nb.json exists: {untracked}"
     )
     press_shift_enter_in(page, 0)
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext"
-                           ".session.kernel.status === 'idle'", timeout=60_000)
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'", timeout=60_000
+    )
     wait_until_linked(page)
     kernel_id = page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
 
@@ -155,8 +159,11 @@ def test_the_kernel_reads_busy_for_the_whole_run_and_idle_after(
             time.sleep(0.4)  # a person reads the code before clicking
             run.click()  # a comm message to the kernel's subshell, mid-run
         page.locator(".k2nb-static").first.wait_for(state="attached", timeout=60_000)
-        page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.content.widgets[1]"
-                               ".node.querySelector('.jp-InputPrompt').textContent.includes('*')", timeout=60_000)
+        page.wait_for_function(
+            "() => !window.jupyterapp.shell.currentWidget.content.widgets[1]"
+            ".node.querySelector('.jp-InputPrompt').textContent.includes('*')",
+            timeout=60_000,
+        )
         time.sleep(2.0)  # samples after the end
         samples, statuses = page.evaluate(_STOP_SAMPLING)
     screenshot(page, f"kernel-status-after-run-{ui}")
@@ -166,8 +173,11 @@ def test_the_kernel_reads_busy_for_the_whole_run_and_idle_after(
 
     # The kernel's own clock for the cell: its busy and idle status messages for the execute request.
     def kernel_time(state: str) -> float:
-        return max(datetime.fromisoformat(s["date"].replace("Z", "+00:00")).timestamp()
-                   for s in statuses if s["parent"] == "execute_request" and s["state"] == state)
+        return max(
+            datetime.fromisoformat(s["date"].replace("Z", "+00:00")).timestamp()
+            for s in statuses
+            if s["parent"] == "execute_request" and s["state"] == state
+        )
 
     busy_at, ended_at = kernel_time("busy"), kernel_time("idle")
     running = [s for s in samples if "*" in s["prompt"]]
@@ -181,8 +191,14 @@ def test_the_kernel_reads_busy_for_the_whole_run_and_idle_after(
     assert len(checked) >= 15, len(checked)
     # What a person sees while the cell shows [*]: Busy, in every sample (JupyterLab's status bar, Notebook 7's
     # favicon, the toolbar's indicator).
-    not_busy = [s for s in checked if s["display"] != "busy" or s["indicator"] not in (None, "busy")
-                or (ui == "lab" and "| Busy" not in s["bar"]) or (ui == "notebook" and "busy" not in s["favicon"])]
+    not_busy = [
+        s
+        for s in checked
+        if s["display"] != "busy"
+        or s["indicator"] not in (None, "busy")
+        or (ui == "lab" and "| Busy" not in s["bar"])
+        or (ui == "notebook" and "busy" not in s["favicon"])
+    ]
     assert not not_busy, (
         f"{len(not_busy)} of {len(checked)} samples over {duration:.1f} s did not read busy while the cell ran; "
         f"first: {[(round(s['t'] - pressed, 2), s['display'], s['indicator'], s['bar']) for s in not_busy[:5]]}"
@@ -196,8 +212,12 @@ def test_the_kernel_reads_busy_for_the_whole_run_and_idle_after(
 
     # The tab's messages did reach the kernel mid-run (each approval click is a comm message the kernel
     # answers with busy/idle; those statuses no longer count).
-    from_tab = [s["parent"] for s in statuses if busy_at <= datetime.fromisoformat(
-        s["date"].replace("Z", "+00:00")).timestamp() <= ended_at and s["parent"] == "comm_msg"]
+    from_tab = [
+        s["parent"]
+        for s in statuses
+        if busy_at <= datetime.fromisoformat(s["date"].replace("Z", "+00:00")).timestamp() <= ended_at
+        and s["parent"] == "comm_msg"
+    ]
     assert len(from_tab) >= 2 * CALLS, statuses
 
     # /api/kernels reads busy until the kernel itself said idle for the cell (the page may show the end a

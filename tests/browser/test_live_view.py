@@ -32,18 +32,28 @@ _LIVE_THINKING = "(document.querySelector('.k2nb-live .k2nb-kind-thinking .k2nb-
 
 
 def test_run_edit_skip_always_from_the_output(page: Any, jupyter_server: JupyterServer, board: Switchboard) -> None:
-    board.script("\n---\n".join([
-        "think: first\n" + _tool("ran_a = 1"),
-        "think: second\n" + _tool("ran_b = 2"),
-        "think: third\n" + _tool("ran_c = 3"),
-        "think: fourth\n" + _tool("ran_d = 4"),
-        "think: fifth, no question now\n" + _tool("ran_e = 5"),
-        "think: done\ntext: All five calls handled.",
-    ]))
-    open_notebook(page, jupyter_server, "approvals.ipynb", [
-        "%load_ext k2nb", "%%k2\nDo five things",
-        "print(ran_a, ran_b, 'ran_c' in globals(), ran_d, ran_e)",
-    ])
+    board.script(
+        "\n---\n".join(
+            [
+                "think: first\n" + _tool("ran_a = 1"),
+                "think: second\n" + _tool("ran_b = 2"),
+                "think: third\n" + _tool("ran_c = 3"),
+                "think: fourth\n" + _tool("ran_d = 4"),
+                "think: fifth, no question now\n" + _tool("ran_e = 5"),
+                "think: done\ntext: All five calls handled.",
+            ]
+        )
+    )
+    open_notebook(
+        page,
+        jupyter_server,
+        "approvals.ipynb",
+        [
+            "%load_ext k2nb",
+            "%%k2\nDo five things",
+            "print(ran_a, ran_b, 'ran_c' in globals(), ran_d, ran_e)",
+        ],
+    )
     wait_for_link(page)
     run_cell(page, 1)
     box = approval_box(page, 0)
@@ -82,8 +92,9 @@ def test_stop_mid_thinking_keeps_the_trace_and_the_next_cell_works(
     page: Any, jupyter_server: JupyterServer, board: Switchboard
 ) -> None:
     long_thought = " ".join(f"idea{i}" for i in range(3000))
-    board.script(f"think: {long_thought}\ntext: never reached\n---\nthink: fresh start\ntext: Second run answered.",
-                 speed=150)
+    board.script(
+        f"think: {long_thought}\ntext: never reached\n---\nthink: fresh start\ntext: Second run answered.", speed=150
+    )
     open_notebook(page, jupyter_server, "stop.ipynb", ["%load_ext k2nb", "%%k2\nThink long", "%%k2\nAgain"])
     wait_for_link(page)
     run_cell(page, 1)
@@ -109,7 +120,7 @@ def test_model_html_executes_nothing(page: Any, jupyter_server: JupyterServer, b
     board.script(
         "think: be naughty\n"
         'text: Hi <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> '
-        "[click me](javascript:window.__xss=3) <a href=\"javascript:window.__xss=4\">raw</a> done"
+        '[click me](javascript:window.__xss=3) <a href="javascript:window.__xss=4">raw</a> done'
     )
     open_notebook(page, jupyter_server, "xss.ipynb", ["%load_ext k2nb", "%%k2 --approve auto\nsay hi"])
     wait_for_link(page)
@@ -121,7 +132,6 @@ def test_model_html_executes_nothing(page: Any, jupyter_server: JupyterServer, b
     assert page.evaluate("() => window.__xss") is None
     assert "done" in output_text(page, 1)
     screenshot(page, f"xss-{jupyter_server.ui}")
-
 
 
 class ReceivedBytes:

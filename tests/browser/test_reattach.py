@@ -37,10 +37,15 @@ ANSWER = "Finished after the reload: x_after is 42."
 
 
 def _script(board: Switchboard) -> None:
-    board.script("\n---\n".join([
-        f"think: {FIRST_THOUGHT}\n" + _tool("x_after = 41 + 1"),
-        f"think: {SECOND_THOUGHT}\ntext: {ANSWER}",
-    ]), speed=120)
+    board.script(
+        "\n---\n".join(
+            [
+                f"think: {FIRST_THOUGHT}\n" + _tool("x_after = 41 + 1"),
+                f"think: {SECOND_THOUGHT}\ntext: {ANSWER}",
+            ]
+        ),
+        speed=120,
+    )
 
 
 def _live_approval(page: Any) -> Any:

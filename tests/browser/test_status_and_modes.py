@@ -41,8 +41,9 @@ def test_the_wait_is_apart_from_the_run_and_the_clock_ticks(
     page: Any, jupyter_server: JupyterServer, board: Switchboard
 ) -> None:
     ui = jupyter_server.ui
-    board.script("think: quick\n" + _tool("fast = 1") + f"\n---\nthink: {slow_thought(150)}\ntext: Slow one done.",
-                 speed=25)
+    board.script(
+        "think: quick\n" + _tool("fast = 1") + f"\n---\nthink: {slow_thought(150)}\ntext: Slow one done.", speed=25
+    )
     open_notebook(page, jupyter_server, f"durations-{ui}.ipynb", ["%load_ext k2nb", "%%k2\nrun something fast"])
     wait_for_link(page)
     run_cell(page, 1)
@@ -80,15 +81,21 @@ def test_always_stays_visible_and_ask_again_turns_approvals_back_on(
     page: Any, jupyter_server: JupyterServer, board: Switchboard
 ) -> None:
     ui = jupyter_server.ui
-    board.script("\n---\n".join([
-        "think: first\n" + _tool("ran_a = 1"),
-        "text: A done.",
-        f"think: {slow_thought(150)}\ntext: B done.",
-        "think: third\n" + _tool("ran_c = 3"),
-        "text: C done.",
-    ]), speed=40)
-    open_notebook(page, jupyter_server, f"modes-{ui}.ipynb",
-                  ["%load_ext k2nb", "%%k2\nrun A", "%%k2\nrun B", "%%k2\nrun C"])
+    board.script(
+        "\n---\n".join(
+            [
+                "think: first\n" + _tool("ran_a = 1"),
+                "text: A done.",
+                f"think: {slow_thought(150)}\ntext: B done.",
+                "think: third\n" + _tool("ran_c = 3"),
+                "text: C done.",
+            ]
+        ),
+        speed=40,
+    )
+    open_notebook(
+        page, jupyter_server, f"modes-{ui}.ipynb", ["%load_ext k2nb", "%%k2\nrun A", "%%k2\nrun B", "%%k2\nrun C"]
+    )
     wait_for_link(page)
     run_cell(page, 1)
     approval_box(page, 0).locator("button", has_text="Always").click()
@@ -155,10 +162,20 @@ def test_a_cells_run_output_is_a_status_line_and_a_link_to_its_cells(
     page: Any, jupyter_server: JupyterServer, board: Switchboard
 ) -> None:
     ui = jupyter_server.ui
-    board.script("think: THINK-MARK " + slow_thought(60) + "\n" + _tool("x = 41 + 1\nprint('x is', x)")
-                 + "\n---\nthink: it printed 42\ntext: The answer is 42.", speed=60)
-    open_notebook(page, jupyter_server, f"cells-link-{ui}.ipynb",
-                  ["%load_ext k2nb", "%%k2 --cells --approve auto\nsolve it", "print('mine')"])
+    board.script(
+        "think: THINK-MARK "
+        + slow_thought(60)
+        + "\n"
+        + _tool("x = 41 + 1\nprint('x is', x)")
+        + "\n---\nthink: it printed 42\ntext: The answer is 42.",
+        speed=60,
+    )
+    open_notebook(
+        page,
+        jupyter_server,
+        f"cells-link-{ui}.ipynb",
+        ["%load_ext k2nb", "%%k2 --cells --approve auto\nsolve it", "print('mine')"],
+    )
     wait_for_link(page)
     run_cell(page, 1)
     live = page.locator(".k2nb-live a.k2nb-cells-link")
@@ -173,15 +190,18 @@ def test_a_cells_run_output_is_a_status_line_and_a_link_to_its_cells(
     runs = page.evaluate(CELLS_OF_RUN)
     run_id = runs[2]
     assert run_id and runs[:2] == [None, None] and runs[-1] is None and runs.count(run_id) >= 3, runs
-    page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = "
-                  "window.jupyterapp.shell.currentWidget.content.widgets.length - 1; }")
+    page.evaluate(
+        "() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = "
+        "window.jupyterapp.shell.currentWidget.content.widgets.length - 1; }"
+    )
     url = page.url
     page.locator(".k2nb-static a.k2nb-cells-link").click()
-    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 2",
-                           timeout=10_000)
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 2", timeout=10_000)
     assert page.url == url  # handled in place: no navigation to the anchor
-    top = page.evaluate("() => { const nb = window.jupyterapp.shell.currentWidget.content; "
-                        "const r = nb.widgets[2].node.getBoundingClientRect(); "
-                        "const v = nb.node.getBoundingClientRect(); return [r.top - v.top, v.height]; }")
+    top = page.evaluate(
+        "() => { const nb = window.jupyterapp.shell.currentWidget.content; "
+        "const r = nb.widgets[2].node.getBoundingClientRect(); "
+        "const v = nb.node.getBoundingClientRect(); return [r.top - v.top, v.height]; }"
+    )
     assert 0 <= top[0] < top[1], top  # the first cell of the run is in view
     screenshot(page, f"cells-link-{ui}")

@@ -49,10 +49,17 @@ def test_stop_while_the_models_code_runs(page: Any, jupyter_server: JupyterServe
         + json.dumps({"code": LOOP})
         + "\n---\nthink: fresh start\ntext: Second run answered."
     )
-    open_notebook(page, jupyter_server, "stop-code.ipynb", [
-        "%load_ext k2nb\nuser_value = 41", "%%k2\nEstimate pi with Monte Carlo, forever",
-        "%%k2\nAgain", "print('user_value', user_value, 'points', n > 1000)",
-    ])
+    open_notebook(
+        page,
+        jupyter_server,
+        "stop-code.ipynb",
+        [
+            "%load_ext k2nb\nuser_value = 41",
+            "%%k2\nEstimate pi with Monte Carlo, forever",
+            "%%k2\nAgain",
+            "print('user_value', user_value, 'points', n > 1000)",
+        ],
+    )
     wait_for_link(page)  # runs cell 0 and waits for the labextension's comm
 
     shift_enter(page, 1)
@@ -94,15 +101,28 @@ def test_stop_while_an_approval_waits_and_while_the_answer_streams(
     page: Any, jupyter_server: JupyterServer, board: Switchboard
 ) -> None:
     answer = " ".join(f"sentence{i} of a long answer." for i in range(600))
-    board.script("\n---\n".join([
-        "think: I need to run something\ntool: code_interpreter " + json.dumps({"code": "never_ran = 1"}),
-        f"think: answering now\ntext: {answer}",
-        "text: Third run answered.",
-    ]), speed=120)
-    open_notebook(page, jupyter_server, "stop-phases.ipynb", [
-        "%load_ext k2nb", "%%k2 --approve ask\nAsk me first", "%%k2\nAnswer at length", "%%k2\nAgain",
-        "print('never_ran' in globals())",
-    ])
+    board.script(
+        "\n---\n".join(
+            [
+                "think: I need to run something\ntool: code_interpreter " + json.dumps({"code": "never_ran = 1"}),
+                f"think: answering now\ntext: {answer}",
+                "text: Third run answered.",
+            ]
+        ),
+        speed=120,
+    )
+    open_notebook(
+        page,
+        jupyter_server,
+        "stop-phases.ipynb",
+        [
+            "%load_ext k2nb",
+            "%%k2 --approve ask\nAsk me first",
+            "%%k2\nAnswer at length",
+            "%%k2\nAgain",
+            "print('never_ran' in globals())",
+        ],
+    )
     wait_for_link(page)
     # Waiting for approval: Stop ends the wait; nothing ran, and no button is left to press.
     shift_enter(page, 1)

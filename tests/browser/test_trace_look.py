@@ -29,11 +29,14 @@ from tests.browser.harness import (
 pytestmark = [pytest.mark.browser]
 
 CODE = "total = sum(range(10))\nprint('total is', total)  # a comment"
-SCRIPT = "\n---\n".join([
-    "think: First I add the numbers in the kernel.\ntool: code_interpreter " + json.dumps({"code": CODE}),
-    "think: Now the division the user asked about.\ntool: code_interpreter " + json.dumps({"code": "total / 0"}),
-    "think: Division by zero fails, as expected.\ntext: **The total is 45.**\ntext: \ntext: - dividing by zero raises",
-])
+SCRIPT = "\n---\n".join(
+    [
+        "think: First I add the numbers in the kernel.\ntool: code_interpreter " + json.dumps({"code": CODE}),
+        "think: Now the division the user asked about.\ntool: code_interpreter " + json.dumps({"code": "total / 0"}),
+        "think: Division by zero fails, as expected.\n"
+        "text: **The total is 45.**\ntext: \ntext: - dividing by zero raises",
+    ]
+)
 # Emoji pictographs (💭, 🔧, ⏱, …): blank boxes on a machine without an emoji font, as this one is.
 PICTOGRAPH = re.compile("[\U0001f300-\U0001faff\u23f0-\u23fa\u2600-\u26ff]")
 
@@ -66,8 +69,11 @@ ERROR_BOX = f"{STATIC} pre.k2nb-out.k2nb-error"
 THINK_SUMMARY = f"{STATIC} .k2nb-thinking-block > summary"
 TOOL_SUMMARY = f"{STATIC} .k2nb-tool > summary"
 SECONDARY = {  # what must reach 4.5:1: summaries, the status line, the thinking text, kernel-state lines
-    "thinking summary": THINK_SUMMARY, "tool summary": TOOL_SUMMARY, "status line": f"{STATIC} > .k2nb-status",
-    "thinking text": f"{STATIC} .k2nb-thinking", "kernel state": f"{STATIC} .k2nb-state",
+    "thinking summary": THINK_SUMMARY,
+    "tool summary": TOOL_SUMMARY,
+    "status line": f"{STATIC} > .k2nb-status",
+    "thinking text": f"{STATIC} .k2nb-thinking",
+    "kernel state": f"{STATIC} .k2nb-state",
 }
 
 
@@ -101,15 +107,16 @@ def set_theme(page: Any, theme: str) -> None:
 
 def save(page: Any) -> None:
     command(page, "docmanager:save")
-    page.wait_for_function(
-        "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000)
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000)
 
 
 def visible_labels(page: Any) -> str:
     """What a person reads in the outputs and the notebook toolbar."""
-    return str(page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget;
+    return str(
+        page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget;
         const outputs = [...nb.node.querySelectorAll('.jp-OutputArea')].map(o => o.innerText);
-        return [nb.toolbar.node.innerText, ...outputs].join('\\n'); }"""))
+        return [nb.toolbar.node.innerText, ...outputs].join('\\n'); }""")
+    )
 
 
 def assert_the_look(page: Any) -> None:
@@ -173,7 +180,9 @@ def test_the_finished_trace_keeps_its_look(page: Any, jupyter_server: JupyterSer
         command(page, "apputils:incr-font-size", {"key": key})
         page.wait_for_function(
             "([sel, size]) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize) > size",
-            arg=[selector, grown], timeout=10_000)
+            arg=[selector, grown],
+            timeout=10_000,
+        )
     after_text, after_code = style(page, THINK_SUMMARY)["fontSize"], style(page, CODE_BOX)["fontSize"]
     # (each increase is a settings round trip; a quick second one may read the old value, so only "grew")
     assert after_text > before_text and after_code > before_code
@@ -223,14 +232,21 @@ def test_no_emoji_font_needed(page: Any, jupyter_server: JupyterServer, board: S
 
 def _note(page: Any, lane: str) -> str:
     """The text a hidden lane shows instead of itself ('' when the lane shows)."""
-    return str(page.evaluate(
-        "(sel) => { const s = document.querySelector(sel); return s ? getComputedStyle(s, '::after').content : ''; }",
-        lane))
+    return str(
+        page.evaluate(
+            "(sel) => { const s = document.querySelector(sel); "
+            "return s ? getComputedStyle(s, '::after').content : ''; }",
+            lane,
+        )
+    )
 
 
 def _lane_text_shown(page: Any, selector: str) -> bool:
-    return bool(page.evaluate(
-        "(sel) => [...document.querySelectorAll(sel)].some((e) => e.getBoundingClientRect().height > 0)", selector))
+    return bool(
+        page.evaluate(
+            "(sel) => [...document.querySelectorAll(sel)].some((e) => e.getBoundingClientRect().height > 0)", selector
+        )
+    )
 
 
 def test_hide_thinking_is_a_notebook_toggle_that_survives_the_run(
@@ -246,14 +262,17 @@ def test_hide_thinking_is_a_notebook_toggle_that_survives_the_run(
     live_lane = ".k2nb-live .k2nb-kind-thinking"
     page.wait_for_function(
         f"() => (document.querySelector('{live_lane} .k2nb-body')?.textContent || '').includes('step30 ')",
-        timeout=30_000)
+        timeout=30_000,
+    )
     # hide it from the live view's button while the thinking streams
     page.locator(".k2nb-live button.k2nb-thinking-toggle").click()
     # the notebook's state goes through the labextension (metadata), so the note follows a moment later
     page.wait_for_function(
         "(sel) => { const s = document.querySelector(sel);"
         " return !!s && getComputedStyle(s, '::after').content.includes('thinking hidden'); }",
-        arg=f"{live_lane} > summary", timeout=10_000)
+        arg=f"{live_lane} > summary",
+        timeout=10_000,
+    )
     assert not _lane_text_shown(page, f"{live_lane} .k2nb-body")
     assert page.locator(".k2nb-live button.k2nb-thinking-toggle").inner_text().strip() == "show thinking"
     assert toolbar.inner_text().strip() == "Thinking: hidden"

@@ -1,4 +1,5 @@
-"""Provider-specific request fields: Moonshot's ``prompt_cache_key`` and the ``thinking`` switch.
+"""The request body: :func:`build_request`, and the provider-specific fields (Moonshot's
+``prompt_cache_key`` and the ``thinking`` switch).
 
 ``kimi-k2-thinking`` always thinks. Its successors on Moonshot take ``thinking: {"type": …}``:
 ``kimi-k2.5`` / ``kimi-k2.6`` think by default and can be switched off; ``kimi-k3`` and
@@ -11,9 +12,11 @@ any provider, and ``off`` for a model that always thinks is refused with a messa
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from .errors import ConfigError
+from ..config import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
+from ..errors import ConfigError
 
 ThinkingMode = Literal["auto", "on", "off"]
 THINKING_MODES: tuple[ThinkingMode, ...] = ("auto", "on", "off")
@@ -51,3 +54,28 @@ def extra_body(
             raise ConfigError(f"{model} always thinks: --thinking off is not available for it (use auto or on).")
         extra["thinking"] = {"type": "disabled"}
     return extra
+
+
+def build_request(
+    model: str,
+    messages: Sequence[dict[str, Any]],
+    tools: Sequence[dict[str, Any]],
+    *,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    temperature: float = DEFAULT_TEMPERATURE,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": list(messages),
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "max_tokens": max_tokens,
+        "temperature": temperature,
+    }
+    if tools:  # declared on every request
+        body["tools"] = list(tools)
+        body["tool_choice"] = "auto"
+    if extra:
+        body.update(extra)
+    return body

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import RunStopped
-from ..events import Event, ToolStatus
-from ..model import ToolCall
+from .events import Event, ToolStatus
+from .turn import ToolCall
 
 NAME_RULE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]{2,63}$")  # Moonshot's function-name rule
 MAX_TOOLS = 128
@@ -55,7 +55,7 @@ class ToolContext:
     emit: Callable[[Event], None] = lambda _event: None
 
 
-Handler = Callable[[dict[str, Any], ToolContext], ToolOutcome]
+ToolHandler = Callable[[dict[str, Any], ToolContext], ToolOutcome]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class ToolSpec:
     name: str
     description: str
     parameters: dict[str, Any]
-    handler: Handler
+    handler: ToolHandler
     read_only: bool = False
     builtin: bool = False  # a provider built-in such as Moonshot's $web_search
 
@@ -173,3 +173,19 @@ class ToolBox:
             raise  # the user's stop ends the run; it is not the tool's failure
         except Exception as error:  # a tool's bug is a result for the model, not a crash
             return ToolOutcome("error", f"Error: tool {spec.name} failed: {type(error).__name__}: {error}")
+
+
+# Executes one tool call (a thunk): Agent.events runs each call on the consumer's thread.
+ToolRunner = Callable[[Callable[[], ToolOutcome]], ToolOutcome]
+
+
+def on_runner(box: ToolBox, runner: ToolRunner | None) -> ToolBox:
+    """The same tools, each call executed through ``runner`` (None: directly)."""
+    if runner is None:
+        return box
+
+    def via(handler: ToolHandler) -> ToolHandler:
+        return lambda arguments, context: runner(lambda: handler(arguments, context))
+
+    specs = [box.get(name) for name in box.names()]
+    return ToolBox([replace(s, handler=via(s.handler)) for s in specs if s is not None])

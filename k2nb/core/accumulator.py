@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import IncompleteStream
+from ..errors import IncompleteStream
 from .events import ContentDelta, Event, ReasoningDelta, ToolCallDelta
-from .model import AssistantTurn, ToolCall, Usage
+from .turn import AssistantTurn, ToolCall, Usage
 
-DONE = "[DONE]"
+SSE_DONE = "[DONE]"  # the stream's last data payload
 
 SECTION_BEGIN = "<|tool_calls_section_begin|>"
 SECTION_END = "<|tool_calls_section_end|>"
@@ -31,22 +30,7 @@ _NATIVE_CALL = re.compile(
 _SPECIAL_TOKEN = re.compile(r"<\|tool_call[a-z_]*\|>")
 
 
-def iter_sse_data(lines: Iterable[str]) -> Iterator[str]:
-    """Yield the ``data`` payload of each server-sent event (multi-line data joined by newlines)."""
-    data: list[str] = []
-    for raw in lines:
-        line = raw.rstrip("\r\n")
-        if not line:
-            if data:
-                yield "\n".join(data)
-                data = []
-            continue
-        if line.startswith(":"):
-            continue  # SSE comment / keep-alive
-        name, _, value = line.partition(":")
-        if name == "data":
-            data.append(value[1:] if value.startswith(" ") else value)
-    # An event without its closing blank line was cut off: per the SSE spec it is discarded.
+# An event without its closing blank line was cut off: per the SSE spec it is discarded.
 
 
 class _NativeTokenFilter:
@@ -162,7 +146,7 @@ class StreamAccumulator:
     # -- feeding -------------------------------------------------------------------------
     def feed_data(self, data: str) -> list[Event]:
         """Feed one SSE ``data`` payload (JSON text or ``[DONE]``)."""
-        if data.strip() == DONE:
+        if data.strip() == SSE_DONE:
             self.done = True
             return []
         try:

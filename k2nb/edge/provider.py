@@ -1,4 +1,4 @@
-"""The HTTP edge: the openai SDK client, the request body, SSE lines, and error mapping.
+"""The HTTP edge: the openai SDK client, SSE lines, and error mapping.
 
 The SDK sends the request and raises typed status errors; we read the raw SSE lines ourselves
 so that ``[DONE]`` is observed (the SDK's iterator hides a missing one) and every extra field
@@ -8,41 +8,15 @@ so that ``[DONE]`` is observed (the SDK's iterator hides a missing one) and ever
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx2
 import openai
 
-from .config import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, ProviderSettings
-from .errors import ProviderError, TransientError
-from .protocol import iter_sse_data
-
-
-def build_request(
-    model: str,
-    messages: Sequence[dict[str, Any]],
-    tools: Sequence[dict[str, Any]],
-    *,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    temperature: float = DEFAULT_TEMPERATURE,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "model": model,
-        "messages": list(messages),
-        "stream": True,
-        "stream_options": {"include_usage": True},
-        "max_tokens": max_tokens,
-        "temperature": temperature,
-    }
-    if tools:  # declared on every request
-        body["tools"] = list(tools)
-        body["tool_choice"] = "auto"
-    if extra:
-        body.update(extra)
-    return body
+from ..config import ProviderSettings
+from ..errors import ProviderError, TransientError
 
 
 class ChatClient:
@@ -208,3 +182,20 @@ def connection_error(error: Exception, settings: ProviderSettings) -> Exception:
     if isinstance(error, openai.APITimeoutError):
         return TransientError(f"the request to {settings.base_url} timed out")
     return TransientError(f"the connection to {settings.base_url} failed ({type(cause).__name__})")
+
+
+def iter_sse_data(lines: Iterable[str]) -> Iterator[str]:
+    """Yield the ``data`` payload of each server-sent event (multi-line data joined by newlines)."""
+    data: list[str] = []
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if not line:
+            if data:
+                yield "\n".join(data)
+                data = []
+            continue
+        if line.startswith(":"):
+            continue  # SSE comment / keep-alive
+        name, _, value = line.partition(":")
+        if name == "data":
+            data.append(value[1:] if value.startswith(" ") else value)

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .events import (
+from ..core.events import (
     ApprovalDecided,
     ContentDelta,
     Event,
@@ -32,8 +32,8 @@ from .events import (
     ToolFinished,
     ToolStarted,
 )
-from .frontend import FrontendLink
-from .transcript import StepRecord, ToolRecord, Transcript
+from ..core.transcript import StepRecord, ToolRecord, Transcript
+from .link import FrontendLink
 
 DEFAULT_HEADING = "Thought for {seconds} · {tokens}"
 LIVE_HEADING = "Thinking…"
@@ -105,18 +105,27 @@ def notebook_outputs(outputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for output in outputs:
         kind = output.get("output_type")
         if kind == "stream":
-            result.append({"output_type": "stream", "name": output.get("name", "stdout"),
-                           "text": str(output.get("text", ""))})
+            result.append(
+                {"output_type": "stream", "name": output.get("name", "stdout"), "text": str(output.get("text", ""))}
+            )
         elif kind in ("display_data", "execute_result"):
-            item = {"output_type": kind, "data": dict(output.get("data") or {}),
-                    "metadata": dict(output.get("metadata") or {})}
+            item = {
+                "output_type": kind,
+                "data": dict(output.get("data") or {}),
+                "metadata": dict(output.get("metadata") or {}),
+            }
             if kind == "execute_result":
                 item["execution_count"] = None
             result.append(item)
         elif kind == "error":
-            result.append({"output_type": "error", "ename": str(output.get("ename", "")),
-                           "evalue": str(output.get("evalue", "")),
-                           "traceback": [str(line) for line in output.get("traceback", [])]})
+            result.append(
+                {
+                    "output_type": "error",
+                    "ename": str(output.get("ename", "")),
+                    "evalue": str(output.get("evalue", "")),
+                    "traceback": [str(line) for line in output.get("traceback", [])],
+                }
+            )
     return result
 
 
@@ -165,8 +174,9 @@ class CellMaterializer:
         self.ops_sent = 0
 
     @classmethod
-    def for_current_cell(cls, link: FrontendLink, shell: Any, transcript: Transcript,
-                         *, forced: bool) -> CellMaterializer | None:
+    def for_current_cell(
+        cls, link: FrontendLink, shell: Any, transcript: Transcript, *, forced: bool
+    ) -> CellMaterializer | None:
         """A materializer for the cell being executed, or None when it cannot (or should not) run.
 
         It runs when the tab that sent the execute request has the labextension linked and either
@@ -211,7 +221,8 @@ class CellMaterializer:
         elif isinstance(event, ReasoningDelta):
             if event.step not in self._thinking:
                 self._thinking[event.step] = self._insert(
-                    "markdown", thinking_source(LIVE_HEADING, ""), self._meta(event.step, "thinking"))
+                    "markdown", thinking_source(LIVE_HEADING, ""), self._meta(event.step, "thinking")
+                )
             self._append(self._thinking[event.step], event.text)
         elif isinstance(event, ContentDelta):
             if event.step not in self._content:
@@ -229,17 +240,29 @@ class CellMaterializer:
             cell = self._tools.get((event.step, event.call_id))
             tool = self._tool(event.step, event.call_id)
             if cell and tool:
-                self._op({"op": "cell-update", "id": cell, "source": event.code,
-                          "k2nb": {"approval": approval_label(tool), **edited_meta(tool)}})
+                self._op(
+                    {
+                        "op": "cell-update",
+                        "id": cell,
+                        "source": event.code,
+                        "k2nb": {"approval": approval_label(tool), **edited_meta(tool)},
+                    }
+                )
         elif isinstance(event, ToolFinished):
             cell = self._tools.get((event.step, event.call_id))
             tool = self._tool(event.step, event.call_id)
             if cell and tool:
                 update: dict[str, Any] = {
-                    "op": "cell-update", "id": cell, "outputs": notebook_outputs(event.outputs),
+                    "op": "cell-update",
+                    "id": cell,
+                    "outputs": notebook_outputs(event.outputs),
                     "execution_count": None,
-                    "k2nb": {"approval": approval_label(tool), "status": event.status,
-                             "finished_at": _iso(), "seconds": round(event.seconds, 3)},
+                    "k2nb": {
+                        "approval": approval_label(tool),
+                        "status": event.status,
+                        "finished_at": _iso(),
+                        "seconds": round(event.seconds, 3),
+                    },
                 }
                 if event.code is not None:
                     update["source"] = event.code
@@ -250,8 +273,15 @@ class CellMaterializer:
 
     # -- helpers --------------------------------------------------------------------------
     def _meta(self, step: int, role: str, **extra: Any) -> dict[str, Any]:
-        meta = {"run_id": self._run_id, "anchor": self.anchor, "step": step, "role": role,
-                "model": self.transcript.model, "started_at": _iso(), **extra}
+        meta = {
+            "run_id": self._run_id,
+            "anchor": self.anchor,
+            "step": step,
+            "role": role,
+            "model": self.transcript.model,
+            "started_at": _iso(),
+            **extra,
+        }
         return {"k2nb": meta}
 
     def _insert(self, cell_type: str, source: str, metadata: dict[str, Any]) -> str:
@@ -262,8 +292,9 @@ class CellMaterializer:
         if cell_type == "code":
             metadata["k2nb"]["executed_by"] = "k2nb"  # ran in the kernel during the run; not re-executed
             cell.update(outputs=[], execution_count=None)
-        self._op({"op": "cell-insert", "run_id": self._run_id, "anchor": self.anchor, "after": self._last,
-                  "cell": cell})
+        self._op(
+            {"op": "cell-insert", "run_id": self._run_id, "anchor": self.anchor, "after": self._last, "cell": cell}
+        )
         self._last = new_id
         return new_id
 
@@ -295,18 +326,28 @@ class CellMaterializer:
         self._finished.add(event.step)
         if event.step in self._thinking:
             update: dict[str, Any] = {
-                "op": "cell-update", "id": self._thinking[event.step],
+                "op": "cell-update",
+                "id": self._thinking[event.step],
                 "source": thinking_source(heading(record, self.heading_format), record.reasoning),
-                "k2nb": {"finished_at": _iso(), "seconds": round(record.reasoning_seconds, 3),
-                         "reasoning_tokens": record.usage.reasoning_tokens if record.usage else 0},
+                "k2nb": {
+                    "finished_at": _iso(),
+                    "seconds": round(record.reasoning_seconds, 3),
+                    "reasoning_tokens": record.usage.reasoning_tokens if record.usage else 0,
+                },
             }
             if self.collapse_thinking:
                 update["jupyter"] = {"source_hidden": True}
             self._op(update)
         if event.step in self._content:
             role = "message" if event.turn.tool_calls else "answer"
-            self._op({"op": "cell-update", "id": self._content[event.step], "source": record.content,
-                      "k2nb": {"role": role, "finished_at": _iso()}})
+            self._op(
+                {
+                    "op": "cell-update",
+                    "id": self._content[event.step],
+                    "source": record.content,
+                    "k2nb": {"role": role, "finished_at": _iso()},
+                }
+            )
 
     def _finish_unfinished(self, status: str) -> None:
         """A stopped or failed run: head the thinking cells whose step never completed."""
@@ -315,8 +356,14 @@ class CellMaterializer:
                 continue
             record = next((s for s in reversed(self.transcript.steps) if s.step == step), None)
             reasoning = record.reasoning if record else ""
-            self._op({"op": "cell-update", "id": cell, "source": thinking_source(f"Thinking ({status})", reasoning),
-                      "k2nb": {"finished_at": _iso(), "status": status}})
+            self._op(
+                {
+                    "op": "cell-update",
+                    "id": cell,
+                    "source": thinking_source(f"Thinking ({status})", reasoning),
+                    "k2nb": {"finished_at": _iso(), "status": status},
+                }
+            )
 
     def _tool(self, step: int, call_id: str) -> ToolRecord | None:
         for record in reversed(self.transcript.steps):
@@ -336,8 +383,9 @@ def _nbformat() -> Any:
     return nbformat
 
 
-def transcript_cells(transcript: Transcript, anchor: str, *, heading_format: str = DEFAULT_HEADING,
-                     collapse_thinking: bool = True) -> list[Any]:
+def transcript_cells(
+    transcript: Transcript, anchor: str, *, heading_format: str = DEFAULT_HEADING, collapse_thinking: bool = True
+) -> list[Any]:
     """The cells a run materializes as (after its ``%%k2`` cell ``anchor``), as nbformat nodes."""
     nbformat = _nbformat()
     cells: list[Any] = []
@@ -346,8 +394,16 @@ def transcript_cells(transcript: Transcript, anchor: str, *, heading_format: str
 
     def add(cell: Any, step: int, role: str, **extra: Any) -> None:
         cell.id = cell_id(transcript.run_id or "export", len(cells) + 1)
-        meta = {"run_id": transcript.run_id, "anchor": anchor, "step": step, "role": role,
-                "model": transcript.model, "started_at": started, "finished_at": finished, **extra}
+        meta = {
+            "run_id": transcript.run_id,
+            "anchor": anchor,
+            "step": step,
+            "role": role,
+            "model": transcript.model,
+            "started_at": started,
+            "finished_at": finished,
+            **extra,
+        }
         meta["digest"] = digest(cell.source)
         cell.metadata["k2nb"] = meta
         cells.append(cell)
@@ -357,8 +413,13 @@ def transcript_cells(transcript: Transcript, anchor: str, *, heading_format: str
             cell = nbformat.v4.new_markdown_cell(thinking_source(heading(step, heading_format), step.reasoning))
             if collapse_thinking:
                 cell.metadata["jupyter"] = {"source_hidden": True}
-            add(cell, step.step, "thinking", seconds=round(step.reasoning_seconds, 3),
-                reasoning_tokens=step.usage.reasoning_tokens if step.usage else 0)
+            add(
+                cell,
+                step.step,
+                "thinking",
+                seconds=round(step.reasoning_seconds, 3),
+                reasoning_tokens=step.usage.reasoning_tokens if step.usage else 0,
+            )
         if step.content:
             role = "message" if step.tools else "answer"
             add(nbformat.v4.new_markdown_cell(step.content), step.step, role)
@@ -367,8 +428,18 @@ def transcript_cells(transcript: Transcript, anchor: str, *, heading_format: str
                 continue
             code = nbformat.v4.new_code_cell(tool.code, execution_count=None)
             code.outputs = [nbformat.from_dict(o) for o in notebook_outputs(tool.outputs)]
-            add(code, step.step, "code", call_id=tool.call_id, tool=tool.name, approval=approval_label(tool),
-                status=tool.status, executed_by="k2nb", seconds=round(tool.seconds, 3), **edited_meta(tool))
+            add(
+                code,
+                step.step,
+                "code",
+                call_id=tool.call_id,
+                tool=tool.name,
+                approval=approval_label(tool),
+                status=tool.status,
+                executed_by="k2nb",
+                seconds=round(tool.seconds, 3),
+                **edited_meta(tool),
+            )
     return cells
 
 

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConfigError
-from .summarize import MASK, is_secret, mask_secrets, summarize, user_variables
-from .tools.output_text import truncate_middle
+from ..core.output_text import truncate_middle
+from ..errors import ConfigError
+from .summaries import MASK, is_secret, mask_secrets, summarize, user_variables
 
 _FIELD = re.compile(r"\{\{([^{}]*)\}\}|\{([A-Za-z_]\w*)(?:\[(-?\d+)\])?\}")
 VALUE_LIMIT = 4000  # characters one interpolated value may take

@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .config import DEFAULT_MAX_STEPS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, cost_usd
+from ..config import DEFAULT_MAX_STEPS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, cost_usd
+from ..errors import K2Error, RunStopped, TransientError
+from .accumulator import StreamAccumulator
 from .context_window import DEFAULT_CONTEXT_BUDGET, SizeCache, fit_context
-from .errors import K2Error, RunStopped, TransientError
 from .events import (
     ContentDelta,
     Event,
@@ -32,10 +33,9 @@ from .events import (
     ToolFinished,
     ToolStarted,
 )
-from .model import AssistantTurn, Usage
-from .protocol import StreamAccumulator
-from .provider import build_request
-from .tools.registry import ToolBox, ToolContext, ToolOutcome, ToolStopped
+from .request import build_request
+from .toolbox import ToolBox, ToolContext, ToolOutcome, ToolStopped
+from .turn import AssistantTurn, Usage
 
 Emit = Callable[[Event], None]
 STOPPED_TOOL_TEXT = "The user stopped the run before this tool call completed; it did not finish."
@@ -217,8 +217,15 @@ def run(
             shown = stopped if isinstance(stopped, ToolStopped) else ToolStopped()
             emit(
                 ToolFinished(
-                    step_no, call_id, name, "stopped", STOPPED_TOOL_TEXT, shown.outputs,
-                    time.perf_counter() - since, shown.code, state_diff=shown.state_diff,
+                    step_no,
+                    call_id,
+                    name,
+                    "stopped",
+                    STOPPED_TOOL_TEXT,
+                    shown.outputs,
+                    time.perf_counter() - since,
+                    shown.code,
+                    state_diff=shown.state_diff,
                 )
             )
         emit(Notice("warning", "stopped by the user; the conversation so far is kept."))
@@ -290,7 +297,7 @@ def _call_with_retries(
 
 
 def _dispatch(tools: ToolBox, call_id: str, name: str, arguments: str, step_no: int, emit: Emit) -> ToolOutcome:
-    from .model import ToolCall
+    from .turn import ToolCall
 
     spec, parsed, problem = tools.parse(ToolCall(call_id, name, arguments))
     emit(

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..frontend import FrontendLink
+from ..notebook.link import FrontendLink
 from .live_codec import Op, OpsEncoder
 
 ATTACH = "run-attach"  # {op, run_id, model_id, cell_id, esm, css, placeholder} + the snapshot (deflated)

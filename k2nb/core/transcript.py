@@ -24,7 +24,7 @@ from .events import (
     ToolFinished,
     ToolStarted,
 )
-from .model import Usage
+from .turn import Usage
 
 ALWAYS = "auto (Always)"  # the approval mode after the user clicked Always: nothing asks until reset
 

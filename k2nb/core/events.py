@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .model import AssistantTurn, Usage
+from .turn import AssistantTurn, Usage
 
 RunStatus = Literal["done", "stopped", "failed", "max_steps", "max_cost"]
 ToolStatus = Literal["ok", "error", "timeout", "declined", "invalid", "stopped"]

@@ -17,10 +17,10 @@ import uuid
 import zlib
 from typing import Any
 
-from ..frontend import FrontendLink
+from .link import FrontendLink
 
 OP = "trace-static"
-DONE = "trace-static-done"
+TRACE_STATIC_DONE = "trace-static-done"
 CAPABILITY = "trace-static"  # announced in the tab's hello
 TIMEOUT = 3.0  # seconds; the tab answers in tens of milliseconds
 
@@ -74,11 +74,11 @@ class TabHandoff:
                     answered.set()
 
         payload = zlib.compress(json.dumps(bundle, ensure_ascii=False).encode(), 6)
-        self._link.on(DONE, on_done)
+        self._link.on(TRACE_STATIC_DONE, on_done)
         try:
             self._link.send({"op": OP, "token": token, "model_id": model_id}, buffers=[payload])
             return answered.wait(self._timeout) and any(replies.values())
         except KeyboardInterrupt:  # the interrupt came as the run ended: the caller still saves the trace
             return False
         finally:
-            self._link.off(DONE, on_done)
+            self._link.off(TRACE_STATIC_DONE, on_done)

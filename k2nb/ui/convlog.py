@@ -13,11 +13,11 @@ import pathlib
 import time
 from typing import Any
 
-from .errors import ConfigError
-from .events import Event, RunFinished
-from .redact import Redactor
-from .summarize import mask_secrets
-from .transcript import Transcript
+from ..core.events import Event, RunFinished
+from ..core.transcript import Transcript
+from ..errors import ConfigError
+from ..kernel.secrets import Redactor
+from ..kernel.summaries import mask_secrets
 
 
 def _strip_binary(output: dict[str, Any]) -> dict[str, Any]:

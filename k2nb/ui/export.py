@@ -4,7 +4,7 @@
 ``k2nb export NOTEBOOK.ipynb`` exports the runs saved in a notebook. In a saved notebook each
 ``%%k2`` cell's run is read from output metadata ``k2nb.transcript`` when the view wrote it, and
 otherwise from the saved static trace (``text/html`` and ``text/plain``), so older notebooks
-export too. ``--format cells`` is delegated to :mod:`k2nb.cells` (notebook cells via nbformat).
+export too. ``--format cells`` is delegated to :mod:`k2nb.notebook.cells` (notebook cells via nbformat).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ._version import __version__
-from .errors import ConfigError
-from .model import Usage
-from .tools.output_text import summarize_rich
-from .transcript import StepRecord, ToolRecord, Transcript
+from .._version import __version__
+from ..core.output_text import summarize_rich
+from ..core.transcript import StepRecord, ToolRecord, Transcript
+from ..core.turn import Usage
+from ..errors import ConfigError
 
 FORMATS = ("md", "html", "json", "cells")
 _SUFFIX = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".ipynb": "cells"}
@@ -49,10 +49,15 @@ def _tool_markdown(tool: ToolRecord) -> list[str]:
     if tool.code:
         lines.append(_fence(tool.code, "python"))
         if tool.original_code is not None:
-            from .ui.static import EDITED_NOTE
+            from .static import EDITED_NOTE
 
-            lines += [f"<details><summary>{EDITED_NOTE}</summary>", "", _fence(tool.original_code, "python"),
-                      "", "</details>"]
+            lines += [
+                f"<details><summary>{EDITED_NOTE}</summary>",
+                "",
+                _fence(tool.original_code, "python"),
+                "",
+                "</details>",
+            ]
     elif tool.arguments:
         lines.append(_fence(json.dumps(tool.arguments, ensure_ascii=False, indent=1), "json"))
     shown = "\n".join(_output_text(o) for o in tool.outputs).strip() or tool.model_text.strip()
@@ -126,7 +131,7 @@ def to_markdown(runs: Sequence[Run], title: str = "k2nb session") -> str:
 
 
 def to_html(runs: Sequence[Run], title: str = "k2nb session") -> str:
-    from .ui.static import render_html
+    from .static import render_html
 
     body = []
     for run in runs:
@@ -176,10 +181,10 @@ def write(runs: Sequence[Run], path: str, fmt: str | None = None) -> tuple[pathl
         raise ConfigError("nothing to export yet: run a %%k2 cell first.")
     if fmt == "cells":
         try:
-            from . import cells  # owned by the cells feature; may not be installed in this version
+            from ..notebook import cells  # owned by the cells feature; may not be installed in this version
         except ImportError:
             raise ConfigError(
-                "--format cells needs k2nb.cells, which this k2nb does not have; use md, html or json."
+                "--format cells needs k2nb.notebook.cells, which this k2nb does not have; use md, html or json."
             ) from None
         transcripts = [r for r in runs if isinstance(r, Transcript)]
         cells.export_cells(transcripts, str(target))  # type: ignore[attr-defined]

@@ -27,7 +27,7 @@ from typing import Any
 COMM_TARGET = "k2nb"
 FRONTEND_TARGET = "k2nb.frontend"
 
-Handler = Callable[[dict[str, Any]], None]
+TabHandler = Callable[[dict[str, Any]], None]
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class FrontendLink:
     def __init__(self, shell: Any) -> None:
         self._lock = threading.Lock()
         self._hello_arrived = threading.Condition(self._lock)
-        self._handlers: dict[str, list[Handler]] = {}
+        self._handlers: dict[str, list[TabHandler]] = {}
         self._clients: dict[str, str] = {}  # comm id -> the tab's clientId (after hello)
         self._hello: dict[str, dict[str, Any]] = {}  # clientId -> its hello message
         self._comms: dict[str, Any] = {}  # comm id -> the tab's open `k2nb` comm
@@ -63,12 +63,12 @@ class FrontendLink:
             self._manager = self._downlink = None
 
     # -- public API -----------------------------------------------------------------------
-    def on(self, kind: str, handler: Handler) -> None:
+    def on(self, kind: str, handler: TabHandler) -> None:
         """Call ``handler(message)`` for each ``{kind: kind, ...}`` message from a tab."""
         with self._lock:
             self._handlers.setdefault(kind, []).append(handler)
 
-    def off(self, kind: str, handler: Handler) -> None:
+    def off(self, kind: str, handler: TabHandler) -> None:
         """Remove a handler added with :meth:`on` (no error if it is not there)."""
         with self._lock:
             handlers = self._handlers.get(kind, [])

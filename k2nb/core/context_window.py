@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .tools.output_text import truncate_middle
+from .output_text import truncate_middle
 
 DEFAULT_CONTEXT_BUDGET = 200_000  # estimated tokens; K2's window is 256k, leaving room for the answer
 SHORTENED_TOOL_CHARS = 2_000

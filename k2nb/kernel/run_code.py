@@ -42,7 +42,7 @@ class CodeStopped(KeyboardInterrupt):
 
 
 @dataclass(frozen=True)
-class Execution:
+class CodeResult:
     """What one run of tool code produced, as nbformat-style output dicts in order."""
 
     status: ExecStatus
@@ -147,9 +147,7 @@ def _patched(obj: Any, name: str, value: Any) -> Iterator[None]:
             delattr(obj, name)
 
 
-def run_code(
-    shell: Any, code: str, *, timeout: float | None = None, stop: threading.Event | None = None
-) -> Execution:
+def run_code(shell: Any, code: str, *, timeout: float | None = None, stop: threading.Event | None = None) -> CodeResult:
     """Execute ``code`` in ``shell``'s user namespace without touching ``In``/``Out`` history.
 
     Raises :class:`CodeStopped` when the user stops it (or ``stop`` is already set: then it does not run).
@@ -225,7 +223,7 @@ def run_code(
         )
     if status == "ok":
         outputs.extend(captured.results)
-    return Execution(
+    return CodeResult(
         status=status,
         outputs=tuple(outputs),
         seconds=seconds,

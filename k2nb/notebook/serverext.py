@@ -33,7 +33,7 @@ def untracked_types(configured: Iterable[str]) -> list[str]:
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "k2nb.serverext"}]
+    return [{"module": "k2nb.notebook.serverext"}]
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
