@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.k2nb-installed
 
-.PHONY: demo test lab bench lint chromium clean
+.PHONY: demo test test-fast lab bench lint chromium clean
 
 LABEXT_SOURCES := tsconfig.json $(wildcard labextension/src/*.ts labextension/style/* labextension/schema/*.json)
 
@@ -25,6 +25,10 @@ test: $(STAMP) chromium
 	# wait on paced streams, so the suite takes about half the wall time on 2 cores.
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
+# The pure and unit tests (no kernel, no browser): under a minute, for the edit-test loop.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not kernel and not browser"
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab examples/
 
@@ -36,6 +40,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check k2nb tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+	# The TypeScript and widget.js: prettier --check, eslint, and tsc --checkJs of widget.js.
+	PATH="$(CURDIR)/$(BIN):$$PATH" npm run lint:check
 
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then :; \

@@ -17,8 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from tests.harness.workload import make_trace
+
 from . import browser, bytes, chatlab, overhead
-from .common import ROOT, make_trace, median
+from .common import ROOT, median
 
 BENCHMARKS = ("bytes", "overhead", "chatlab", "browser", "answer")
 DEFAULT = BENCHMARKS[:4]  # "answer" (the 5,000-word reference case for ChatLab) adds ~5 minutes

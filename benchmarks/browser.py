@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from k2nb.engines.server import Responder
+from tests.harness.workload import API_KEY, MODEL, PROMPT, Trace, chat_server, workload_env
 
 from . import chatlab
-from .common import API_KEY, MODEL, PROMPT, Trace, chat_server, provider_env
 
 CHROMIUM = "/usr/bin/chromium"
 TOKEN = "k2nb-bench-token"
@@ -133,7 +133,7 @@ def measure(
             cells = [cells[0], k2_cell]
         _notebook(root / "bench.ipynb", cells, kernel)
         port = _free_port()
-        env = {**os.environ, **provider_env(server), "JUPYTER_CONFIG_DIR": str(root / "config")}
+        env = {**os.environ, **workload_env(server), "JUPYTER_CONFIG_DIR": str(root / "config")}
         if peer == "chatlab":
             _chatlab_kernelspec(root / "data")
             env.update(JUPYTER_PATH=str(root / "data"), OPENAI_API_KEY=API_KEY)

@@ -15,19 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bytes import max_in_window
-from .common import (
-    API_KEY,
-    BARE_SDK_SETUP,
-    MODEL,
-    PROMPT,
-    ROOT,
-    Kernel,
-    Trace,
-    bare_sdk_code,
-    chat_server,
-    median,
-)
+from tests.harness.kernel import Kernel
+from tests.harness.traffic import max_in_window
+from tests.harness.workload import API_KEY, MODEL, PROMPT, Trace, chat_server
+
+from .common import BARE_SDK_SETUP, ROOT, bare_sdk_code, median
 
 VERSION = "2.1.1"
 VENV = ROOT / "build" / "bench-venv"
@@ -92,15 +84,15 @@ class ChatLabResult:
 def measure(trace: Trace, *, repeats: int = 3) -> ChatLabResult:
     exe = python()
     result = ChatLabResult(trace.words, trace.text_bytes, len(trace.content.encode()))
-    with chat_server(trace) as server, Kernel(python=str(exe), env={"OPENAI_API_KEY": API_KEY}) as kernel:
-        kernel.execute(BARE_SDK_SETUP)
-        kernel.execute(CHATLAB_SETUP)
+    with chat_server(trace) as server, Kernel({"OPENAI_API_KEY": API_KEY}, python=str(exe), cwd=ROOT) as kernel:
+        kernel.execute(BARE_SDK_SETUP, timeout=600, check=True)
+        kernel.execute(CHATLAB_SETUP, timeout=600, check=True)
         bare = bare_sdk_code(server)
         peer = f"_ = await _bench_chatlab_run({server.base_url!r}, {API_KEY!r}, {MODEL!r}, {PROMPT!r})"
-        kernel.execute(bare)  # warm-up
+        kernel.execute(bare, timeout=600, check=True)  # warm-up
         for i in range(repeats):
-            result.bare.append(kernel.execute(bare).seconds)
-            execution = kernel.execute(peer)
+            result.bare.append(kernel.execute(bare, timeout=600, check=True).seconds)
+            execution = kernel.execute(peer, timeout=600, check=True)
             result.seconds.append(execution.seconds)
             if i == 0:
                 result.total_bytes = execution.nbytes

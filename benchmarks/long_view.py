@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 
 from k2nb.engines.script import ScriptedEngine
+from tests.harness.long_run import script
+from tests.harness.workload import Trace
 
 from . import browser
-from .common import Trace
-from .long_run import script
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .common import BARE_SDK_SETUP, PROMPT, Kernel, Trace, bare_sdk_code, chat_server, median, provider_env
+from tests.harness.kernel import Kernel
+from tests.harness.workload import PROMPT, Trace, chat_server, workload_env
+
+from .common import BARE_SDK_SETUP, ROOT, bare_sdk_code, median
 
 
 @dataclass
@@ -40,15 +43,15 @@ class OverheadResult:
 
 def measure(trace: Trace, *, repeats: int = 5) -> OverheadResult:
     result = OverheadResult("k2nb")
-    with chat_server(trace) as server, Kernel(env=provider_env(server)) as kernel:
-        kernel.execute("%load_ext k2nb")
-        kernel.execute(BARE_SDK_SETUP)
+    with chat_server(trace) as server, Kernel(workload_env(server), cwd=ROOT) as kernel:
+        kernel.execute("%load_ext k2nb", timeout=600, check=True)
+        kernel.execute(BARE_SDK_SETUP, timeout=600, check=True)
         bare, k2 = bare_sdk_code(server), f"%%k2 --new\n{PROMPT}"
-        kernel.execute(bare)  # warm-up: imports, first connection, caches
-        kernel.execute(k2)
+        kernel.execute(bare, timeout=600, check=True)  # warm-up: imports, first connection, caches
+        kernel.execute(k2, timeout=600, check=True)
         for _ in range(repeats):
-            result.bare.append(kernel.execute(bare).seconds)
-            result.other.append(kernel.execute(k2).seconds)
+            result.bare.append(kernel.execute(bare, timeout=600, check=True).seconds)
+            result.other.append(kernel.execute(k2, timeout=600, check=True).seconds)
     return result
 
 

@@ -18,28 +18,43 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .backends import Backends, engine_settings
+from .backends import Backends, engine_settings, recorder_for
 from .config import (
+    APPROVE,
     APPROVE_MODES,
-    DEFAULT_MAX_STEPS,
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_TEMPERATURE,
-    DEFAULT_TOOL_TIMEOUT,
+    BACKOFF,
+    BASE_URL,
+    CONTEXT_BUDGET,
+    ENGINE,
+    MAX_COST,
+    MAX_STEPS,
+    MAX_TOKENS,
+    MODEL,
+    PRICES,
+    PROVIDER,
+    RECORD,
+    REPLAY_SPEED,
+    RETRIES,
+    TEMPERATURE,
+    THINKING,
+    TIMEOUT,
+    TOY_SPEED,
+    WEB_SEARCH,
     ApproveMode,
     ProviderSettings,
     resolve_provider,
 )
 from .core import loop
-from .core.context_window import DEFAULT_CONTEXT_BUDGET
 from .core.events import Event, RunFinished
 from .core.request import extra_body
 from .core.toolbox import ToolBox, ToolRunner, ToolSpec, on_runner, validate_arguments
 from .core.transcript import Transcript
+from .edge.recorder import Recorder
 from .errors import ConfigError
 from .kernel.secrets import Redactor
 from .session import Session
 from .stream import EventStream
-from .tools.approval import ApprovalPolicy, Approver, StdinApprover
+from .tools.approval import Answer, ApprovalPolicy, Approver, StdinApprover, as_approver
 from .tools.builtins import web_search
 from .tools.code_interpreter import code_interpreter
 from .tools.inspect_tools import inspection_tools
@@ -55,38 +70,45 @@ SYSTEM_PROMPT = (
 )
 
 Consumer = Callable[[Event], None]
+# A view reads the run as it goes: each event comes with the run's state after it (the transcript).
+View = Callable[[Event, Transcript], None]
 
 
 @dataclass
 class RunOptions:
-    """Everything a run can be told. Per-run overrides are ``dataclasses.replace`` of these."""
+    """Everything a run can be told. Per-run overrides are ``dataclasses.replace`` of these.
 
-    provider: str | None = None
-    base_url: str | None = None
-    model: str | None = None
+    One field per run option of the settings table (``k2nb.config.SETTINGS``: name, default and
+    meaning are there), then the Python API's own (no flag, no ``%config``).
+    """
+
+    provider: str | None = PROVIDER.default
+    base_url: str | None = BASE_URL.default
+    model: str | None = MODEL.default
+    approve: ApproveMode | None = APPROVE.default  # None: the session's policy
+    max_steps: int = MAX_STEPS.default
+    max_tokens: int = MAX_TOKENS.default
+    temperature: float = TEMPERATURE.default
+    timeout: float = TIMEOUT.default
+    retries: int = RETRIES.default
+    backoff: float = BACKOFF.default
+    max_cost: float | None = MAX_COST.default
+    prices: dict[str, tuple[float, float, float]] | None = field(default_factory=lambda: dict(PRICES.default))
+    toy_speed: float | None = TOY_SPEED.default
+    engine: str | None = ENGINE.default  # overrides provider
+    record: str | None = RECORD.default
+    replay_speed: float | None = REPLAY_SPEED.default
+    context_budget: int = CONTEXT_BUDGET.default
+    thinking: str = THINKING.default
+    web_search: bool = WEB_SEARCH.default
+    # The Python API's own:
     api_key: str | None = field(default=None, repr=False)
-    approve: ApproveMode | None = None  # None: the session's policy
-    max_steps: int = DEFAULT_MAX_STEPS
-    max_tokens: int = DEFAULT_MAX_TOKENS
-    temperature: float = DEFAULT_TEMPERATURE
-    timeout: float = DEFAULT_TOOL_TIMEOUT
-    retries: int = 4
-    backoff: float = 1.0
-    max_cost: float | None = None
-    prices: dict[str, tuple[float, float, float]] | None = None
-    toy_speed: float | None = None  # tokens/s; None: K2NB_TOY_SPEED, else 60 (0 = instant)
-    engine: str | None = None  # "toy" | "replay:FILE.jsonl" | "replay:NOTEBOOK.ipynb[#N]" (overrides provider)
-    record: str | None = None  # record the run to this JSONL file ("" = a timestamped name)
-    replay_speed: float | None = None  # × the recorded pace; None: K2NB_REPLAY_SPEED, else 1 (0 = instant)
     system_prompt: str | None = SYSTEM_PROMPT
-    context_budget: int = DEFAULT_CONTEXT_BUDGET  # estimated tokens per request (context_window.py)
-    thinking: str = "auto"  # auto | on | off: the `thinking` field of kimi-k2.6 / kimi-k3 (request_extras.py)
-    web_search: bool = False  # declare Moonshot's built-in $web_search
     inspection_tools: bool = True  # list_variables / inspect_variable (read-only)
 
 
 def default_approve() -> ApproveMode:
-    mode = os.environ.get("K2NB_APPROVE") or "ask"
+    mode = os.environ.get(APPROVE.env) or "ask"
     return mode if mode in APPROVE_MODES else "ask"  # type: ignore[return-value]
 
 
@@ -97,7 +119,7 @@ class Agent:
         self,
         shell: Any = None,
         *,
-        approver: Approver | None = None,
+        approver: Approver | Answer | None = None,
         tools: Sequence[ToolSpec | Callable[..., Any]] = (),
         **options: Any,
     ) -> None:
@@ -108,7 +130,9 @@ class Agent:
         self.shell = shell
         self.options = RunOptions(**options)
         self.backends = Backends()
-        self.approver: Approver = approver or StdinApprover(read=lambda prompt: builtins.input(prompt))  # noqa: PLW0108 - the kernel swaps input per request
+        # A plain function answers too (its channel: stdin); by default the user is asked on stdin.
+        on_stdin = StdinApprover(read=lambda prompt: builtins.input(prompt))  # noqa: PLW0108 - the kernel swaps input per request
+        self.approver: Approver = as_approver(approver) if approver is not None else on_stdin
         self.extra_tools: list[ToolSpec] = [t for t in tools if isinstance(t, ToolSpec)]
         # Plain functions become tools like @k2nb.tool ones (schema from their type hints).
         self.user_tools: list[Callable[..., Any]] = []
@@ -116,10 +140,12 @@ class Agent:
             if not isinstance(function, ToolSpec):
                 self.add_tool(function)
         self.stop_requested = threading.Event()
-        self.session = Session(approve=self.options.approve or default_approve())
+        self.session: Session
+        self.new_session()
 
     def new_session(self) -> None:
-        self.session = Session(approve=self.options.approve or default_approve())
+        """A fresh conversation; its approval mode starts as configured (``approve``, else K2NB_APPROVE)."""
+        self.session = Session(ApprovalPolicy(self.options.approve or default_approve()))
 
     def resolve(self, options: RunOptions | None = None) -> ProviderSettings:
         o = options or self.options
@@ -135,22 +161,30 @@ class Agent:
         self.user_tools.append(function)
         return function
 
-    def toolbox(self, policy: ApprovalPolicy, options: RunOptions) -> ToolBox:
+    def redactor(self, resolved: ProviderSettings) -> Redactor:
+        """A run's one redactor, handed to its tools and logs: the provider's key (code can print
+        ``os.environ``), secret environment values and secret-named variables, read at each use."""
+        return Redactor.for_run(api_key=resolved.api_key, namespace=self.shell.user_ns)
+
+    def toolbox(
+        self,
+        policy: ApprovalPolicy,
+        options: RunOptions,
+        resolved: ProviderSettings | None = None,
+        redactor: Redactor | None = None,
+    ) -> ToolBox:
+        """The run's tools; ``resolved`` is the run's provider, ``redactor`` its redactor (made here if not given)."""
         timeout = options.timeout
-        key = self.resolve(options).api_key  # redacted from tool outputs (code can print os.environ)
+        redactor = redactor if redactor is not None else self.redactor(resolved or self.resolve(options))
         code = code_interpreter(
-            self.shell, policy, self.approver, timeout=lambda: timeout, api_key=lambda: key, stop=self.stop_requested
+            self.shell, policy, self.approver, timeout=lambda: timeout, redactor=redactor, stop=self.stop_requested
         )
         specs = [code]
         if options.inspection_tools:
-            specs += inspection_tools(self.shell, api_key=lambda: key)
-
-        def redact(text: str) -> str:
-            return Redactor.from_environment(api_key=key, namespace=self.shell.user_ns).text(text)
-
+            specs += inspection_tools(self.shell, redactor)
         # User tools are found afresh each run: redefining a @k2nb.tool function updates it.
         for spec, function in collect_user_tools(self.shell.user_ns, self.user_tools):
-            specs.append(bind_user_tool(spec, function, policy, self.approver, validate_arguments, redact))
+            specs.append(bind_user_tool(spec, function, policy, self.approver, validate_arguments, redactor))
         if options.web_search:
             specs.append(web_search())
         return ToolBox([*specs, *self.extra_tools])
@@ -160,24 +194,39 @@ class Agent:
         prompt: str,
         *,
         consumers: Sequence[Consumer] = (),
+        views: Sequence[View] = (),
         transcript: Transcript | None = None,
         tool_runner: ToolRunner | None = None,
+        resolved: ProviderSettings | None = None,
+        redactor: Redactor | None = None,
+        recorder: Recorder | None = None,
         **overrides: Any,
     ) -> Transcript:
-        """Run one prompt to completion; returns the transcript (``.answer``, ``.status``, steps)."""
+        """Run one prompt to completion; returns the transcript (``.answer``, ``.status``, steps).
+
+        ``consumers`` get each event; ``views`` get each event with the run's state after it (the
+        transcript, which has applied it). ``recorder``: records the run, for a caller that reports
+        the recording (``record=FILE`` records without one).
+
+        ``resolved``: the provider these options resolve to, if the caller has it already (the magic
+        resolves once per cell: it shows the resolution's notice first). ``redactor``: the run's
+        (``Agent.redactor``), when the caller uses it too (the magic: for the prompt and the log).
+        """
         options = dataclasses.replace(self.options, **overrides) if overrides else self.options
         if options.toy_speed is not None:
             self.backends.toy_speed = options.toy_speed
+        resolved = resolved or self.resolve(options)
+        redactor = redactor if redactor is not None else self.redactor(resolved)
         connection = self.backends.connect(
-            self.resolve(options),
+            resolved,
             prompt=prompt,
             engine=options.engine,
-            record=options.record,
+            recorder=recorder if recorder is not None else recorder_for(options.record),
             speed=options.replay_speed,
         )
         settings, client = connection.settings, connection.client
-        # A per-run approve applies to this run only; "Always" in an ask run upgrades the session.
-        policy = ApprovalPolicy(options.approve or "ask") if overrides.get("approve") else self.session.policy
+        # A per-run approve applies to this run only; "Always" in it upgrades the session.
+        policy = self.session.policy.for_run(options.approve if overrides.get("approve") else None)
         try:
             extra = extra_body(
                 provider=settings.provider,
@@ -205,11 +254,14 @@ class Agent:
             approve=policy.label,
         )
         transcript = transcript if transcript is not None else Transcript()
-        sinks = [transcript.apply, *consumers, *connection.consumers]
+        sinks = [*consumers, *connection.consumers]
 
         def emit(event: Event) -> None:
             if isinstance(event, RunFinished):  # "ask again" may have come mid-run: the policy knows
                 event = dataclasses.replace(event, approve=policy.label)
+            transcript.apply(event)  # first: the views read the run as it is after this event
+            for view in views:
+                view(event, transcript)
             for sink in sinks:
                 sink(event)
             for watcher in connection.watchers:  # e.g. a replay reporting output that differs
@@ -222,16 +274,13 @@ class Agent:
                 client=client,
                 history=self.session.messages,
                 prompt=prompt,
-                tools=on_runner(self.toolbox(policy, options), tool_runner),
+                tools=on_runner(self.toolbox(policy, options, resolved, redactor), tool_runner),
                 settings=run_settings,
                 emit=emit,
                 stop=self.stop_requested,
             )
         finally:
             connection.close()
-        if policy is not self.session.policy and options.approve == "ask" and policy.mode == "auto":
-            self.session.policy.mode = "auto"
-            self.session.policy.by_always = policy.by_always
         self.session.record(transcript, result.messages)
         return transcript
 

@@ -50,6 +50,11 @@ def replay_speed(explicit: float | None = None) -> float:
     return max(explicit, 0.0) if explicit is not None else _env_float("K2NB_REPLAY_SPEED", DEFAULT_REPLAY_SPEED)
 
 
+def recorder_for(record: str | pathlib.Path | None) -> Recorder | None:
+    """The recorder ``record`` asks for: None (no recording), ``""`` (a timestamped file here) or a path."""
+    return None if record is None else Recorder(record or default_path())
+
+
 def engine_settings(engine: str | None, model: str | None) -> ProviderSettings | None:
     """What ``--engine`` stands for: the toy preset, a replay, or None (no engine given)."""
     if not engine:
@@ -69,7 +74,6 @@ class Connection:
     client: Any
     consumers: list[Callable[[Event], None]] = field(default_factory=list)
     watchers: list[Callable[[Event], Sequence[Event]]] = field(default_factory=list)  # may answer with events
-    recorder: Recorder | None = None
     stack: ExitStack = field(default_factory=ExitStack)
 
     def close(self) -> None:
@@ -88,7 +92,6 @@ class Backends:
         self._clients: dict[tuple[str, str, str], ChatClient] = {}
         self._toy: Any = None
         self.toy_speed: float | None = None  # None: K2NB_TOY_SPEED, else 60 tokens/s
-        self.last_recorder: Recorder | None = None  # the latest run's, if it was recorded
 
     def toy_base_url(self) -> str:
         if self._toy is None:
@@ -118,11 +121,10 @@ class Backends:
         *,
         prompt: str,
         engine: str | None = None,
-        record: str | pathlib.Path | None = None,
+        recorder: Recorder | None = None,
         speed: float | None = None,
     ) -> Connection:
-        """The client for one run: the provider's, or a replay of ``engine``; recorded if ``record``
-        is not None (``""``: a timestamped file in the working directory)."""
+        """The client for one run: the provider's, or a replay of ``engine``; recorded by ``recorder``."""
         connection = Connection(settings, None)
         try:
             if settings.provider == "replay":
@@ -134,16 +136,13 @@ class Backends:
                 connection.watchers.append(ReplayChecker(recording, speed=factor))
             else:
                 connection.client = self.client(settings)
-            if record is not None:
-                recorder = Recorder(record or default_path())
+            if recorder is not None:
                 connection.stack.callback(recorder.close)
                 connection.client = recorder.wrap(connection.client)
                 connection.consumers.append(recorder)
-                connection.recorder = recorder
         except BaseException:
             connection.close()
             raise
-        self.last_recorder = connection.recorder
         return connection
 
     @contextmanager

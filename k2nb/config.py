@@ -1,25 +1,23 @@
-"""Settings: provider presets, environment variables, defaults and the price table.
+"""Settings: the table of every setting, provider presets, environment variables and the price table.
 
-Resolution order for each setting: per-cell flag > ``%config K2Magics.…`` > environment > preset.
+Resolution order for each setting: per-cell flag > ``%config K2Magics.…`` > environment > default.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from .errors import ConfigError
 
 ApproveMode = Literal["auto", "ask", "never"]
 APPROVE_MODES: tuple[ApproveMode, ...] = ("auto", "ask", "never")
+ThinkingMode = Literal["auto", "on", "off"]
+THINKING_MODES: tuple[ThinkingMode, ...] = ("auto", "on", "off")
 
 DEFAULT_MODEL = "kimi-k2-thinking"
-DEFAULT_MAX_TOKENS = 32768  # reasoning counts against it; Moonshot's default (~1k) ends in empty answers
-DEFAULT_TEMPERATURE = 1.0
-DEFAULT_MAX_STEPS = 50
-DEFAULT_TOOL_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +94,215 @@ DEFAULT_PRICES: dict[str, tuple[float, float, float]] = {
 }
 
 
+def price_table(prices: Mapping[str, Sequence[float]]) -> dict[str, tuple[float, float, float]]:
+    """``%config K2Magics.prices`` as the run reads it: three floats per model (lists are fine to write)."""
+    return {model: (float(p[0]), float(p[1]), float(p[2])) for model, p in prices.items()}
+
+
+# -- the settings table ------------------------------------------------------------------------
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One setting, declared once. The ``%config K2Magics`` traits, the ``%%k2`` flags, the fields
+    of ``RunOptions``, ``%k2 config`` and the README reference are all made from these rows."""
+
+    name: str  # the trait, the flag's dest and the RunOptions field
+    kind: type[Any]  # str, int, float, bool or dict: the trait's and the flag's value type
+    default: T  # None: unset here (the environment or the preset decides, as the help says)
+    help: str = ""  # the trait's help (the README reference); "" for a flag without a trait
+    configurable: bool = True  # a `%config K2Magics.<name>` trait
+    run_option: bool = True  # a field of RunOptions (False: the magic's own, e.g. --cells)
+    flag: str = ""  # the `%%k2` flag, e.g. "--max-steps"
+    flag_help: str = ""
+    metavar: str | None = None
+    const: str | None = None  # the flag's value may be left out (nargs="?"): then it is this
+    choices: tuple[str, ...] = ()
+    env: str = ""  # the environment variable read when neither the flag nor %config sets it
+    unit: str = ""  # shown after the value by `%k2 config`
+    coerce: Callable[[Any], Any] | None = None  # the trait's value as the run option wants it
+
+
+def _flag_only(name: str, kind: type[Any], flag: str, flag_help: str, **more: Any) -> Setting[None]:
+    return Setting(name, kind, None, configurable=False, flag=flag, flag_help=flag_help, **more)
+
+
+MODEL = Setting(
+    "model",
+    str,
+    None,
+    "Model id (default: K2NB_MODEL or the preset's).",
+    flag="--model",
+    flag_help="model id for this cell",
+    env="K2NB_MODEL",
+)
+PROVIDER = Setting(
+    "provider",
+    str,
+    None,
+    f"Provider preset: {', '.join(PRESETS)} (default: K2NB_PROVIDER, else moonshot with a key, toy without).",
+    flag="--provider",
+    flag_help=f"provider preset: {', '.join(PRESETS)}",
+    env="K2NB_PROVIDER",
+)
+BASE_URL = Setting(
+    "base_url",
+    str,
+    None,
+    "OpenAI-compatible base URL (default: K2NB_BASE_URL).",
+    flag="--base-url",
+    flag_help="OpenAI-compatible base URL",
+    env="K2NB_BASE_URL",
+)
+MAX_STEPS = Setting(
+    "max_steps", int, 50, "Model calls per %%k2 run.", flag="--max-steps", flag_help="cap on model calls in this run"
+)
+MAX_COST = _flag_only("max_cost", float, "--max-cost", "stop when the run's cost reaches USD")
+MAX_TOKENS = Setting(
+    "max_tokens",
+    int,
+    32768,  # reasoning counts against it; Moonshot's default (~1k) ends in empty answers
+    "max_tokens per request (reasoning counts).",
+    flag="--max-tokens",
+    flag_help="max_tokens per request",
+)
+TEMPERATURE = Setting("temperature", float, 1.0, "Sampling temperature (1.0 recommended).")
+APPROVE = Setting(
+    "approve",
+    str,
+    None,
+    "Approval of model code: auto, ask or never (default: K2NB_APPROVE, else ask).",
+    flag="--approve",
+    flag_help="approval of model code: auto, ask or never",
+    choices=APPROVE_MODES,
+    env="K2NB_APPROVE",
+)
+TIMEOUT = Setting(
+    "timeout",
+    float,
+    120.0,
+    "Seconds before model code is interrupted.",
+    flag="--timeout",
+    flag_help="seconds before model code is interrupted",
+    unit="s",
+)
+RETRIES = Setting("retries", int, 4, "Retries of a step after a transient failure (429, 5xx, cut stream).")
+BACKOFF = Setting("backoff", float, 1.0, "First retry delay in seconds (doubles per retry, with jitter).", unit="s")
+NEW = _flag_only("new", bool, "--new", "start a fresh conversation first", run_option=False)
+ENGINE = _flag_only(
+    "engine", str, "--engine", "toy, or replay:FILE.jsonl / replay:NOTEBOOK.ipynb[#N] (offline)", metavar="ENGINE"
+)
+RECORD = _flag_only(
+    "record", str, "--record", "record this run to a JSONL file for replay", metavar="FILE", const=""
+)  # "": a timestamped name
+TOY_SPEED = Setting(
+    "toy_speed",
+    float,
+    None,
+    "Toy engine pacing in tokens/s (default: K2NB_TOY_SPEED, else 60; 0 = instant).",
+    env="K2NB_TOY_SPEED",
+    unit="tokens/s",
+)
+REPLAY_SPEED = Setting(
+    "replay_speed",
+    float,
+    None,
+    "Replay pace, × the recorded one (default: K2NB_REPLAY_SPEED, else 1; 0 = instant).",
+    flag="--replay-speed",
+    flag_help="replay at X× the recorded pace",
+    metavar="X",
+    env="K2NB_REPLAY_SPEED",
+    unit="×",
+)
+PRICES = Setting(
+    "prices",
+    dict,
+    DEFAULT_PRICES,
+    "USD per 1M tokens per model: [input cache hit, input cache miss, output].",
+    coerce=price_table,
+)
+CONTEXT = _flag_only(
+    "context",
+    str,
+    "--context",
+    "comma-separated variables whose summaries go with the prompt",
+    metavar="NAMES",
+    run_option=False,
+)
+CONTEXT_TOKENS = Setting(
+    "context_tokens", int, 2000, "Token budget for the variable summaries of --context.", run_option=False
+)
+CONTEXT_BUDGET = Setting(
+    "context_budget",
+    int,
+    200_000,  # estimated tokens; K2's window is 256k, leaving room for the answer
+    "Estimated tokens per request; beyond it older reasoning, then old tool outputs, are left out.",
+)
+NO_INTERPOLATE = _flag_only(
+    "no_interpolate", bool, "--no-interpolate", "send {name} in the prompt as is", run_option=False
+)
+THINKING = Setting(
+    "thinking",
+    str,
+    "auto",
+    "Send `thinking` to models that take it (kimi-k2.6, kimi-k3 on Moonshot): auto, on or off.",
+    flag="--thinking",
+    flag_help="the thinking field for kimi-k2.6/kimi-k3: auto, on, off",
+    choices=THINKING_MODES,
+)
+WEB_SEARCH = Setting(
+    "web_search",
+    bool,
+    False,
+    "Declare Moonshot's built-in $web_search (Moonshot providers only).",
+    flag="--web-search",
+    flag_help="allow Moonshot's built-in $web_search",
+)
+CELLS = _flag_only("cells", bool, "--cells", "also write the steps as notebook cells below this one", run_option=False)
+SHOW_NOTICE = Setting("show_notice", bool, True, "Say once when the offline toy engine is used.", run_option=False)
+LOG_DIR = Setting(
+    "log_dir",
+    str,
+    None,
+    "Directory for a JSONL conversation log per session (for review).",
+    run_option=False,
+)
+
+# In the order `%k2 help` lists the flags and `%k2 config` the values.
+SETTINGS: tuple[Setting[Any], ...] = (
+    MODEL,
+    PROVIDER,
+    BASE_URL,
+    MAX_STEPS,
+    MAX_COST,
+    MAX_TOKENS,
+    TEMPERATURE,
+    APPROVE,
+    TIMEOUT,
+    RETRIES,
+    BACKOFF,
+    NEW,
+    ENGINE,
+    RECORD,
+    TOY_SPEED,
+    REPLAY_SPEED,
+    PRICES,
+    CONTEXT,
+    CONTEXT_TOKENS,
+    CONTEXT_BUDGET,
+    NO_INTERPOLATE,
+    THINKING,
+    WEB_SEARCH,
+    CELLS,
+    SHOW_NOTICE,
+    LOG_DIR,
+)
+CONFIGURABLE = tuple(s for s in SETTINGS if s.configurable)
+FLAGS = tuple(s for s in SETTINGS if s.flag)
+RUN_OPTIONS = tuple(s for s in SETTINGS if s.run_option)
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     """Where requests go. The key is never part of the repr (it must not reach outputs or logs)."""
@@ -124,9 +331,9 @@ def resolve_provider(
 ) -> ProviderSettings:
     """Decide provider, URL, model and key from flags/config (arguments) and the environment."""
     env = os.environ if env is None else env
-    base_url = base_url or env.get("K2NB_BASE_URL") or None
-    model = model or env.get("K2NB_MODEL") or None
-    provider = provider or env.get("K2NB_PROVIDER") or None
+    base_url = base_url or env.get(BASE_URL.env) or None
+    model = model or env.get(MODEL.env) or None
+    provider = provider or env.get(PROVIDER.env) or None
     if provider is not None and provider not in PRESETS:
         raise ConfigError(
             f"unknown provider {provider!r}. Choose one of: {', '.join(PRESETS)} "

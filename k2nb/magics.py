@@ -6,8 +6,10 @@ kernels) never share state, and nothing lives in module globals.
 
 from __future__ import annotations
 
+import argparse
 import builtins
 import dataclasses
+import os
 import shlex
 import sys
 from typing import Any
@@ -16,21 +18,20 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Bool, Dict, Enum, Float, Int, Unicode, observe
 
-from .api import Agent, RunOptions
-from .backends import Backends
+from .api import Agent, RunOptions, View
+from .backends import Backends, recorder_for
 from .config import (
+    APPROVE,
     APPROVE_MODES,
-    DEFAULT_MAX_STEPS,
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_PRICES,
-    DEFAULT_TEMPERATURE,
-    DEFAULT_TOOL_TIMEOUT,
-    PRESETS,
+    CONFIGURABLE,
+    FLAGS,
+    RUN_OPTIONS,
+    ProviderSettings,
+    Setting,
     resolve_provider,
 )
-from .core.context_window import DEFAULT_CONTEXT_BUDGET
-from .core.request import THINKING_MODES
 from .core.transcript import Transcript
+from .edge.recorder import Recorder
 from .errors import ConfigError, K2Error
 from .kernel.prompt_context import ErrorLog, context_block, interpolate, parse_names
 from .kernel.run_code import interrupt_running_code
@@ -52,58 +53,61 @@ LINE_COMMANDS = {
     "approve": "[ask|auto|never]: show or set approval of model code for this session (after Always: `ask` asks again)",
     "help": "this help; `%k2 help toy` for what the offline toy engine can do",
 }
+RESOLVED = ("provider", "base_url", "model")  # settings `%k2 config` shows as resolve_provider decides them
+_TRAIT_TYPES: dict[type[Any], Any] = {str: Unicode, int: Int, float: Float, bool: Bool, dict: Dict}
+
+
+def config_trait(setting: Setting[Any]) -> Any:
+    """The ``%config K2Magics.<name>`` trait of a configurable row of the settings table."""
+    default = dict(setting.default) if isinstance(setting.default, dict) else setting.default
+    common: dict[str, Any] = {"default_value": default, "allow_none": setting.default is None, "help": setting.help}
+    if setting.choices:
+        return Enum(list(setting.choices), **common).tag(config=True)
+    return _TRAIT_TYPES[setting.kind](**common).tag(config=True)
+
+
+def flag_options(setting: Setting[Any]) -> dict[str, Any]:
+    """argparse's keywords for a row's ``%%k2`` flag. Every flag's value is None unless given."""
+    options: dict[str, Any] = {"dest": setting.name, "default": None, "help": setting.flag_help}
+    if setting.kind is bool:
+        return {**options, "action": "store_true"}
+    options["type"] = setting.kind
+    if setting.choices:
+        options["choices"] = setting.choices
+    if setting.metavar:
+        options["metavar"] = setting.metavar
+    if setting.const is not None:
+        options.update(nargs="?", const=setting.const)
+    return options
+
+
+def cell_flags(magic: Any) -> Any:
+    """``@magic_arguments`` with one flag per flag row of the settings table, in the table's order."""
+    for setting in reversed(FLAGS):  # argument() decorators stack bottom-up
+        magic = argument(setting.flag, **flag_options(setting))(magic)
+    return magic_arguments()(magic)
+
+
+def shown_value(setting: Setting[Any], value: Any) -> str:
+    """A setting's value as ``%k2 config`` prints it."""
+    if value is None:
+        from_env = os.environ.get(setting.env) if setting.env else None
+        return f"(not set; {setting.env}={from_env})" if from_env else "(not set)"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, dict):
+        return ", ".join(value)
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{text} {setting.unit}" if setting.unit else text
+
+
+# The traits are made from the settings table: K2Magics inherits them from this class.
+_Settings: Any = type("K2Settings", (Magics,), {s.name: config_trait(s) for s in CONFIGURABLE})
 
 
 @magics_class
-class K2Magics(Magics):  # type: ignore[misc]
+class K2Magics(_Settings):  # type: ignore[misc]
     """Configure with ``%config K2Magics.<name> = value`` or in ``ipython_config.py``."""
-
-    model = Unicode(None, allow_none=True, help="Model id (default: K2NB_MODEL or the preset's).").tag(config=True)
-    provider = Unicode(
-        None,
-        allow_none=True,
-        help=f"Provider preset: {', '.join(PRESETS)} (default: from the environment).",
-    ).tag(config=True)
-    base_url = Unicode(None, allow_none=True, help="OpenAI-compatible base URL (default: K2NB_BASE_URL).").tag(
-        config=True
-    )
-    approve = Enum(
-        list(APPROVE_MODES),
-        default_value=None,
-        allow_none=True,
-        help="Approval of model code: auto, ask or never (default: K2NB_APPROVE, else ask).",
-    ).tag(config=True)
-    max_steps = Int(DEFAULT_MAX_STEPS, help="Model calls per %%k2 run.").tag(config=True)
-    max_tokens = Int(DEFAULT_MAX_TOKENS, help="max_tokens per request (reasoning counts).").tag(config=True)
-    temperature = Float(DEFAULT_TEMPERATURE, help="Sampling temperature (1.0 recommended).").tag(config=True)
-    timeout = Float(DEFAULT_TOOL_TIMEOUT, help="Seconds before model code is interrupted.").tag(config=True)
-    retries = Int(4, help="Retries of a step after a transient failure (429, 5xx, cut stream).").tag(config=True)
-    backoff = Float(1.0, help="First retry delay in seconds (doubles per retry, with jitter).").tag(config=True)
-    toy_speed = Float(
-        None, allow_none=True, help="Toy engine pacing in tokens/s (default: K2NB_TOY_SPEED, else 60; 0 = instant)."
-    ).tag(config=True)
-    replay_speed = Float(
-        None, allow_none=True, help="Replay pace, × the recorded one (default: K2NB_REPLAY_SPEED, else 1; 0 = instant)."
-    ).tag(config=True)
-    prices = Dict(
-        default_value={k: list(v) for k, v in DEFAULT_PRICES.items()},
-        help="USD per 1M tokens per model: [input cache hit, input cache miss, output].",
-    ).tag(config=True)
-    show_notice = Bool(True, help="Say once when the offline toy engine is used.").tag(config=True)
-    thinking = Enum(
-        list(THINKING_MODES),
-        default_value="auto",
-        help="Send `thinking` to models that take it (kimi-k2.6, kimi-k3 on Moonshot): auto, on or off.",
-    ).tag(config=True)
-    web_search = Bool(False, help="Declare Moonshot's built-in $web_search (Moonshot providers only).").tag(config=True)
-    context_tokens = Int(2000, help="Token budget for the variable summaries of --context.").tag(config=True)
-    log_dir = Unicode(
-        None, allow_none=True, help="Directory for a JSONL conversation log per session (for review)."
-    ).tag(config=True)
-    context_budget = Int(
-        DEFAULT_CONTEXT_BUDGET,
-        help="Estimated tokens per request; beyond it older reasoning, then old tool outputs, are left out.",
-    ).tag(config=True)
 
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
@@ -170,24 +174,7 @@ class K2Magics(Magics):  # type: ignore[misc]
         return self.agent.backends
 
     # -- the magic -----------------------------------------------------------------------
-    @magic_arguments()
-    @argument("--model", help="model id for this cell")
-    @argument("--provider", help=f"provider preset: {', '.join(PRESETS)}")
-    @argument("--base-url", dest="base_url", help="OpenAI-compatible base URL")
-    @argument("--max-steps", dest="max_steps", type=int, help="cap on model calls in this run")
-    @argument("--max-cost", dest="max_cost", type=float, help="stop when the run's cost reaches USD")
-    @argument("--max-tokens", dest="max_tokens", type=int, help="max_tokens per request")
-    @argument("--approve", choices=APPROVE_MODES, help="approval of model code: auto, ask or never")
-    @argument("--timeout", type=float, help="seconds before model code is interrupted")
-    @argument("--new", action="store_true", help="start a fresh conversation first")
-    @argument("--engine", metavar="ENGINE", help="toy, or replay:FILE.jsonl / replay:NOTEBOOK.ipynb[#N] (offline)")
-    @argument("--record", nargs="?", const="", metavar="FILE", help="record this run to a JSONL file for replay")
-    @argument("--replay-speed", dest="replay_speed", type=float, metavar="X", help="replay at X× the recorded pace")
-    @argument("--context", metavar="NAMES", help="comma-separated variables whose summaries go with the prompt")
-    @argument("--no-interpolate", dest="no_interpolate", action="store_true", help="send {name} in the prompt as is")
-    @argument("--thinking", choices=THINKING_MODES, help="the thinking field for kimi-k2.6/kimi-k3: auto, on, off")
-    @argument("--web-search", dest="web_search", action="store_true", help="allow Moonshot's built-in $web_search")
-    @argument("--cells", action="store_true", help="also write the steps as notebook cells below this one")
+    @cell_flags
     @line_cell_magic
     def k2(self, line: str, cell: str | None = None) -> None:
         """Run Kimi K2 Thinking on the cell's text. See `%k2 help`."""
@@ -208,72 +195,64 @@ class K2Magics(Magics):  # type: ignore[misc]
         except K2Error as error:
             print(str(error), file=sys.stderr)
 
-    def options(self, args: Any) -> RunOptions:
-        """This cell's options: per-cell flags over ``%config K2Magics`` values."""
-        return RunOptions(
-            provider=args.provider or self.provider,
-            base_url=args.base_url or self.base_url,
-            model=args.model or self.model,
-            approve=args.approve,
-            max_steps=args.max_steps or self.max_steps,
-            max_tokens=args.max_tokens or self.max_tokens,
-            temperature=self.temperature,
-            timeout=args.timeout if args.timeout is not None else self.timeout,
-            retries=self.retries,
-            backoff=self.backoff,
-            max_cost=args.max_cost,
-            prices={k: (float(v[0]), float(v[1]), float(v[2])) for k, v in self.prices.items()},
-            toy_speed=self.toy_speed,
-            engine=getattr(args, "engine", None),
-            record=getattr(args, "record", None),
-            replay_speed=args.replay_speed if getattr(args, "replay_speed", None) is not None else self.replay_speed,
-            context_budget=self.context_budget,
-            thinking=getattr(args, "thinking", None) or self.thinking,
-            web_search=bool(getattr(args, "web_search", False)) or self.web_search,
-        )
+    def options(self, args: argparse.Namespace) -> RunOptions:
+        """This cell's options: each run setting's flag if given, else its ``%config K2Magics`` value
+        (None there leaves it to the environment, then the default: resolve_provider, Backends)."""
+        flags = vars(args)
+        values: dict[str, Any] = {}
+        for setting in RUN_OPTIONS:
+            value = flags[setting.name] if setting.flag else None
+            if value is None and setting.configurable:
+                value = getattr(self, setting.name)
+            if value is not None and setting.coerce is not None:
+                value = setting.coerce(value)
+            values[setting.name] = value
+        return RunOptions(**values)
 
-    def with_context(self, prompt: str, args: Any) -> str:
-        """{var}/In[n]/Out[n]/Err[n] filled in and --context summaries appended (context.py)."""
+    def with_context(self, prompt: str, args: argparse.Namespace, redactor: Redactor) -> str:
+        """{var}/In[n]/Out[n]/Err[n] filled in and --context summaries appended (context.py), redacted."""
         namespace = self.agent.shell.user_ns
-        if not getattr(args, "no_interpolate", False):
+        if not args.no_interpolate:
             prompt, notes = interpolate(prompt, namespace, self.errors)
             for note in notes:
                 print(note, file=sys.stderr)
-        if getattr(args, "context", None):
+        if args.context:
             block = context_block(parse_names(args.context), namespace, budget_tokens=self.context_tokens)
             prompt = f"{prompt}\n\n{block}"
-        return Redactor.from_environment(namespace=namespace).text(prompt)  # secret env values, literally
+        return redactor.text(prompt)  # secret values anywhere in it, literally (the key, env, variables)
 
-    def run(self, prompt: str, args: Any) -> Transcript:
-        prompt = self.with_context(prompt, args)
-        if args.new:
-            self.agent.new_session()
+    def run(self, prompt: str, args: argparse.Namespace) -> Transcript:
         options = self.options(args)
         settings = self.agent.resolve(options)
+        redactor = self.agent.redactor(settings)  # the run's one: for the prompt, the tools and the log
+        prompt = self.with_context(prompt, args, redactor)
+        if args.new:
+            self.agent.new_session()
         if settings.notice and self.show_notice and not self._noticed:
             print(settings.notice)
             self._noticed = True
         # Engine and recording are this cell's only: passed per run, not kept in the agent's options.
         self.agent.options = dataclasses.replace(options, approve=self.approve, engine=None, record=None)
         overrides: dict[str, Any] = {"approve": args.approve} if args.approve else {}
-        if options.engine is not None or options.record is not None:
-            overrides.update(engine=options.engine, record=options.record)
+        if options.engine is not None:
+            overrides.update(engine=options.engine)
+        recorder = recorder_for(options.record)  # ours to report when the run is over
         self._wire_frontend()
-        transcript = Transcript()  # the view needs the live transcript the agent fills
-        cells = self._cells(transcript, forced=bool(getattr(args, "cells", False)))
-        view = self._view(transcript, cells=bool(cells))  # with cells, the output is a status line and a link
-        consumers = [view]
+        cells = self._cells(forced=bool(args.cells))
+        views = [self._view(cells=bool(cells))]  # with cells, the output is a status line and a link
         if self.log_dir:
             from .ui.convlog import ConversationLog
 
-            consumers.append(ConversationLog(self.log_dir, self.session.cache_key, transcript))
-        consumers.extend(cells)
-        result = self.agent.run(prompt, consumers=consumers, transcript=transcript, **overrides)
-        if options.record is not None and self.backends.last_recorder is not None:
-            self._show_recording(self.backends.last_recorder)
+            views.append(ConversationLog(self.log_dir, self.session.cache_key, redactor))
+        views.extend(cells)
+        result = self.agent.run(
+            prompt, views=views, resolved=settings, redactor=redactor, recorder=recorder, **overrides
+        )
+        if recorder is not None:
+            self._show_recording(recorder)
         return result
 
-    def _show_recording(self, recorder: Any) -> None:
+    def _show_recording(self, recorder: Recorder) -> None:
         """Say where the recording went; the output's metadata keeps a compact copy in the notebook."""
         from .ui.recording_output import recording_output
 
@@ -285,18 +264,18 @@ class K2Magics(Magics):  # type: ignore[misc]
         else:
             print(data["text/plain"])
 
-    def _cells(self, transcript: Transcript, *, forced: bool) -> list[Any]:
+    def _cells(self, *, forced: bool) -> list[View]:
         """The cell materializer for --cells (or the tab's "materialize cells" setting), if it can run."""
         from .notebook.cells import NO_EXTENSION, CellMaterializer
 
-        materializer = CellMaterializer.for_current_cell(self.frontend, self.shell, transcript, forced=forced)
+        materializer = CellMaterializer.for_current_cell(self.frontend, self.shell, forced=forced)
         if materializer is None:
             if forced:
                 print(NO_EXTENSION, file=sys.stderr)
             return []
         return [materializer]
 
-    def _view(self, transcript: Transcript, *, cells: bool = False) -> Any:
+    def _view(self, *, cells: bool = False) -> View:
         if getattr(self.shell, "kernel", None) is not None:
             from .notebook.tracestatic import TabHandoff
             from .ui.widget import LiveDisplay
@@ -305,7 +284,6 @@ class K2Magics(Magics):  # type: ignore[misc]
             cell_id = (parent.get("metadata") or {}).get("cellId")
             origin = (parent.get("header") or {}).get("session")
             return LiveDisplay(
-                transcript,
                 handoff=TabHandoff.for_current_cell(self.frontend, self.shell),
                 runs=self.live_runs if self.frontend.available else None,
                 cell_id=cell_id if isinstance(cell_id, str) else None,
@@ -314,7 +292,7 @@ class K2Magics(Magics):  # type: ignore[misc]
             )
         from .ui.terminal import TerminalPrinter
 
-        return TerminalPrinter(transcript)
+        return TerminalPrinter()
 
     # -- line commands -------------------------------------------------------------------
     def _line_command(self, line: str) -> None:
@@ -334,25 +312,16 @@ class K2Magics(Magics):  # type: ignore[misc]
                 print(f"{i:3d} {m['role']:<9} {size:>7,} chars{calls}")
         elif command == "models":
             try:
-                settings = resolve_provider(provider=self.provider, base_url=self.base_url, model=self.model)
-                models = self.backends.client(settings).list_models()
+                models = self.backends.client(self.configured_provider()).list_models()
             except ConfigError as error:
                 print(str(error), file=sys.stderr)
                 return
             print("\n".join(models) if models else "k2nb: the server listed no models.")
         elif command == "config":
             try:
-                s = resolve_provider(provider=self.provider, base_url=self.base_url, model=self.model)
+                print(self.config_text())
             except ConfigError as error:
                 print(str(error), file=sys.stderr)
-                return
-            print(
-                f"provider: {s.provider}\nbase_url: {s.base_url or '(toy engine on loopback)'}\n"
-                f"model: {s.model}\napi key: {'set' if s.api_key else 'not set'}\n"
-                f"approve: {self.session.policy.mode}\nmax_steps: {self.max_steps}\ntimeout: {self.timeout:g} s\n"
-                f"thinking: {self.thinking}\nweb_search: {'on' if self.web_search else 'off'}\n"
-                f"log_dir: {self.log_dir or '(no conversation log)'}"
-            )
         elif command == "tools":
             try:
                 box = self.agent.toolbox(self.session.policy, self.agent.options)
@@ -388,6 +357,26 @@ class K2Magics(Magics):  # type: ignore[misc]
                 f"k2nb: unknown command {command!r}. Commands: {', '.join(LINE_COMMANDS)}.",
                 file=sys.stderr,
             )
+
+    def configured_provider(self) -> ProviderSettings:
+        """The provider ``%config K2Magics`` and the environment give (no cell's flags)."""
+        return resolve_provider(provider=self.provider, base_url=self.base_url, model=self.model)
+
+    def config_text(self) -> str:
+        """``%k2 config``: the resolved provider, then every other ``%config K2Magics`` setting (the key never)."""
+        s = self.configured_provider()
+        lines = [
+            f"provider: {s.provider}",
+            f"base_url: {s.base_url or '(toy engine on loopback)'}",
+            f"model: {s.model}",
+            f"api key: {'set' if s.api_key else 'not set'}",
+        ]
+        for setting in CONFIGURABLE:
+            if setting.name in RESOLVED:
+                continue
+            value = self.session.policy.mode if setting is APPROVE else getattr(self, setting.name)
+            lines.append(f"{setting.name}: {shown_value(setting, value)}")
+        return "\n".join(lines)
 
     def usage_text(self) -> str:
         u = self.session.usage

@@ -1,4 +1,4 @@
-"""`k2nb serve` as a user runs it: a subprocess any OpenAI client can talk to, stopped by Ctrl-C."""
+"""k2nb/cli.py: `k2nb serve` as a user runs it: a subprocess any OpenAI client can talk to, stopped by Ctrl-C."""
 
 from __future__ import annotations
 

@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..config import CONTEXT_BUDGET
 from .output_text import truncate_middle
+from .tokens import chars_to_tokens
 
-DEFAULT_CONTEXT_BUDGET = 200_000  # estimated tokens; K2's window is 256k, leaving room for the answer
 SHORTENED_TOOL_CHARS = 2_000
-CHARS_PER_TOKEN = 4  # the usual estimate for English text and code; no tokenizer needed
 DROPPED_REASONING = "(earlier reasoning omitted to fit the context window)"
 SHORTENED_MARK = "\n[shortened in the request history to fit the context window]"
 _REASONING_FIELDS = ("reasoning_content", "reasoning", "reasoning_details")
@@ -42,12 +42,12 @@ def _text(value: Any) -> int:
 
 
 def estimate_tokens(message: dict[str, Any]) -> int:
-    """A cheap estimate of one message's tokens: characters / 4, plus framing."""
+    """A cheap estimate of one message's tokens: its text's (``tokens.py``), plus framing."""
     chars = _text(message.get("content")) + sum(_text(message.get(f)) for f in _REASONING_FIELDS)
     for call in message.get("tool_calls") or ():
         function = call.get("function") or {}
         chars += _text(function.get("name")) + _text(function.get("arguments")) + _text(call.get("id"))
-    return 4 + chars // CHARS_PER_TOKEN
+    return 4 + chars_to_tokens(chars)
 
 
 def chain_start(messages: Sequence[dict[str, Any]]) -> int:
@@ -128,7 +128,7 @@ class Fitted:
 
 def fit_context(
     messages: Sequence[dict[str, Any]],
-    budget_tokens: int = DEFAULT_CONTEXT_BUDGET,
+    budget_tokens: int = CONTEXT_BUDGET.default,
     *,
     cache: SizeCache | None = None,
 ) -> Fitted:

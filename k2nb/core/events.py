@@ -96,6 +96,7 @@ class ApprovalNeeded:
     call_id: str
     code: str
     channel: Literal["buttons", "stdin"] = "stdin"  # where the user answers
+    tool: str = ""  # the tool asking (code_interpreter, a user tool…): what its approval is titled
     type: Literal["approval_needed"] = "approval_needed"
 
 
@@ -107,6 +108,7 @@ class ApprovalDecided:
     code: str
     reason: str = ""
     waited: float = 0.0  # seconds the call waited for the user's answer (0 when nobody was asked)
+    tool: str = ""  # the tool whose call was decided
     type: Literal["approval_decided"] = "approval_decided"
 
 

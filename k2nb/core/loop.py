@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..config import DEFAULT_MAX_STEPS, DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, cost_usd
+from ..config import BACKOFF, CONTEXT_BUDGET, MAX_STEPS, MAX_TOKENS, PRICES, RETRIES, TEMPERATURE, cost_usd
 from ..errors import K2Error, RunStopped, TransientError
 from .accumulator import StreamAccumulator
-from .context_window import DEFAULT_CONTEXT_BUDGET, SizeCache, fit_context
+from .context_window import SizeCache, fit_context
 from .events import (
     ContentDelta,
     Event,
@@ -49,18 +49,19 @@ class StreamingClient(Protocol):
 class AgentSettings:
     model: str
     provider: str = "custom"
-    max_steps: int = DEFAULT_MAX_STEPS
-    max_tokens: int = DEFAULT_MAX_TOKENS
-    temperature: float = DEFAULT_TEMPERATURE
-    retries: int = 4
-    backoff: float = 1.0  # seconds; doubles per attempt, with jitter
+    # The defaults are the settings table's (k2nb.config.SETTINGS).
+    max_steps: int = MAX_STEPS.default
+    max_tokens: int = MAX_TOKENS.default
+    temperature: float = TEMPERATURE.default
+    retries: int = RETRIES.default
+    backoff: float = BACKOFF.default  # seconds; doubles per attempt, with jitter
     max_backoff: float = 30.0
     max_retry_after: float = 120.0  # a server asking for longer is not waited for in a cell
     max_cost: float | None = None
-    prices: dict[str, tuple[float, float, float]] | None = None
+    prices: dict[str, tuple[float, float, float]] | None = field(default_factory=lambda: dict(PRICES.default))
     extra_body: dict[str, Any] = field(default_factory=dict)
     system_prompt: str | None = None
-    context_budget: int = DEFAULT_CONTEXT_BUDGET  # estimated tokens per request
+    context_budget: int = CONTEXT_BUDGET.default  # estimated tokens per request
     approve: str = ""  # the approval mode as the run starts (shown in its status line)
 
 

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
-from ..config import DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE
+from ..config import MAX_TOKENS, TEMPERATURE, THINKING_MODES
 from ..errors import ConfigError
 
-ThinkingMode = Literal["auto", "on", "off"]
-THINKING_MODES: tuple[ThinkingMode, ...] = ("auto", "on", "off")
 # Models after kimi-k2-thinking that switch thinking with a request field.
 SUCCESSOR = re.compile(r"(?:^|/)kimi-k(?:2\.\d+|[3-9])(?:[.-]|$)", re.I)
 ALWAYS_THINKS = re.compile(r"(?:^|/)kimi-k(?:[3-9]|2\.7-code|2-thinking)", re.I)
@@ -61,8 +59,8 @@ def build_request(
     messages: Sequence[dict[str, Any]],
     tools: Sequence[dict[str, Any]],
     *,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    temperature: float = DEFAULT_TEMPERATURE,
+    max_tokens: int = MAX_TOKENS.default,
+    temperature: float = TEMPERATURE.default,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {

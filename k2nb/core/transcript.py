@@ -86,6 +86,15 @@ class Transcript:
     max_steps: int = 0
     approve: str = ""  # the approval mode as the run goes: ask / auto / never / "auto (Always)"
 
+    def find_step(self, number: int) -> StepRecord | None:
+        """The record of step ``number`` (for readers: unlike ``apply``, it never adds one)."""
+        return next((s for s in reversed(self.steps) if s.step == number), None)
+
+    def find_tool(self, step: int, call_id: str) -> ToolRecord | None:
+        """The record of the call ``call_id`` of step ``step``, if it started."""
+        record = self.find_step(step)
+        return next((t for t in reversed(record.tools) if t.call_id == call_id), None) if record else None
+
     def _step(self, number: int) -> StepRecord:
         if not self.steps or self.steps[-1].step != number:
             self.steps.append(StepRecord(number))

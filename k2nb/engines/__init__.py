@@ -11,7 +11,7 @@ from .replay import ReplayEngine
 from .script import ScriptedEngine, parse_script
 from .server import ChatServer, HttpError, RawStream, Reply, Responder, StreamFault
 from .toy import ToyEngine, toy_help
-from .wire import Dialect, ToolCallSpec, Turn, count_tokens, turn_to_chunks
+from .wire import Dialect, ToolCallSpec, Turn, turn_to_chunks
 
 __all__ = [
     "ChatServer",
@@ -26,7 +26,6 @@ __all__ = [
     "ToolCallSpec",
     "ToyEngine",
     "Turn",
-    "count_tokens",
     "parse_script",
     "toy_help",
     "turn_to_chunks",

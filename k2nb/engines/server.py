@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..core.context_window import estimate_tokens  # the budget's estimate: the toy reports what k2nb fits
+from ..core.tokens import text_tokens
 from .wire import (
     Dialect,
     Turn,
-    count_tokens,
     resolve_calls,
     turn_to_chunks,
     turn_to_completion,
@@ -79,19 +80,10 @@ def message_text(value: Any) -> str:
     return ""
 
 
-def _message_tokens(message: dict[str, Any]) -> int:
-    parts = [message_text(message.get("content"))]
-    parts += [str(message.get(k) or "") for k in ("reasoning_content", "reasoning")]
-    for call in message.get("tool_calls") or []:
-        function = call.get("function") or {}
-        parts += [str(function.get("name", "")), str(function.get("arguments", ""))]
-    return 4 + sum(count_tokens(p) for p in parts)  # 4: per-message framing
-
-
 def estimate_prompt_tokens(body: dict[str, Any]) -> int:
     messages = body.get("messages") or []
     tools = body.get("tools")
-    return sum(_message_tokens(m) for m in messages) + (count_tokens(json.dumps(tools)) if tools else 0)
+    return sum(estimate_tokens(m) for m in messages) + (text_tokens(json.dumps(tools)) if tools else 0)
 
 
 def count_history_calls(messages: Sequence[dict[str, Any]]) -> int:
@@ -240,7 +232,7 @@ class ChatServer:
                     break
                 same += 1
             best = max(best, same)
-        return sum(_message_tokens(m) for m in messages[: min(best, len(messages) - 1)])
+        return sum(estimate_tokens(m) for m in messages[: min(best, len(messages) - 1)])
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -475,4 +467,4 @@ def _pace(chunk: dict[str, Any], tokens_per_second: float | None) -> float:
     text = "".join(str(delta.get(k) or "") for k in ("reasoning_content", "reasoning", "content"))
     for call in delta.get("tool_calls") or []:
         text += call["function"].get("arguments", "") + call["function"].get("name", "")
-    return count_tokens(text) / tokens_per_second
+    return text_tokens(text) / tokens_per_second

@@ -7,12 +7,13 @@ these dicts as SSE; tests reassemble them by plain concatenation.
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
+
+from ..core.tokens import text_tokens  # the one estimate: the toy's usage counts as the budget does
 
 Dialect = Literal["moonshot", "vllm", "openrouter"]
 DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
@@ -54,11 +55,6 @@ class ResolvedCall:
     id: str
     name: str
     arguments: str
-
-
-def count_tokens(text: str) -> int:
-    """A crude, deterministic token estimate (about four characters per token)."""
-    return math.ceil(len(text) / 4) if text else 0
 
 
 def call_id(name: str, idx: int, dialect: Dialect) -> str:
@@ -136,10 +132,10 @@ def usage(
     call_index_start: int = 0,
 ) -> dict[str, Any]:
     """The usage object in the dialect's shape (``prompt_tokens`` includes cached ones)."""
-    reasoning_tokens = count_tokens(streamed_reasoning(turn, call_index_start))
-    completion = reasoning_tokens + count_tokens(turn.content)
+    reasoning_tokens = text_tokens(streamed_reasoning(turn, call_index_start))
+    completion = reasoning_tokens + text_tokens(turn.content)
     if not turn.leak_native_tool_tokens:
-        completion += sum(count_tokens(c.name) + count_tokens(c.arguments) for c in turn.tool_calls)
+        completion += sum(text_tokens(c.name) + text_tokens(c.arguments) for c in turn.tool_calls)
     out: dict[str, Any] = {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion,

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.output_text import truncate_middle
+from ..core.tokens import CHARS_PER_TOKEN
 from ..errors import ConfigError
-from .summaries import MASK, is_secret, mask_secrets, summarize, user_variables
+from .namespace import user_variables
+from .secrets import REDACTED, is_secret, mask_shapes
+from .summaries import summarize
 
 _FIELD = re.compile(r"\{\{([^{}]*)\}\}|\{([A-Za-z_]\w*)(?:\[(-?\d+)\])?\}")
 VALUE_LIMIT = 4000  # characters one interpolated value may take
-CHARS_PER_TOKEN = 4
 
 
 @dataclass
@@ -87,9 +89,9 @@ def interpolate(prompt: str, namespace: Mapping[str, Any], errors: ErrorLog | No
                 return match[0]
         elif is_secret(name, value):
             notes.append(f"k2nb: {{{name}}} looks like a secret and was not put into the prompt.")
-            return MASK
+            return REDACTED
         text = _value_text(value)
-        masked = mask_secrets(text)
+        masked = mask_shapes(text)
         if masked != text:
             notes.append(f"k2nb: {match[0]} contains something that looks like a key; it was masked.")
         return masked

@@ -1,16 +1,17 @@
 """What a tool call did to the user's namespace: names added, changed (type/shape), removed.
 
 Only names and compact type/shape descriptions, never values: the summary goes to the model and
-must not leak data or secrets. Private names, modules and IPython's own names are ignored.
+must not leak data or secrets. The names are the user's variables as :func:`user_variables` sees
+them (no private names, modules or IPython's own names), like the summaries and inspection tools.
 """
 
 from __future__ import annotations
 
-import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_IGNORED = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
+from .namespace import user_variables
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +30,9 @@ def describe(value: Any) -> str:
     return kind
 
 
-def snapshot(namespace: dict[str, Any]) -> dict[str, VarInfo]:
-    hidden = namespace.get("_ih") is not None  # an IPython namespace: skip its bookkeeping
+def snapshot(namespace: Mapping[str, Any], hidden: Mapping[str, Any] | None = None) -> dict[str, VarInfo]:
     result = {}
-    for name, value in list(namespace.items()):
-        if name.startswith("_") or (hidden and name in _IGNORED) or isinstance(value, types.ModuleType):
-            continue
+    for name, value in user_variables(namespace, hidden).items():
         try:
             result[name] = VarInfo(describe(value), id(value))
         except Exception:  # a value whose len()/shape raises still counts, by type

@@ -1,54 +1,25 @@
 """Bounded, safe summaries of kernel variables: what ``--context`` and the inspection tools show.
 
 Pure functions over a namespace dict. Summaries never run user code beyond cheap attribute reads
-(``shape``, ``dtypes``, ``head``) and bounded reprs, and secrets are masked: a variable whose name
-looks like a credential, or a string that looks like an API key, is shown as ``***``.
+(``shape``, ``dtypes``, ``head``) and bounded reprs, and secrets are masked by the rule of
+``secrets.py``: a string whose name says it holds a credential, or a value shaped like a key, is
+shown as ``[redacted]``.
 """
 
 from __future__ import annotations
 
-import re
 import reprlib
-import types
 from collections.abc import Mapping
 from typing import Any
 
-SECRET_NAME = re.compile(r"(key|secret|token|passw(or)?d|passwd|credential|(^|_)auth($|_))", re.I)
-SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|(?:ghp|gho|xox[abp])_[A-Za-z0-9]{8,}|AKIA[0-9A-Z]{12,})")
-MASK = "***"
-# Names IPython puts in the user namespace that are not the user's data.
-_IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
+from .namespace import user_variables
+from .secrets import REDACTED, is_secret, mask_shapes
 
 _repr = reprlib.Repr()
 _repr.maxstring = 200
 _repr.maxother = 200
 _repr.maxlist = _repr.maxtuple = _repr.maxset = _repr.maxdict = 10
 _repr.maxlevel = 3
-
-
-def is_secret(name: str, value: Any = None) -> bool:
-    """A string (or bytes) with a credential-like name, or a string shaped like a key."""
-    if isinstance(value, str | bytes) and SECRET_NAME.search(name):
-        return True  # a `token_counts` DataFrame is not a secret; an `api_token` string is
-    return isinstance(value, str) and bool(SECRET_VALUE.search(value))
-
-
-def mask_secrets(text: str) -> str:
-    """Key-shaped substrings of free text replaced by ``***``."""
-    return SECRET_VALUE.sub(MASK, text)
-
-
-def user_variables(namespace: Mapping[str, Any], hidden: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The user's own variables: no private (``_x``) or IPython names, no modules."""
-    hidden = hidden or {}
-    return {
-        name: value
-        for name, value in namespace.items()
-        if not name.startswith("_")
-        and name not in _IPYTHON_NAMES
-        and not (name in hidden and hidden[name] is value)
-        and not isinstance(value, types.ModuleType)
-    }
 
 
 def type_name(value: Any) -> str:
@@ -71,7 +42,7 @@ def shape_of(value: Any) -> str:
 def variable_row(name: str, value: Any) -> str:
     """One line for :func:`list_variables`: name, type, shape (values only for small scalars)."""
     if is_secret(name, value):
-        return f"{name}: {type_name(value)} = {MASK} (masked: looks like a secret)"
+        return f"{name}: {type_name(value)} = {REDACTED} (masked: looks like a secret)"
     parts = [f"{name}: {type_name(value)}"]
     shape = shape_of(value)
     if shape:
@@ -110,7 +81,7 @@ def _safe(call: Any, fallback: str = "") -> str:
 def summarize(name: str, value: Any, *, limit: int = 2000) -> str:
     """A compact summary: type, shape/size, dtypes and head for frames and arrays, a bounded repr."""
     if is_secret(name, value):
-        return f"{name}: {type_name(value)} = {MASK} (masked: looks like a secret; not shown to the model)"
+        return f"{name}: {type_name(value)} = {REDACTED} (masked: looks like a secret; not shown to the model)"
     shape = shape_of(value)
     lines = [
         f"{name}: {type_name(value)}" + (f", {'' if shape.startswith('len') else 'shape '}{shape}" if shape else "")
@@ -139,5 +110,5 @@ def summarize(name: str, value: Any, *, limit: int = 2000) -> str:
             lines.append(doc)
     else:
         lines.append(_safe(lambda: _repr.repr(value)))
-    text = mask_secrets("\n".join(line for line in lines if line))
+    text = mask_shapes("\n".join(line for line in lines if line))
     return text if len(text) <= limit else text[: limit - 20] + "\n… [summary cut]"

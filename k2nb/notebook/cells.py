@@ -1,25 +1,25 @@
-"""A run's trace as real notebook cells: ``%%k2 --cells`` and ``%k2 export --cells``.
+"""A run's trace as real notebook cells, live: ``%%k2 --cells`` (or the tab's "materialize cells").
 
-Each step becomes cells below the ``%%k2`` cell: its thinking as a Markdown cell with a one-line
-heading ("Thought for 12 s · 1.2k tokens", collapsed once the step is done), each
-``code_interpreter`` call as a code cell holding the code that ran and the outputs it produced
-(not re-executed), and the answer as a Markdown cell. Every such cell carries provenance under
-the ``k2nb`` metadata key (run id, step, role, model, tool-call id, approval, timestamps).
+Each step becomes cells below the ``%%k2`` cell (``cell_plan.py`` says which): its thinking as a
+Markdown cell with a one-line title ("Thought for 12 s · 1.2k tokens", collapsed once the step is
+done), each ``code_interpreter`` call as a code cell holding the code that ran and the outputs it
+produced (not re-executed), and the answer as a Markdown cell. Every such cell carries provenance
+under the ``k2nb`` metadata key (run id, step, role, model, tool-call id, approval, timestamps).
 
-Live, :class:`CellMaterializer` consumes the run's events and sends cell operations over the
+:class:`CellMaterializer` takes the run's events and sends cell operations over the
 ``k2nb.frontend`` comm to the one browser tab that ran the cell; the labextension applies them to
 the notebook's shared model (labextension/src/cells.ts documents the operations). Headless,
-:func:`export_cells` writes the same structure with nbformat.
+``ui/cells_export.py`` writes the same plan with nbformat.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from ..core.batcher import AppendBatcher, Cadence
 from ..core.events import (
     ApprovalDecided,
     ContentDelta,
@@ -32,13 +32,15 @@ from ..core.events import (
     ToolFinished,
     ToolStarted,
 )
-from ..core.transcript import StepRecord, ToolRecord, Transcript
+from ..core.step_title import LIVE_TITLE, format_works
+from ..core.transcript import Transcript
+from .cell_plan import PlannedCell, cell_id, iso_time, provenance, step_cells, thinking_source
 from .link import FrontendLink
+from .settings_schema import setting_default
 
-DEFAULT_HEADING = "Thought for {seconds} · {tokens}"
-LIVE_HEADING = "Thinking…"
-FLUSH_INTERVAL = 0.1  # seconds between streamed appends to one cell
-CODE_TOOL = "code_interpreter"
+DEFAULT_HEADING: str = setting_default("headingFormat")  # the tab's default too: one schema holds it
+# Streamed text goes to the tab at most every 0.1 s (a comm message per op, no envelope to save).
+CELLS_CADENCE = Cadence(min_interval=0.1, max_delay=0.1, batch_chars=0)  # any text is worth a message
 TAB_WAIT = 3.0  # seconds --cells waits for the running tab's link (it opens right after %load_ext)
 
 NO_EXTENSION = (
@@ -48,109 +50,36 @@ NO_EXTENSION = (
 )
 
 
-# -- the structure, shared by the live and headless paths ----------------------------------
-def digest(text: str) -> str:
-    """FNV-1a (32 bit) over UTF-16 code units: the labextension's ``digest`` (cells.ts)."""
-    data = text.encode("utf-16-le")
-    value = 0x811C9DC5
-    for i in range(0, len(data), 2):
-        value ^= data[i] | (data[i + 1] << 8)
-        value = (value * 0x01000193) & 0xFFFFFFFF
-    return f"{value:08x}"
+def usable_heading(fmt: object) -> str:
+    """The thinking cells' title format: the tab's setting when it is usable, else the default."""
+    return fmt if isinstance(fmt, str) and format_works(fmt) else DEFAULT_HEADING
 
 
-def _tokens(step: StepRecord) -> str:
-    tokens = step.usage.reasoning_tokens if step.usage else 0
-    if tokens:
-        return f"{tokens / 1000:.1f}k tokens" if tokens >= 1000 else f"{tokens} tokens"
-    return f"{len(step.reasoning.split()):,} words"
+@dataclass
+class _Materialized:
+    """A planned cell as the tab has it, so that only what changed is sent again."""
+
+    id: str
+    source: str | None  # None: streamed appends made it grow since it was planned
+    outputs: list[dict[str, Any]]
+    meta: dict[str, Any]  # its own k2nb metadata as sent
+    hidden: bool
+    final: bool
 
 
-def heading(step: StepRecord, fmt: str = DEFAULT_HEADING) -> str:
-    """The one-line summary of a finished thinking step, from a format with {seconds} and {tokens}."""
-    seconds = step.reasoning_seconds or step.seconds
-    values = {"seconds": f"{seconds:.0f} s", "tokens": _tokens(step)}
-    try:
-        return fmt.format(**values)
-    except (KeyError, IndexError, ValueError):
-        return DEFAULT_HEADING.format(**values)
-
-
-def thinking_source(title: str, reasoning: str) -> str:
-    """The heading line, then the thinking. A plain first line: a collapsed cell shows it as is."""
-    return f"{title}\n\n{reasoning}"
-
-
-def approval_label(tool: ToolRecord) -> str:
-    """auto / approved / edited / skipped / declined: who let the code run."""
-    return {
-        "": "auto",
-        "auto": "auto",
-        "run": "approved",
-        "always": "approved",
-        "edit": "edited",
-        "skip": "skipped",
-        "declined": "declined",
-    }.get(tool.approval, tool.approval)
-
-
-def edited_meta(tool: ToolRecord) -> dict[str, str]:
-    """``original_code``: the model's code, for a cell whose code the user edited before it ran."""
-    return {} if tool.original_code is None else {"original_code": tool.original_code}
-
-
-def notebook_outputs(outputs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The tool's outputs as valid nbformat v4 outputs."""
-    result: list[dict[str, Any]] = []
-    for output in outputs:
-        kind = output.get("output_type")
-        if kind == "stream":
-            result.append(
-                {"output_type": "stream", "name": output.get("name", "stdout"), "text": str(output.get("text", ""))}
-            )
-        elif kind in ("display_data", "execute_result"):
-            item = {
-                "output_type": kind,
-                "data": dict(output.get("data") or {}),
-                "metadata": dict(output.get("metadata") or {}),
-            }
-            if kind == "execute_result":
-                item["execution_count"] = None
-            result.append(item)
-        elif kind == "error":
-            result.append(
-                {
-                    "output_type": "error",
-                    "ename": str(output.get("ename", "")),
-                    "evalue": str(output.get("evalue", "")),
-                    "traceback": [str(line) for line in output.get("traceback", [])],
-                }
-            )
-    return result
-
-
-def _iso(timestamp: float | None = None) -> str:
-    moment = datetime.fromtimestamp(timestamp if timestamp is not None else time.time(), tz=timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def cell_id(run_id: str, n: int) -> str:
-    return f"k2-{run_id[:12]}-{n}"
-
-
-# -- live: events -> cell operations ---------------------------------------------------------
 class CellMaterializer:
-    """A run consumer that writes the trace as cells in the tab that ran the ``%%k2`` cell.
+    """A view of a run that writes its trace as cells in the tab that ran the ``%%k2`` cell.
 
-    ``send(op)`` delivers one operation (``FrontendLink.send`` bound to that tab). Thinking and
-    answer text is streamed as appends, merged and flushed at most every ``FLUSH_INTERVAL`` s.
+    ``send(op)`` delivers one operation (``FrontendLink.send`` bound to that tab). At each event
+    the event's step is planned again (``cell_plan.step_cells``) and the tab gets what it lacks:
+    new cells inserted, changed ones updated. Thinking and answer text streams in between as
+    appends, merged and sent at most every 0.1 s (``CELLS_CADENCE``).
     """
 
     def __init__(
         self,
         send: Callable[[dict[str, Any]], None],
         anchor: str,
-        transcript: Transcript,
         *,
         heading_format: str = DEFAULT_HEADING,
         collapse_thinking: bool = True,
@@ -158,25 +87,18 @@ class CellMaterializer:
     ) -> None:
         self._send = send
         self.anchor = anchor
-        self.transcript = transcript
-        self.heading_format = heading_format
+        self.heading_format = usable_heading(heading_format)
         self.collapse_thinking = collapse_thinking
-        self._clock = clock
+        self._batch = AppendBatcher(self._send_all, CELLS_CADENCE, append_op="cell-append", clock=clock)
         self._run_id = ""
         self._count = 0
-        self._last = anchor  # the id of the last cell inserted (new cells go after it)
-        self._thinking: dict[int, str] = {}  # step -> cell id
-        self._content: dict[int, str] = {}
-        self._tools: dict[tuple[int, str], str] = {}
-        self._pending: dict[str, list[str]] = {}  # cell id -> text not yet sent
-        self._finished: set[int] = set()  # steps whose model turn completed
-        self._flushed_at = 0.0
+        self._tail = anchor  # the last cell of the run so far (a new step's cells go after it)
+        self._step_head: dict[int, str] = {}  # step -> the cell its cells follow
+        self._cells: dict[tuple[int, str], _Materialized] = {}  # (step, part) -> the cell in the tab
         self.ops_sent = 0
 
     @classmethod
-    def for_current_cell(
-        cls, link: FrontendLink, shell: Any, transcript: Transcript, *, forced: bool
-    ) -> CellMaterializer | None:
+    def for_current_cell(cls, link: FrontendLink, shell: Any, *, forced: bool) -> CellMaterializer | None:
         """A materializer for the cell being executed, or None when it cannot (or should not) run.
 
         It runs when the tab that sent the execute request has the labextension linked and either
@@ -201,265 +123,103 @@ class CellMaterializer:
             return None
         if not forced and hello.get("materializeCells") is not True:
             return None
-        fmt = hello.get("headingFormat")
         return cls(
             lambda op: link.send(op, client_id=client),
             anchor,
-            transcript,
-            heading_format=fmt if isinstance(fmt, str) and fmt.strip() else DEFAULT_HEADING,
+            heading_format=usable_heading(hello.get("headingFormat")),
             collapse_thinking=hello.get("collapseThinking") is not False,
         )
 
-    # -- the consumer ---------------------------------------------------------------------
-    def __call__(self, event: Event) -> None:
+    # -- the view -------------------------------------------------------------------------
+    def __call__(self, event: Event, run: Transcript) -> None:
         if isinstance(event, RunStarted):
             self._run_id = event.run_id
             self._op({"op": "cells-begin", "run_id": self._run_id, "anchor": self.anchor})
         elif isinstance(event, StepStarted):
             if event.attempt > 1:  # a retry: its earlier text is discarded
                 self._reset(event.step)
-        elif isinstance(event, ReasoningDelta):
-            if event.step not in self._thinking:
-                self._thinking[event.step] = self._insert(
-                    "markdown", thinking_source(LIVE_HEADING, ""), self._meta(event.step, "thinking")
-                )
-            self._append(self._thinking[event.step], event.text)
-        elif isinstance(event, ContentDelta):
-            if event.step not in self._content:
-                self._content[event.step] = self._insert("markdown", "", self._meta(event.step, "answer"))
-            self._append(self._content[event.step], event.text)
-        elif isinstance(event, ModelTurnDone):
-            self._flush()
-            self._step_done(event)
-        elif isinstance(event, ToolStarted):
-            self._flush()
-            if event.name == CODE_TOOL and event.code is not None:
-                meta = self._meta(event.step, "code", call_id=event.call_id, tool=event.name)
-                self._tools[(event.step, event.call_id)] = self._insert("code", event.code, meta)
-        elif isinstance(event, ApprovalDecided):
-            cell = self._tools.get((event.step, event.call_id))
-            tool = self._tool(event.step, event.call_id)
-            if cell and tool:
-                self._op(
-                    {
-                        "op": "cell-update",
-                        "id": cell,
-                        "source": event.code,
-                        "k2nb": {"approval": approval_label(tool), **edited_meta(tool)},
-                    }
-                )
-        elif isinstance(event, ToolFinished):
-            cell = self._tools.get((event.step, event.call_id))
-            tool = self._tool(event.step, event.call_id)
-            if cell and tool:
-                update: dict[str, Any] = {
-                    "op": "cell-update",
-                    "id": cell,
-                    "outputs": notebook_outputs(event.outputs),
-                    "execution_count": None,
-                    "k2nb": {
-                        "approval": approval_label(tool),
-                        "status": event.status,
-                        "finished_at": _iso(),
-                        "seconds": round(event.seconds, 3),
-                    },
-                }
-                if event.code is not None:
-                    update["source"] = event.code
-                self._op(update)
+        elif isinstance(event, ReasoningDelta | ContentDelta):
+            part = "thinking" if isinstance(event, ReasoningDelta) else "text"
+            cell = self._cells.get((event.step, part))
+            if cell is None:
+                self._realise(run, event.step, only=part)  # the new cell holds the text so far
+            elif event.text:
+                cell.source = None
+                self._batch.add({"op": "cell-append", "id": cell.id, "text": event.text})
         elif isinstance(event, RunFinished):
-            self._flush()
-            self._finish_unfinished(event.status)
+            for step in run.steps:  # a stopped or failed run: its unfinished steps say so
+                self._realise(run, step.step)
+            self._batch.flush()
+        elif isinstance(event, ModelTurnDone | ToolStarted | ApprovalDecided | ToolFinished):
+            self._realise(run, event.step)
 
-    # -- helpers --------------------------------------------------------------------------
-    def _meta(self, step: int, role: str, **extra: Any) -> dict[str, Any]:
-        meta = {
-            "run_id": self._run_id,
-            "anchor": self.anchor,
-            "step": step,
-            "role": role,
-            "model": self.transcript.model,
-            "started_at": _iso(),
-            **extra,
-        }
-        return {"k2nb": meta}
-
-    def _insert(self, cell_type: str, source: str, metadata: dict[str, Any]) -> str:
-        self._flush()
-        self._count += 1
-        new_id = cell_id(self._run_id, self._count)
-        cell: dict[str, Any] = {"id": new_id, "cell_type": cell_type, "source": source, "metadata": metadata}
-        if cell_type == "code":
-            metadata["k2nb"]["executed_by"] = "k2nb"  # ran in the kernel during the run; not re-executed
-            cell.update(outputs=[], execution_count=None)
-        self._op(
-            {"op": "cell-insert", "run_id": self._run_id, "anchor": self.anchor, "after": self._last, "cell": cell}
-        )
-        self._last = new_id
-        return new_id
-
-    def _append(self, cell: str, text: str) -> None:
-        if not text:
-            return
-        self._pending.setdefault(cell, []).append(text)
-        if self._clock() - self._flushed_at >= FLUSH_INTERVAL:
-            self._flush()
-
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, {}
-        for cell, parts in pending.items():
-            self._op({"op": "cell-append", "id": cell, "text": "".join(parts)})
-        self._flushed_at = self._clock()
-
-    def _reset(self, step: int) -> None:
-        self._pending.pop(self._thinking.get(step, ""), None)
-        self._pending.pop(self._content.get(step, ""), None)
-        if step in self._thinking:
-            self._op({"op": "cell-update", "id": self._thinking[step], "source": thinking_source(LIVE_HEADING, "")})
-        if step in self._content:
-            self._op({"op": "cell-update", "id": self._content[step], "source": ""})
-
-    def _step_done(self, event: ModelTurnDone) -> None:
-        record = next((s for s in reversed(self.transcript.steps) if s.step == event.step), None)
+    # -- the plan, realised -----------------------------------------------------------------
+    def _realise(self, run: Transcript, number: int, *, only: str | None = None) -> None:
+        """Send what the tab lacks of step ``number``'s plan (only its ``only`` part, if given)."""
+        record = run.find_step(number)
         if record is None:
             return
-        self._finished.add(event.step)
-        if event.step in self._thinking:
-            update: dict[str, Any] = {
-                "op": "cell-update",
-                "id": self._thinking[event.step],
-                "source": thinking_source(heading(record, self.heading_format), record.reasoning),
-                "k2nb": {
-                    "finished_at": _iso(),
-                    "seconds": round(record.reasoning_seconds, 3),
-                    "reasoning_tokens": record.usage.reasoning_tokens if record.usage else 0,
-                },
-            }
-            if self.collapse_thinking:
-                update["jupyter"] = {"source_hidden": True}
-            self._op(update)
-        if event.step in self._content:
-            role = "message" if event.turn.tool_calls else "answer"
-            self._op(
-                {
-                    "op": "cell-update",
-                    "id": self._content[event.step],
-                    "source": record.content,
-                    "k2nb": {"role": role, "finished_at": _iso()},
-                }
-            )
+        plan = step_cells(
+            record, run.status, heading_format=self.heading_format, collapse_thinking=self.collapse_thinking
+        )
+        before: str | None = None  # the cell of this step the next one follows
+        for planned in plan:
+            cell = self._cells.get((number, planned.part))
+            if cell is None and only in (None, planned.part):
+                cell = self._insert(run, number, planned, after=before)
+            elif cell is not None and only is None:
+                self._update(cell, planned)
+            before = cell.id if cell is not None else before
 
-    def _finish_unfinished(self, status: str) -> None:
-        """A stopped or failed run: head the thinking cells whose step never completed."""
-        for step, cell in self._thinking.items():
-            if step in self._finished:
-                continue
-            record = next((s for s in reversed(self.transcript.steps) if s.step == step), None)
-            reasoning = record.reasoning if record else ""
-            self._op(
-                {
-                    "op": "cell-update",
-                    "id": cell,
-                    "source": thinking_source(f"Thinking ({status})", reasoning),
-                    "k2nb": {"finished_at": _iso(), "status": status},
-                }
-            )
+    def _insert(self, run: Transcript, step: int, planned: PlannedCell, *, after: str | None) -> _Materialized:
+        self._count += 1
+        new_id = cell_id(self._run_id, self._count)
+        after = after or self._step_head.setdefault(step, self._tail)
+        times = {"started_at": iso_time(), **({"finished_at": iso_time()} if planned.final else {})}
+        metadata: dict[str, Any] = {"k2nb": provenance(run, self.anchor, planned, **times)}
+        if planned.hidden:
+            metadata["jupyter"] = {"source_hidden": True}
+        body: dict[str, Any] = {"id": new_id, "cell_type": planned.cell_type, "source": planned.source}
+        body["metadata"] = metadata
+        if planned.cell_type == "code":  # ran in the kernel during the run; not re-executed
+            body.update(outputs=planned.outputs, execution_count=None)
+        self._op({"op": "cell-insert", "run_id": self._run_id, "anchor": self.anchor, "after": after, "cell": body})
+        if after == self._tail:
+            self._tail = new_id
+        cell = _Materialized(new_id, planned.source, planned.outputs, dict(planned.meta), planned.hidden, planned.final)
+        self._cells[(step, planned.part)] = cell
+        return cell
 
-    def _tool(self, step: int, call_id: str) -> ToolRecord | None:
-        for record in reversed(self.transcript.steps):
-            if record.step == step:
-                return next((t for t in record.tools if t.call_id == call_id), None)
-        return None
+    def _update(self, cell: _Materialized, planned: PlannedCell) -> None:
+        update: dict[str, Any] = {}
+        if cell.source != planned.source:
+            update["source"] = planned.source
+        if planned.cell_type == "code" and cell.outputs != planned.outputs:
+            update.update(outputs=planned.outputs, execution_count=None)
+        meta = {key: value for key, value in planned.meta.items() if cell.meta.get(key) != value}
+        if planned.final and not cell.final:
+            meta["finished_at"] = iso_time()
+        if meta:
+            update["k2nb"] = meta
+        if planned.hidden and not cell.hidden:
+            update["jupyter"] = {"source_hidden": True}
+        if update:
+            self._op({"op": "cell-update", "id": cell.id, **update})
+        cell.source, cell.outputs, cell.hidden = planned.source, planned.outputs, planned.hidden
+        cell.meta.update(planned.meta)
+        cell.final = cell.final or planned.final
+
+    def _reset(self, step: int) -> None:
+        for part, placeholder in (("thinking", thinking_source(LIVE_TITLE, "")), ("text", "")):
+            cell = self._cells.get((step, part))
+            if cell is not None:
+                self._op({"op": "cell-update", "id": cell.id, "source": placeholder})
+                cell.source = placeholder
 
     def _op(self, op: dict[str, Any]) -> None:
-        self.ops_sent += 1
-        self._send(op)
+        self._batch.add(op, urgent=True)  # after the text waiting before it, in order
 
-
-# -- headless: transcripts -> nbformat ------------------------------------------------------
-def _nbformat() -> Any:
-    import nbformat  # untyped; imported on use
-
-    return nbformat
-
-
-def transcript_cells(
-    transcript: Transcript, anchor: str, *, heading_format: str = DEFAULT_HEADING, collapse_thinking: bool = True
-) -> list[Any]:
-    """The cells a run materializes as (after its ``%%k2`` cell ``anchor``), as nbformat nodes."""
-    nbformat = _nbformat()
-    cells: list[Any] = []
-    started = _iso(transcript.started_at or None)
-    finished = _iso((transcript.started_at + transcript.seconds) if transcript.started_at else None)
-
-    def add(cell: Any, step: int, role: str, **extra: Any) -> None:
-        cell.id = cell_id(transcript.run_id or "export", len(cells) + 1)
-        meta = {
-            "run_id": transcript.run_id,
-            "anchor": anchor,
-            "step": step,
-            "role": role,
-            "model": transcript.model,
-            "started_at": started,
-            "finished_at": finished,
-            **extra,
-        }
-        meta["digest"] = digest(cell.source)
-        cell.metadata["k2nb"] = meta
-        cells.append(cell)
-
-    for step in transcript.steps:
-        if step.reasoning:
-            cell = nbformat.v4.new_markdown_cell(thinking_source(heading(step, heading_format), step.reasoning))
-            if collapse_thinking:
-                cell.metadata["jupyter"] = {"source_hidden": True}
-            add(
-                cell,
-                step.step,
-                "thinking",
-                seconds=round(step.reasoning_seconds, 3),
-                reasoning_tokens=step.usage.reasoning_tokens if step.usage else 0,
-            )
-        if step.content:
-            role = "message" if step.tools else "answer"
-            add(nbformat.v4.new_markdown_cell(step.content), step.step, role)
-        for tool in step.tools:
-            if tool.name != CODE_TOOL or tool.code is None:
-                continue
-            code = nbformat.v4.new_code_cell(tool.code, execution_count=None)
-            code.outputs = [nbformat.from_dict(o) for o in notebook_outputs(tool.outputs)]
-            add(
-                code,
-                step.step,
-                "code",
-                call_id=tool.call_id,
-                tool=tool.name,
-                approval=approval_label(tool),
-                status=tool.status,
-                executed_by="k2nb",
-                seconds=round(tool.seconds, 3),
-                **edited_meta(tool),
-            )
-    return cells
-
-
-def export_cells(transcripts: Sequence[Transcript], path: str | Path) -> Path:
-    """Write the runs as a notebook: each prompt as a ``%%k2`` cell followed by its materialized cells."""
-    nbformat = _nbformat()
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells.append(nbformat.v4.new_code_cell("%load_ext k2nb"))
-    seen: set[str] = set()
-    for n, transcript in enumerate(transcripts, 1):
-        prompt = nbformat.v4.new_code_cell(f"%%k2\n{transcript.prompt}")
-        prompt.id = f"k2-prompt-{n}"
-        nb.cells.append(prompt)
-        for cell in transcript_cells(transcript, prompt.id):
-            if cell.id in seen:  # the same run exported twice
-                cell.id = f"{cell.id[:56]}-{n}"
-            seen.add(cell.id)
-            nb.cells.append(cell)
-    nbformat.validate(nb)
-    target = Path(path)
-    nbformat.write(nb, target)
-    return target
+    def _send_all(self, ops: list[dict[str, Any]]) -> None:
+        for op in ops:
+            self.ops_sent += 1
+            self._send(op)

@@ -1,7 +1,10 @@
 """Approval of code before it runs. Decisions come only from the user or their configuration.
 
-The agent asks an :class:`Approver`; the magic picks one for the frontend (stdin prompt here,
-in-output buttons through the ``k2nb`` comm where the labextension is present).
+Every tool that needs approval calls :meth:`ApprovalPolicy.ask`: it applies the session's mode,
+asks the user through an :class:`Approver` when the mode is "ask", emits ``ApprovalNeeded`` /
+``ApprovalDecided`` (titled with the tool's own name) and returns a :class:`Verdict`. An approver
+declares its channel: stdin (a prompt, in every frontend) or in-output buttons (through the
+``k2nb`` comm where the labextension is present); the magic picks one for the frontend.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from ..config import ApproveMode
 from ..core.events import ApprovalDecided, ApprovalNeeded, Decision, Event
@@ -43,8 +46,34 @@ class Verdict:
         return self.decision in ("auto", "run", "edit", "always")
 
 
+Channel = Literal["buttons", "stdin"]  # where the user answers: the live view's buttons or a stdin prompt
+Answer = Callable[[ApprovalRequest], Verdict]  # a plain function that answers (tests, scripts)
+
+
+@runtime_checkable
 class Approver(Protocol):
+    """Who answers an approval question, and where: the live view shows buttons or points at the prompt."""
+
+    @property
+    def channel(self) -> Channel: ...
+
     def __call__(self, request: ApprovalRequest) -> Verdict: ...
+
+
+@dataclass(frozen=True)
+class FunctionApprover:
+    """A plain function as an approver (``Agent(approver=fn)``): it answers outside the live view."""
+
+    answer: Answer
+    channel: Channel = "stdin"
+
+    def __call__(self, request: ApprovalRequest) -> Verdict:
+        return self.answer(request)
+
+
+def as_approver(ask: Approver | Answer) -> Approver:
+    """An :class:`Approver` as is; a plain function wrapped as one (its channel: stdin)."""
+    return ask if isinstance(ask, Approver) else FunctionApprover(ask)
 
 
 class Unanswerable(Exception):
@@ -55,11 +84,24 @@ class ApprovalPolicy:
     """Session state: the mode, which "Always" upgrades to auto for the rest of the session.
 
     Only the user changes it: their click (Always, "ask again"), their ``%k2 approve`` or config.
+    The session's policy is the one owner of the mode; a cell's ``--approve`` gets a policy of its
+    own for that run (:meth:`for_run`), whose "Always" upgrades the session's.
     """
 
-    def __init__(self, mode: ApproveMode) -> None:
+    def __init__(self, mode: ApproveMode, *, session: ApprovalPolicy | None = None) -> None:
         self._mode: ApproveMode = mode
         self.by_always = False  # auto because the user clicked Always (shown on every later run)
+        self._session = session
+
+    def for_run(self, mode: ApproveMode | None) -> ApprovalPolicy:
+        """The policy one run uses: this one, or ``mode`` for that run only (a cell's ``--approve``)."""
+        return self if mode is None else ApprovalPolicy(mode, session=self)
+
+    def always(self) -> None:
+        """The user clicked Always: auto from now on, here and in the session this run belongs to."""
+        self._mode, self.by_always = "auto", True
+        if self._session is not None:
+            self._session.always()
 
     @property
     def mode(self) -> ApproveMode:
@@ -74,7 +116,36 @@ class ApprovalPolicy:
         """The mode as the status line shows it: ask / auto / never / "auto (Always)"."""
         return ALWAYS if self.by_always and self._mode == "auto" else self._mode
 
-    def decide(self, request: ApprovalRequest, ask: Approver) -> Verdict:
+    def ask(self, request: ApprovalRequest, approver: Approver | Answer, emit: Callable[[Event], None]) -> Verdict:
+        """The verdict on one call, with its events; the user's answer time is measured here.
+
+        Every tool that needs approval goes through this, so "waited" (the answer) and "ran" (the
+        call) are told apart the same way everywhere, and each approval carries its tool's name.
+        """
+        approver = as_approver(approver)
+        asking = self.mode == "ask"
+        if asking:
+            emit(
+                ApprovalNeeded(request.step, request.call_id, request.code, channel=approver.channel, tool=request.tool)
+            )
+        started = time.perf_counter()
+        verdict = self.decide(request, approver)
+        waited = time.perf_counter() - started if asking else 0.0
+        emit(
+            ApprovalDecided(
+                request.step,
+                request.call_id,
+                verdict.decision,
+                verdict.code,
+                verdict.reason,
+                waited,
+                tool=request.tool,
+            )
+        )
+        return verdict
+
+    def decide(self, request: ApprovalRequest, ask: Approver | Answer) -> Verdict:
+        """The verdict alone (no events): the mode's, or the user's answer when the mode is "ask"."""
         if self.mode == "auto":
             return Verdict("auto", request.code)
         if self.mode == "never":
@@ -88,32 +159,14 @@ class ApprovalPolicy:
         except Unanswerable:
             return Verdict("declined", request.code, HEADLESS_HINT)
         if verdict.decision == "always":
-            self.mode = "auto"
-            self.by_always = True
+            self.always()
         return verdict
-
-
-def request_approval(
-    policy: ApprovalPolicy, ask: Approver, request: ApprovalRequest, emit: Callable[[Event], None]
-) -> Verdict:
-    """The policy's verdict on one call, with its events; the user's answer time is measured here.
-
-    Every tool that needs approval goes through this, so "waited" (the answer) and "ran" (the
-    call) are told apart the same way everywhere.
-    """
-    asking = policy.mode == "ask"
-    if asking:
-        channel: Literal["buttons", "stdin"] = "buttons" if getattr(ask, "channel", "stdin") == "buttons" else "stdin"
-        emit(ApprovalNeeded(request.step, request.call_id, request.code, channel=channel))
-    started = time.perf_counter()
-    verdict = policy.decide(request, ask)
-    waited = time.perf_counter() - started if asking else 0.0
-    emit(ApprovalDecided(request.step, request.call_id, verdict.decision, verdict.code, verdict.reason, waited))
-    return verdict
 
 
 class StdinApprover:
     """Asks on stdin: works mid-cell in every frontend (``input()`` goes over the stdin channel)."""
+
+    channel: Channel = "stdin"
 
     def __init__(self, read: Callable[[str], str] = input, show: Callable[[str], None] = print) -> None:
         self._read = read
@@ -162,7 +215,7 @@ class ButtonApprover:
     short slices so a kernel interrupt or the Stop button still ends the wait.
     """
 
-    channel = "buttons"
+    channel: Channel = "buttons"
     _DECISIONS: frozenset[str] = frozenset({"run", "edit", "skip", "always"})
 
     def __init__(self, stop: threading.Event) -> None:
@@ -207,14 +260,14 @@ class ButtonApprover:
 class RoutingApprover:
     """Buttons in the output when a frontend with the labextension is connected; stdin otherwise."""
 
-    def __init__(self, connected: Callable[[], bool], buttons: ButtonApprover, fallback: Approver) -> None:
+    def __init__(self, connected: Callable[[], bool], buttons: ButtonApprover, fallback: Approver | Answer) -> None:
         self._connected = connected
         self._buttons = buttons
-        self._fallback = fallback
+        self._fallback = as_approver(fallback)
 
     @property
-    def channel(self) -> str:
-        return "buttons" if self._connected() else "stdin"
+    def channel(self) -> Channel:
+        return self._buttons.channel if self._connected() else self._fallback.channel
 
     def __call__(self, request: ApprovalRequest) -> Verdict:
         return self._buttons(request) if self._connected() else self._fallback(request)

@@ -15,7 +15,7 @@ from ..core.toolbox import ToolContext, ToolOutcome, ToolSpec, ToolStopped
 from ..kernel.run_code import CodeStopped, run_code
 from ..kernel.secrets import Redactor
 from ..kernel.state_diff import diff, snapshot
-from .approval import ApprovalPolicy, ApprovalRequest, Approver, request_approval
+from .approval import Answer, ApprovalPolicy, ApprovalRequest, Approver
 
 NAME = "code_interpreter"
 DESCRIPTION = (
@@ -33,16 +33,18 @@ PARAMETERS: dict[str, Any] = {
 def code_interpreter(
     shell: Any,
     policy: ApprovalPolicy,
-    ask: Approver,
+    ask: Approver | Answer,
     *,
     timeout: Callable[[], float | None],
-    api_key: Callable[[], str | None] = lambda: None,
+    redactor: Redactor | None = None,
     stop: threading.Event | None = None,
 ) -> ToolSpec:
+    """The tool; ``redactor`` is the run's (default: one for this shell's namespace and environment)."""
+    redact = redactor if redactor is not None else Redactor.for_run(namespace=shell.user_ns)
+
     def handle(arguments: dict[str, Any], context: ToolContext) -> ToolOutcome:
         code = str(arguments["code"])
-        request = ApprovalRequest(context.call_id, NAME, code, context.step)
-        verdict = request_approval(policy, ask, request, context.emit)
+        verdict = policy.ask(ApprovalRequest(context.call_id, NAME, code, context.step), ask, context.emit)
         if not verdict.runs:
             if verdict.decision == "skip":
                 why = f" Their reason: {verdict.reason}" if verdict.reason else ""
@@ -56,13 +58,12 @@ def code_interpreter(
             execution = run_code(shell, verdict.code, timeout=timeout(), stop=stop)
         except CodeStopped as stopped:
             # What the code showed before the stop stays in the trace, redacted like any output.
-            redact = Redactor.from_environment(api_key=api_key(), namespace=shell.user_ns)
             shown = tuple(cap_for_display(redact.output(o)) for o in stopped.outputs)
             raise ToolStopped(shown, verdict.code, diff(before, snapshot(shell.user_ns)).text()) from None
         changes = diff(before, snapshot(shell.user_ns))
         # Code can print os.environ: the key and secret-named values must reach neither the
-        # model nor the notebook, so both renderings are built from redacted outputs.
-        redact = Redactor.from_environment(api_key=api_key(), namespace=shell.user_ns)
+        # model nor the notebook, so both renderings are built from redacted outputs. The redactor
+        # reads the namespace now: a secret-named variable this code assigned is hidden too.
         outputs = [redact.output(o) for o in execution.outputs]
         text = outputs_to_model_text(outputs)
         if changes:

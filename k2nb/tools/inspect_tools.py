@@ -6,12 +6,12 @@ approval and cannot change the kernel. Cheaper for the model than writing inspec
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..core.toolbox import ToolContext, ToolOutcome, ToolSpec
+from ..kernel.namespace import user_variables
 from ..kernel.secrets import Redactor
-from ..kernel.summaries import list_variables, summarize, user_variables
+from ..kernel.summaries import list_variables, summarize
 
 SUMMARY_LIMIT = 4000
 
@@ -20,10 +20,11 @@ def _namespaces(shell: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return shell.user_ns, getattr(shell, "user_ns_hidden", {}) or {}
 
 
-def inspection_tools(shell: Any, api_key: Callable[[], str | None] = lambda: None) -> list[ToolSpec]:
-    def redacted(text: str) -> str:
-        # Beyond the name/shape rules of summarize.py: the literal key and secret env values.
-        return Redactor.from_environment(api_key=api_key(), namespace=shell.user_ns).text(text)
+def inspection_tools(shell: Any, redactor: Redactor | None = None) -> list[ToolSpec]:
+    """The two tools; ``redactor`` is the run's (default: one for this shell's namespace and environment)."""
+    # Beyond the masks of summaries.py: the literal key, secret env values and secret-named
+    # variables' values wherever they appear (in another variable's repr, say).
+    redacted = (redactor if redactor is not None else Redactor.for_run(namespace=shell.user_ns)).text
 
     def list_handler(_arguments: dict[str, Any], _context: ToolContext) -> ToolOutcome:
         namespace, hidden = _namespaces(shell)

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, TypeVar, Union, overload
 
 from ..core.toolbox import ToolContext, ToolOutcome, ToolSpec, check_spec
-from .approval import ApprovalPolicy, ApprovalRequest, Approver, request_approval
+from ..kernel.secrets import Redactor
+from .approval import Answer, ApprovalPolicy, ApprovalRequest, Approver
 
 F = TypeVar("F", bound=Callable[..., Any])
 MARK = "__k2nb_tool__"
@@ -224,11 +225,15 @@ def bind(
     spec: ToolSpec,
     func: Callable[..., Any],
     policy: ApprovalPolicy,
-    ask: Approver,
+    ask: Approver | Answer,
     validate: Callable[..., str | None],
-    redact: Callable[[str], str] = lambda text: text,
+    redactor: Redactor | None = None,
 ) -> ToolSpec:
-    """The runnable spec: approval (unless read-only), then the call; the result becomes text."""
+    """The runnable spec: approval (unless read-only), then the call; the result becomes redacted text.
+
+    ``redactor`` is the run's (default: one for the environment's secrets and secret shapes).
+    """
+    redact = (redactor if redactor is not None else Redactor.for_run()).text
 
     def handle(arguments: dict[str, Any], context: ToolContext) -> ToolOutcome:
         for key, schema in spec.parameters["properties"].items():
@@ -236,8 +241,7 @@ def bind(
                 return ToolOutcome("invalid", f"Error: {key!r} must be one of {schema['enum']}.")
         shown = call_text(spec.name, arguments)
         if not spec.read_only:
-            request = ApprovalRequest(context.call_id, spec.name, shown, context.step)
-            verdict = request_approval(policy, ask, request, context.emit)
+            verdict = policy.ask(ApprovalRequest(context.call_id, spec.name, shown, context.step), ask, context.emit)
             if not verdict.runs:
                 why = f" Their reason: {verdict.reason}" if verdict.reason else ""
                 return ToolOutcome("declined", f"The user declined this call of {spec.name}.{why}", code=shown)

@@ -17,7 +17,6 @@ from ..core.events import Event, RunFinished
 from ..core.transcript import Transcript
 from ..errors import ConfigError
 from ..kernel.secrets import Redactor
-from ..kernel.summaries import mask_secrets
 
 
 def _strip_binary(output: dict[str, Any]) -> dict[str, Any]:
@@ -37,9 +36,10 @@ def log_record(transcript: Transcript, session_id: str) -> dict[str, Any]:
 
 
 class ConversationLog:
-    """A run consumer that appends the finished run to ``<dir>/k2nb-<date>-<session>.jsonl``."""
+    """A view of a run that appends the finished run to ``<dir>/k2nb-<date>-<session>.jsonl``."""
 
-    def __init__(self, directory: str, session_id: str, transcript: Transcript) -> None:
+    def __init__(self, directory: str, session_id: str, redactor: Redactor | None = None) -> None:
+        """``redactor``: the run's (default: one for the environment's secrets and secret shapes)."""
         self.directory = pathlib.Path(directory).expanduser()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -50,9 +50,9 @@ class ConversationLog:
         day = time.strftime("%Y%m%d")
         self.path = self.directory / f"k2nb-{day}-{session_id.removeprefix('k2nb-')[:12]}.jsonl"
         self.session_id = session_id
-        self.transcript = transcript
+        self.redactor = redactor if redactor is not None else Redactor.for_run()
 
-    def __call__(self, event: Event) -> None:
+    def __call__(self, event: Event, run: Transcript) -> None:
         if not isinstance(event, RunFinished):
             return
         new = not self.path.exists()
@@ -60,8 +60,8 @@ class ConversationLog:
             if new:
                 header = {"type": "session", "session": self.session_id, "user": _user(), "started": time.time()}
                 log.write(json.dumps(header) + "\n")
-            line = json.dumps(log_record(self.transcript, self.session_id), ensure_ascii=False, default=str)
-            log.write(Redactor.from_environment().text(mask_secrets(line)) + "\n")  # env secrets, key shapes
+            line = json.dumps(log_record(run, self.session_id), ensure_ascii=False, default=str)
+            log.write(self.redactor.text(line) + "\n")  # the key, secret env values and variables, key shapes
 
 
 def _user() -> str:

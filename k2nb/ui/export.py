@@ -4,7 +4,7 @@
 ``k2nb export NOTEBOOK.ipynb`` exports the runs saved in a notebook. In a saved notebook each
 ``%%k2`` cell's run is read from output metadata ``k2nb.transcript`` when the view wrote it, and
 otherwise from the saved static trace (``text/html`` and ``text/plain``), so older notebooks
-export too. ``--format cells`` is delegated to :mod:`k2nb.notebook.cells` (notebook cells via nbformat).
+export too. ``--format cells`` writes notebook cells (``cells_export.py``, the plan ``--cells`` uses live).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..core.output_text import summarize_rich
 from ..core.transcript import StepRecord, ToolRecord, Transcript
 from ..core.turn import Usage
 from ..errors import ConfigError
+from .static import EDITED_NOTE, render_html, step_title
 
 FORMATS = ("md", "html", "json", "cells")
 _SUFFIX = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".ipynb": "cells"}
@@ -49,8 +50,6 @@ def _tool_markdown(tool: ToolRecord) -> list[str]:
     if tool.code:
         lines.append(_fence(tool.code, "python"))
         if tool.original_code is not None:
-            from .static import EDITED_NOTE
-
             lines += [
                 f"<details><summary>{EDITED_NOTE}</summary>",
                 "",
@@ -74,7 +73,7 @@ def transcript_markdown(t: Transcript, *, heading: str = "##") -> str:
     ]
     for step in t.steps:
         if step.reasoning:
-            summary = f"💭 Thinking (step {step.step}, {len(step.reasoning.split()):,} words)"
+            summary = f"💭 {step_title(step, t.status)}"
             lines += [
                 "",
                 f"<details><summary>{summary}</summary>",
@@ -131,8 +130,6 @@ def to_markdown(runs: Sequence[Run], title: str = "k2nb session") -> str:
 
 
 def to_html(runs: Sequence[Run], title: str = "k2nb session") -> str:
-    from .static import render_html
-
     body = []
     for run in runs:
         body.append(
@@ -180,14 +177,9 @@ def write(runs: Sequence[Run], path: str, fmt: str | None = None) -> tuple[pathl
     if not runs:
         raise ConfigError("nothing to export yet: run a %%k2 cell first.")
     if fmt == "cells":
-        try:
-            from ..notebook import cells  # owned by the cells feature; may not be installed in this version
-        except ImportError:
-            raise ConfigError(
-                "--format cells needs k2nb.notebook.cells, which this k2nb does not have; use md, html or json."
-            ) from None
-        transcripts = [r for r in runs if isinstance(r, Transcript)]
-        cells.export_cells(transcripts, str(target))  # type: ignore[attr-defined]
+        from .cells_export import export_cells  # nbformat, imported on use
+
+        export_cells([r for r in runs if isinstance(r, Transcript)], str(target))
         return target, fmt
     text = to_markdown(runs) if fmt == "md" else to_html(runs) if fmt == "html" else to_json(runs)
     try:

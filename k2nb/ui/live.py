@@ -2,19 +2,18 @@
 
 A view op is a small dict: ``block`` (create), ``append`` (text delta), ``html`` (set or add
 server-sanitized HTML), ``title`` (fold/unfold, retitle), ``status``. Consecutive appends to one
-block merge; never the accumulated text is sent. When a batch goes out is the :class:`Cadence`'s
-rule; the clock and the timer are injectable so tests can drive it.
+block merge; never the accumulated text is sent. When a batch goes out is the one append
+batcher's rule (``core/batcher.py``); the clock and the timer are injectable so tests can drive it.
 """
 
 from __future__ import annotations
 
 import html
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..config import cost_text, cost_usd
+from ..core.batcher import DEFAULT_CADENCE, AppendBatcher, Cadence
 from ..core.events import (
     ApprovalDecided,
     ApprovalNeeded,
@@ -31,63 +30,35 @@ from ..core.events import (
     ToolFinished,
     ToolStarted,
 )
+from ..core.step_title import LIVE_TITLE
 from ..core.transcript import Transcript
 from ..core.turn import Usage
 from .cells_link import cells_link
 from .live_codec import Op
 from .sanitize import markdown_to_html
-from .static import STATUS_LABEL, approvals_note, code_html, output_html, thinking_summary, tool_title
+from .static import STATUS_LABEL, approvals_note, code_html, output_html, step_title, tool_title
 
-
-@dataclass(frozen=True)
-class Cadence:
-    """When a batch of ops goes out.
-
-    Every message costs ~500 bytes of Jupyter envelope, so a batch waits until it holds enough
-    text to be worth one (``batch_chars``) — but never longer than ``max_delay``, and batches are
-    never closer than ``min_interval``. Fast streams thus send four large batches a second and a
-    200 tok/s stream one every two seconds; the widget spreads each batch's text over the gap
-    until the next, so it flows rather than jumps. A new lane's first words go out after
-    ``min_interval`` (the view answers at once when thinking or an answer starts), and
-    structural ops (tools, approvals, the end) go out immediately.
-    """
-
-    min_interval: float = 0.25
-    max_delay: float = 2.0
-    batch_chars: int = 2048
-
-
-DEFAULT_CADENCE = Cadence()
+__all__ = ["DEFAULT_CADENCE", "Cadence", "LiveOps", "Op"]  # the live view's cadence, read by the reference
 
 
 class LiveOps:
-    """Consumes events (after the transcript has applied them) and sends batched ops."""
+    """A view of a run: takes each event with the run's state after it, and sends batched ops."""
 
     def __init__(
         self,
         send: Callable[[list[Op]], None],
-        transcript: Transcript,
         *,
         cadence: Cadence = DEFAULT_CADENCE,
         clock: Callable[[], float] = time.monotonic,
         schedule: Callable[[float, Callable[[], None]], object] | None = None,
         cells: bool = False,
     ) -> None:
-        self._send = send
+        # A new lane ("block") makes its batch due soon: the view answers at once when thinking starts.
+        self._batch = AppendBatcher(send, cadence, clock=clock, schedule=schedule)
         # --cells: the notebook's cells hold the trace; the output keeps the status line, a link
         # to the cells, notices, and the calls that wait for the user's approval.
         self._cells = cells
-        self._schedule = schedule
-        self._lock = threading.RLock()
-        self._armed = False
-        self._t = transcript
-        self._cadence = cadence
         self._clock = clock
-        self._pending: list[Op] = []
-        self._pending_chars = 0
-        self._pending_block = False  # a new lane waits in the batch: send it soon
-        self._pending_since = 0.0
-        self._last_flush = clock()
         self._attempt: dict[int, int] = {}
         self._usage = Usage()
         self._started = clock()
@@ -96,60 +67,13 @@ class LiveOps:
         self._blocks: set[str] = set()
         self._open_tool: str | None = None
         self._notices = 0
+        self._run = Transcript()  # the run's state, as handed in with the latest event
 
-    # -- batching ------------------------------------------------------------------------
     def _op(self, op: Op, *, urgent: bool = False) -> None:
-        with self._lock:
-            now = self._clock()
-            if not self._pending:
-                self._pending_since = now
-            last = self._pending[-1] if self._pending else None
-            if op["op"] == "append" and last and last["op"] == "append" and last["id"] == op["id"]:
-                last["text"] += op["text"]
-            else:
-                self._pending.append(op)
-            self._pending_chars += len(op.get("text", "")) + len(op.get("html", ""))
-            self._pending_block = self._pending_block or op["op"] == "block"
-            wait = 0.0 if urgent else self._wait(now)
-            arm = wait > 0 and self._schedule is not None and not self._armed
-            self._armed = self._armed or arm
-        if wait <= 0:
-            self.flush()
-        elif arm and self._schedule is not None:
-            # A pause in the stream must not strand the last deltas: flush them when they are due.
-            self._schedule(max(wait, 0.005), self._deferred_flush)
-
-    def _wait(self, now: float) -> float:
-        """Seconds until the pending batch is due (0: now), if nothing else arrives."""
-        c = self._cadence
-        gap = c.min_interval - (now - self._last_flush)
-        if self._pending_chars >= c.batch_chars or self._pending_block:
-            return gap
-        return max(gap, c.max_delay - (now - self._pending_since))
-
-    def _deferred_flush(self) -> None:
-        with self._lock:
-            self._armed = False
-            if not self._pending:
-                return
-            now = self._clock()
-            # A regular flush since the timer was armed already sent a batch; wait for this one's turn.
-            remaining = self._wait(now)
-            if remaining > 0.005 and self._schedule is not None:
-                self._armed = True
-                self._schedule(remaining, self._deferred_flush)
-                return
-        self.flush()
+        self._batch.add(op, urgent=urgent, soon=op["op"] == "block")
 
     def flush(self) -> None:
-        # Sending under the lock keeps batches in order when the deferred flush runs on a timer thread.
-        with self._lock:
-            if self._pending:
-                ops, self._pending = self._pending, []
-                self._pending_chars = 0
-                self._pending_block = False
-                self._send(ops)
-            self._last_flush = self._clock()
+        self._batch.flush()
 
     # -- ids -----------------------------------------------------------------------------
     def _id(self, step: int, part: str) -> str:
@@ -161,23 +85,24 @@ class LiveOps:
         u = self._usage
         tokens = f"{u.prompt_tokens:,} in ({u.cached_tokens:,} cached) · {u.completion_tokens:,} out"
         rate = f" · {u.completion_tokens / elapsed:.0f} tok/s" if elapsed > 0 and u.completion_tokens else ""
-        cost = cost_usd(self._t.model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
-        money = f" · {cost_text(cost, self._t.provider)}" if cost is not None else ""
-        head = f"{phase} · step {self._step}/{self._t.max_steps} · "
+        cost = cost_usd(self._run.model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
+        money = f" · {cost_text(cost, self._run.provider)}" if cost is not None else ""
+        head = f"{phase} · step {self._step}/{self._run.max_steps} · "
         clock = f"{elapsed:.1f} s"
-        note = approvals_note(self._t.approve)
+        note = approvals_note(self._run.approve)
         text = f"{head}{clock} · {tokens}{rate}{money}" + (f" · {note}" if note else "")
         op: Op = {"op": "status", "phase": phase, "text": text, "final": final}
         # The view advances the clock between batches: where it is in the text, and its value now.
         op.update(clock=[len(head), len(head) + len(clock)], elapsed=round(elapsed, 1))
         if note:
             op["approvals"] = "off"  # the view offers "ask again"
-        if self._cells and self._t.run_id:
-            op["cells"] = cells_link(self._t.run_id)  # the view links to the cells (their k2nb.run_id)
+        if self._cells and self._run.run_id:
+            op["cells"] = cells_link(self._run.run_id)  # the view links to the cells (their k2nb.run_id)
         self._op(op, urgent=urgent)
 
     # -- events --------------------------------------------------------------------------
-    def __call__(self, event: Event) -> None:
+    def __call__(self, event: Event, run: Transcript) -> None:
+        self._run = run
         if isinstance(event, RunStarted):
             self._status("starting", urgent=True)
         elif isinstance(event, StepStarted):
@@ -188,7 +113,7 @@ class LiveOps:
             if isinstance(event, ContentDelta) and self._phase != "answering":
                 self._status("answering")
         elif isinstance(event, ReasoningDelta):
-            self._ensure_block(event.step, "think", "thinking", "Thinking…", open_=True)
+            self._ensure_block(event.step, "think", "thinking", LIVE_TITLE, open_=True)
             self._op({"op": "append", "id": self._id(event.step, "think"), "text": event.text})
         elif isinstance(event, ContentDelta):
             self._ensure_block(event.step, "text", "text", "", open_=True)
@@ -220,12 +145,12 @@ class LiveOps:
                 self._op({"op": "title", "id": self._open_tool, "open": False})
             self._open_tool = None
             if not self._cells:
-                self._tool_block(block, event.code)
+                self._tool_block(block, event.step, event.call_id, event.code)
             self._status("running code" if event.code is not None else "calling a tool", urgent=True)
         elif isinstance(event, ApprovalNeeded):
             block = f"tool-{event.call_id}-{event.step}"
             if block not in self._blocks:  # --cells: the call shows here while it waits for the user
-                self._tool_block(block, event.code)
+                self._tool_block(block, event.step, event.call_id, event.code)
             self._op(
                 {"op": "approval", "id": block, "call_id": event.call_id, "channel": event.channel, "code": event.code}
             )
@@ -236,10 +161,10 @@ class LiveOps:
             block = f"tool-{event.call_id}-{event.step}"
             self._op({"op": "approval_done", "id": block})
             if event.decision == "edit":
-                edited = next((t for t in self._t.steps[-1].tools if t.call_id == event.call_id), None)
+                edited = run.find_tool(event.step, event.call_id)
                 original = edited.original_code if edited is not None else None
                 self._op({"op": "html", "id": block, "html": code_html(event.code, original)})
-            self._op({"op": "title", "id": block, "title": f"code_interpreter · {event.decision}"})
+            self._op({"op": "title", "id": block, "title": f"{event.tool or 'tool'} · {event.decision}"})
             self._status(
                 "running code" if event.decision in ("auto", "run", "edit", "always") else "thinking",
                 urgent=True,
@@ -248,7 +173,7 @@ class LiveOps:
             pass  # --cells: the call's cell shows it
         elif isinstance(event, ToolFinished):
             block = f"tool-{event.call_id}-{event.step}"
-            finished = next((t for t in self._t.steps[-1].tools if t.call_id == event.call_id), None)
+            finished = run.find_tool(event.step, event.call_id)
             body = "".join(output_html(o) for o in event.outputs)
             if event.status in ("declined", "invalid") or (event.status != "ok" and not event.outputs):
                 body += f'<pre class="k2nb-out k2nb-error">{html.escape(event.model_text)}</pre>'
@@ -275,11 +200,12 @@ class LiveOps:
             self._usage = event.usage
             self._status(STATUS_LABEL.get(event.status, event.status), urgent=True, final=True)
 
-    def _tool_block(self, block: str, code: str | None) -> None:
+    def _tool_block(self, block: str, step: int, call_id: str, code: str | None) -> None:
         self._open_tool = block
         self._blocks.add(block)
-        tool = self._t.steps[-1].tools[-1]
-        self._op({"op": "block", "id": block, "kind": "tool", "title": tool_title(tool), "open": True})
+        tool = self._run.find_tool(step, call_id)
+        title = tool_title(tool) if tool is not None else ""
+        self._op({"op": "block", "id": block, "kind": "tool", "title": title, "open": True})
         if code is not None:
             self._op({"op": "html", "id": block, "html": code_html(code)})
 
@@ -292,10 +218,10 @@ class LiveOps:
     def _on_turn_done(self, event: ModelTurnDone) -> None:
         if event.turn.usage:
             self._usage = self._usage + event.turn.usage
-        step = self._t.steps[-1]
+        step = self._run.find_step(event.step)
         think = self._id(event.step, "think")
-        if think in self._blocks:  # fold the lane to a one-line summary
-            self._op({"op": "title", "id": think, "title": thinking_summary(step), "open": False})
+        if think in self._blocks and step is not None:  # fold the lane to a one-line summary
+            self._op({"op": "title", "id": think, "title": step_title(step, self._run.status), "open": False})
         text = self._id(event.step, "text")
         # The streamed plain text becomes rendered Markdown, once. Not for the final answer: the
         # static trace replaces the whole view a moment later and would send it a third time.

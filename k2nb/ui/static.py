@@ -13,7 +13,9 @@ from typing import Any
 
 from ..config import cost_text
 from ..core.output_text import summarize_rich, truncate_middle
+from ..core.step_title import thinking_title
 from ..core.transcript import ALWAYS, StepRecord, ToolRecord, Transcript
+from ..notebook.cells import DEFAULT_HEADING
 from .ansi import ansi_to_html
 from .sanitize import highlight_python, markdown_to_html, sanitize_html
 
@@ -49,12 +51,9 @@ def _text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def thinking_summary(step: StepRecord) -> str:
-    tokens = step.usage.reasoning_tokens if step.usage and step.usage.reasoning_tokens else None
-    words = len(step.reasoning.split())
-    size = f"{tokens:,} tokens" if tokens else f"{words:,} words"
-    seconds = step.reasoning_seconds or step.seconds
-    return f"Thought for {seconds:.0f} s · {size}" if step.done else "Thinking…"
+def step_title(step: StepRecord, run_status: str) -> str:
+    """A thinking step's title in every view (live, static, terminal, export): the cells' default format."""
+    return thinking_title(step, DEFAULT_HEADING, run_status)
 
 
 def tool_title(tool: ToolRecord) -> str:
@@ -184,7 +183,7 @@ def render_html(t: Transcript) -> str:
             )
         if step.reasoning:
             parts.append(
-                f'<details class="k2nb-thinking-block"><summary>{summary_html(thinking_summary(step), "thinking")}'
+                f'<details class="k2nb-thinking-block"><summary>{summary_html(step_title(step, t.status), "thinking")}'
                 f'</summary><div class="k2nb-thinking">{_text(step.reasoning)}</div></details>'
             )
         if step.content and (step.tools or step.step != last or t.status != "done"):
@@ -210,7 +209,7 @@ def render_plain(
         for reason in step.retried:
             lines.append(f"↻ retried: {reason}")
         if step.reasoning:
-            lines.append(f"💭 {thinking_summary(step)}")
+            lines.append(f"💭 {step_title(step, t.status)}")
             shown = step.reasoning.strip()
             if thinking_chars is not None:
                 shown = truncate_middle(shown, thinking_chars)

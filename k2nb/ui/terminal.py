@@ -17,12 +17,13 @@ from ..core.events import (
     ToolStarted,
 )
 from ..core.transcript import Transcript
-from .static import status_line, thinking_summary, tool_title
+from .static import status_line, step_title, tool_title
 
 
 class TerminalPrinter:
-    def __init__(self, transcript: Transcript, out: TextIO | None = None) -> None:
-        self._t = transcript
+    """A view of a run for terminal IPython: takes each event with the run's state after it."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
         self._out = out or sys.stdout
         self._lane: str | None = None
 
@@ -31,7 +32,7 @@ class TerminalPrinter:
             self._out.write(("\n" if self._lane else "") + header)
             self._lane = lane
 
-    def __call__(self, event: Event) -> None:
+    def __call__(self, event: Event, run: Transcript) -> None:
         w = self._out.write
         if isinstance(event, ReasoningDelta):
             self._lane_to(f"think{event.step}", "💭 ")
@@ -40,8 +41,9 @@ class TerminalPrinter:
             self._lane_to(f"text{event.step}", "\n")
             w(event.text)
         elif isinstance(event, ModelTurnDone):
-            if event.turn.reasoning:
-                w(f"\n   ({thinking_summary(self._t.steps[-1])})")
+            step = run.find_step(event.step)
+            if event.turn.reasoning and step is not None:
+                w(f"\n   ({step_title(step, run.status)})")
             self._lane = None
             w("\n")
         elif isinstance(event, ToolStarted):
@@ -49,8 +51,9 @@ class TerminalPrinter:
             for line in (event.code or "").splitlines():
                 w(f"  ▌ {line}\n")
         elif isinstance(event, ToolFinished):
-            tool = self._t.steps[-1].tools[-1]
-            w(f"  {tool_title(tool)}\n")
+            tool = run.find_tool(event.step, event.call_id)
+            if tool is not None:
+                w(f"  {tool_title(tool)}\n")
             for line in event.model_text.strip().splitlines()[:40]:
                 w(f"  → {line}\n")
         elif isinstance(event, Retrying):
@@ -58,5 +61,5 @@ class TerminalPrinter:
         elif isinstance(event, Notice):
             w(f"\nk2nb: {event.text}\n")
         elif isinstance(event, RunFinished):
-            w(f"\n{status_line(self._t)}\n")
+            w(f"\n{status_line(run)}\n")
         self._out.flush()

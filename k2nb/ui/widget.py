@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import pathlib
+import re
 import sys
 import threading
 import uuid
@@ -36,14 +37,18 @@ from .view_code import PageCode, code_hash, registering
 _HERE = pathlib.Path(__file__).parent
 
 
+# A /** … */ block on lines of its own: widget.js's JSDoc types, there for `tsc --checkJs` only.
+_DOC_BLOCK = re.compile(r"^[ \t]*/\*\*(?:(?!\*/).)*\*/[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
 def compact(source: str, comment: str | None = None) -> str:
-    """The source without indentation, blank lines and whole-line ``comment`` lines.
+    """The source without indentation, blank lines, ``/** … */`` blocks and whole-line ``comment`` lines.
 
     Every run opens a new widget, whose code travels with it; this makes it about a third smaller.
     Safe for widget.js/widget.css, which keep comments on lines of their own and have no
     multi-line strings (tests load the compacted module in a browser).
     """
-    lines = (line.strip() for line in source.splitlines())
+    lines = (line.strip() for line in _DOC_BLOCK.sub("", source).splitlines())
     return "\n".join(line for line in lines if line and not (comment and line.startswith(comment)))
 
 
@@ -87,11 +92,13 @@ PLACEHOLDER = (
 
 
 class LiveDisplay:
-    """A consumer of run events that owns one output: widget while live, static at the end."""
+    """A view of a run that owns one output: widget while live, static at the end.
+
+    It takes each event with the run's state after it (``Agent.run(views=…)``), and reads nothing else.
+    """
 
     def __init__(
         self,
-        transcript: Transcript,
         *,
         handoff: TabHandoff | None = None,
         runs: LiveRuns | None = None,
@@ -99,7 +106,6 @@ class LiveDisplay:
         origin: str | None = None,
         cells: bool = False,
     ) -> None:
-        self._t = transcript
         self._handoff = handoff
         self._cells = cells  # --cells: the cells hold the trace; the output is its status and a link
         self._runs = runs
@@ -108,7 +114,7 @@ class LiveDisplay:
         self.widget = TraceWidget(run_id=uuid.uuid4().hex, compress=live_compression(), _esm=esm, _css=css)
         self._display_id = f"k2nb-{id(self.widget):x}"
         self.run = LiveRun(self.widget.run_id, self.widget.model_id, cell_id, origin, self.widget.send_ops)
-        self.ops = LiveOps(self._send, transcript, schedule=_start_timer, cells=cells)
+        self.ops = LiveOps(self._send, schedule=_start_timer, cells=cells)
         self._shown = False
 
     def _send(self, ops: list[Op]) -> None:
@@ -131,16 +137,17 @@ class LiveDisplay:
         if self._runs is not None:
             self._runs.start(self.run)
 
-    def __call__(self, event: Event) -> None:
+    def __call__(self, event: Event, run: Transcript) -> None:
         if not self._shown:
             self.show()
-        self.ops(event)
+        self.ops(event, run)
         if isinstance(event, RunFinished):
-            self.finish()
+            self.finish(run)
 
-    def finish(self) -> None:
+    def finish(self, run: Transcript) -> None:
+        """Swap the live widget for the saved trace of the finished ``run``."""
         self.ops.flush()
-        bundle = cells_bundle(self._t) if self._cells else static_bundle(self._t)
+        bundle = cells_bundle(run) if self._cells else static_bundle(run)
         # Where the labextension runs, the tab writes the saved trace from a compressed copy; tabs
         # that attached mid-run (a reload, a second tab) write it into their cell too.
         watchers = self.run.clients

@@ -58,7 +58,11 @@ export type CellEdit =
   | { readonly type: 'insert'; readonly index: number; readonly cell: INewCell }
   | { readonly type: 'delete'; readonly id: string }
   | { readonly type: 'append'; readonly id: string; readonly text: string }
-  | { readonly type: 'set-source'; readonly id: string; readonly source: string }
+  | {
+      readonly type: 'set-source';
+      readonly id: string;
+      readonly source: string;
+    }
   | {
       readonly type: 'set-outputs';
       readonly id: string;
@@ -339,7 +343,10 @@ export function planToggleThinking(
 ): CellEdit[] {
   const edits: CellEdit[] = [];
   for (const cell of cells) {
-    if (provenance(cell)?.['role'] !== 'thinking' || isCollapsed(cell) === collapse) {
+    if (
+      provenance(cell)?.['role'] !== 'thinking' ||
+      isCollapsed(cell) === collapse
+    ) {
       continue;
     }
     const current = cell.metadata['jupyter'];
@@ -349,7 +356,12 @@ export function planToggleThinking(
     } else {
       delete jupyter['source_hidden'];
     }
-    edits.push({ type: 'set-metadata', id: cell.id, key: 'jupyter', value: jupyter });
+    edits.push({
+      type: 'set-metadata',
+      id: cell.id,
+      key: 'jupyter',
+      value: jupyter
+    });
   }
   return edits;
 }
@@ -373,7 +385,9 @@ export function copyJSON(value: ReadonlyJSONValue): JSONValue {
  * Whether "toggle thinking" should collapse: true when any thinking cell k2nb
  * wrote is expanded, false when all are collapsed (or there are none).
  */
-export function shouldCollapseThinking(cells: readonly ICellSnapshot[]): boolean {
+export function shouldCollapseThinking(
+  cells: readonly ICellSnapshot[]
+): boolean {
   return cells.some(
     cell => provenance(cell)?.['role'] === 'thinking' && !isCollapsed(cell)
   );

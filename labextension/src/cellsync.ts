@@ -61,10 +61,9 @@ export function applyEdits(
   for (const edit of edits) {
     switch (edit.type) {
       case 'insert':
-        notebook.insertCell(
-          Math.min(edit.index, notebook.cells.length),
-          { ...edit.cell }
-        );
+        notebook.insertCell(Math.min(edit.index, notebook.cells.length), {
+          ...edit.cell
+        });
         break;
       case 'delete': {
         const index = notebook.cells.findIndex(c => c.getId() === edit.id);

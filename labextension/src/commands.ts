@@ -46,6 +46,7 @@ export function addCommands(
   palette: ICommandPalette | null
 ): void {
   app.commands.addCommand(CommandIDs.toggleThinking, {
+    describedBy: { args: { type: 'object', properties: {} } },
     label: 'k2nb: collapse/expand all thinking cells',
     caption: 'Collapse every thinking cell k2nb wrote, or expand them all',
     iconClass: THINKING_ICON,
@@ -60,11 +61,23 @@ export function addCommands(
   // Thinking lanes of the traces (live and saved); the toolbar button names its own notebook.
   const panelOf = (args: { panel?: unknown }): NotebookPanel | null =>
     typeof args.panel === 'string'
-      ? tracker.find(p => p.id === args.panel) ?? null
+      ? (tracker.find(p => p.id === args.panel) ?? null)
       : tracker.currentWidget;
   const changed = (): void =>
     app.commands.notifyCommandChanged(CommandIDs.toggleThinkingLanes);
   app.commands.addCommand(CommandIDs.toggleThinkingLanes, {
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          panel: {
+            type: 'string',
+            description:
+              'The id of the notebook panel (default: the current notebook)'
+          }
+        }
+      }
+    },
     label: args => {
       if (args.panel === undefined) {
         return 'k2nb: hide/show thinking in traces';
@@ -108,7 +121,12 @@ export function addToolbarToggle(
     label: 'Thinking cells'
   });
   button.addClass('k2nb-toggle-thinking');
-  if (!panel.toolbar.insertAfter('cellType', 'k2nb-toggle-thinking', button)) {
+  const buttonPlaced = panel.toolbar.insertAfter(
+    'cellType',
+    'k2nb-toggle-thinking',
+    button
+  );
+  if (!buttonPlaced) {
     panel.toolbar.addItem('k2nb-toggle-thinking', button);
   }
   const lanes = new CommandToolbarButton({
@@ -117,13 +135,12 @@ export function addToolbarToggle(
     args: { panel: panel.id }
   });
   lanes.addClass('k2nb-thinking-lanes');
-  if (
-    !panel.toolbar.insertAfter(
-      'k2nb-toggle-thinking',
-      'k2nb-thinking-lanes',
-      lanes
-    )
-  ) {
+  const lanesPlaced = panel.toolbar.insertAfter(
+    'k2nb-toggle-thinking',
+    'k2nb-thinking-lanes',
+    lanes
+  );
+  if (!lanesPlaced) {
     panel.toolbar.addItem('k2nb-thinking-lanes', lanes);
   }
 }

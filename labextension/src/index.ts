@@ -30,25 +30,31 @@ import { ANSWER_EVENT, answerMessage, ownerOf } from './relay';
 import { explainMissingMagic, markRunsLost } from './restart';
 import { TRACE_STATIC_HANDLERS } from './tracestatic';
 import { VERSION } from './version';
+import schema from '../schema/plugin.json';
 
 const PLUGIN_ID = 'k2nb:plugin';
+
+// The settings' defaults are the schema's (labextension/schema/plugin.json), their one source;
+// the kernel reads the same file (k2nb/notebook/settings_schema.py).
+const PROPERTIES = schema.properties;
 
 /**
  * The heading of a finished thinking cell; `{seconds}` and `{tokens}` are filled in.
  */
-export const DEFAULT_HEADING = 'Thought for {seconds} · {tokens}';
+export const DEFAULT_HEADING: string = PROPERTIES.headingFormat.default;
 
 /**
  * The plugin's settings, updated in place when the user changes them.
  */
 class Settings implements ILinkSettings {
-  materializeCells = false;
-  collapseThinking = true;
+  materializeCells: boolean = PROPERTIES.materializeCells.default;
+  collapseThinking: boolean = PROPERTIES.collapseThinking.default;
   headingFormat = DEFAULT_HEADING;
 
   update(settings: ISettingRegistry.ISettings): void {
     this.materializeCells = settings.get('materializeCells').composite === true;
-    this.collapseThinking = settings.get('collapseThinking').composite !== false;
+    this.collapseThinking =
+      settings.get('collapseThinking').composite !== false;
     const heading = settings.get('headingFormat').composite;
     this.headingFormat =
       typeof heading === 'string' && heading.trim() !== ''
@@ -140,10 +146,15 @@ function activate(
     const owner = ownerOf(event.composedPath(), owners);
     const clientId = owner?.link.clientId ?? null;
     if (owner === null || clientId === null) {
-      console.warn('k2nb: an answer from outside a linked notebook was ignored');
+      console.warn(
+        'k2nb: an answer from outside a linked notebook was ignored'
+      );
       return;
     }
-    const message = answerMessage((event as CustomEvent<unknown>).detail, clientId);
+    const message = answerMessage(
+      (event as CustomEvent<unknown>).detail,
+      clientId
+    );
     if (message === null) {
       console.warn('k2nb: ignored a malformed k2nb-answer event');
       return;
@@ -163,7 +174,9 @@ function activate(
       const target = event.target as Element | null;
       const anchor = target?.closest?.(`a.${CELLS_LINK_CLASS}`) ?? null;
       const run = runOfHref(anchor?.getAttribute('href') ?? null);
-      const panel = [...links].find(l => anchor !== null && l.panel.node.contains(anchor))?.panel;
+      const panel = [...links].find(
+        l => anchor !== null && l.panel.node.contains(anchor)
+      )?.panel;
       if (run === null || panel === undefined) {
         return;
       }

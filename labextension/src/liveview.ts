@@ -24,7 +24,9 @@ class LiveRenderer extends Widget implements IRenderMime.IRenderer {
     this.node.textContent = '';
     const data = model.data[LIVE_MIME] as { run_id?: unknown } | undefined;
     const run =
-      typeof data?.run_id === 'string' ? this._runs.get(data.run_id) : undefined;
+      typeof data?.run_id === 'string'
+        ? this._runs.get(data.run_id)
+        : undefined;
     if (run === undefined) {
       const note = document.createElement('pre');
       note.className = 'k2nb-live-missing';

@@ -74,10 +74,7 @@ export type OpHandler = (message: IOpMessage, context: IOpContext) => void;
  * The outcome of dispatching one message.
  */
 export type DispatchResult =
-  | 'handled'
-  | 'other-client'
-  | 'unknown-op'
-  | 'not-an-op';
+  'handled' | 'other-client' | 'unknown-op' | 'not-an-op';
 
 /**
  * Answer `{op: "ping", id}` with `{kind: "pong", id}`: lets the kernel side

@@ -114,7 +114,9 @@ const modules = new Map<string, Promise<IViewModule>>();
 function loadModule(esm: string): Promise<IViewModule> {
   let module = modules.get(esm);
   if (module === undefined) {
-    const url = URL.createObjectURL(new Blob([esm], { type: 'text/javascript' }));
+    const url = URL.createObjectURL(
+      new Blob([esm], { type: 'text/javascript' })
+    );
     module = (
       import(/* webpackIgnore: true */ url) as Promise<IViewModule>
     ).finally(() => URL.revokeObjectURL(url));
@@ -186,11 +188,14 @@ export class AttachedRun {
   async render(el: HTMLElement): Promise<() => void> {
     const mod = await this._ready;
     if (mod === null) {
-      el.textContent = 'k2nb: the live view could not load here; the trace appears when the run ends.';
+      el.textContent =
+        'k2nb: the live view could not load here; the trace appears when the run ends.';
       return () => undefined;
     }
     const cleanup = mod.default.render({ model: this.model, el });
-    return typeof cleanup === 'function' ? (cleanup as () => void) : () => undefined;
+    return typeof cleanup === 'function'
+      ? (cleanup as () => void)
+      : () => undefined;
   }
 
   private _ready: Promise<IViewModule | null>;
@@ -261,7 +266,9 @@ export class AttachedRuns {
       outputs,
       runId,
       modelId,
-      typeof placeholder === 'string' ? placeholder : 'k2nb: a run is in progress'
+      typeof placeholder === 'string'
+        ? placeholder
+        : 'k2nb: a run is in progress'
     );
   }
 

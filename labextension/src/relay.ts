@@ -106,7 +106,9 @@ function toJSON(value: unknown): JSONValue | undefined {
   }
   if (typeof value === 'object') {
     const result: JSONObject = {};
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    for (const [key, item] of Object.entries(
+      value as Record<string, unknown>
+    )) {
       const json = toJSON(item);
       if (json !== undefined) {
         result[key] = json;

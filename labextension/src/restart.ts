@@ -78,14 +78,23 @@ export function markRunsLost(panel: NotebookPanel): number {
     if (cell.model.type !== 'code') {
       continue;
     }
-    const area = (cell as Cell & { outputArea?: { model: unknown; widgets: ReadonlyArray<{ node: HTMLElement }> } }).outputArea;
-    const outputs = (cell.model as unknown as {
-      outputs?: {
-        length: number;
-        get(i: number): { data: Readonly<PartialJSONObject> };
-        set(i: number, output: PartialJSONObject): void;
-      };
-    }).outputs;
+    const area = (
+      cell as Cell & {
+        outputArea?: {
+          model: unknown;
+          widgets: ReadonlyArray<{ node: HTMLElement }>;
+        };
+      }
+    ).outputArea;
+    const outputs = (
+      cell.model as unknown as {
+        outputs?: {
+          length: number;
+          get(i: number): { data: Readonly<PartialJSONObject> };
+          set(i: number, output: PartialJSONObject): void;
+        };
+      }
+    ).outputs;
     if (area === undefined || outputs === undefined) {
       continue;
     }
@@ -116,13 +125,15 @@ export function markRunsLost(panel: NotebookPanel): number {
  * UsageError) with one that says how to load it.
  */
 export function explainMissingMagic(cell: Cell): boolean {
-  const outputs = (cell.model as unknown as {
-    outputs?: {
-      length: number;
-      get(i: number): { toJSON(): PartialJSONObject };
-      set(i: number, output: PartialJSONObject): void;
-    };
-  }).outputs;
+  const outputs = (
+    cell.model as unknown as {
+      outputs?: {
+        length: number;
+        get(i: number): { toJSON(): PartialJSONObject };
+        set(i: number, output: PartialJSONObject): void;
+      };
+    }
+  ).outputs;
   if (outputs === undefined) {
     return false;
   }

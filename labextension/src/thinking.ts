@@ -38,7 +38,9 @@ export function withHidden(
   hidden: boolean
 ): PartialJSONObject | null {
   const base =
-    metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata)
+    metadata !== null &&
+    typeof metadata === 'object' &&
+    !Array.isArray(metadata)
       ? { ...(metadata as PartialJSONObject) }
       : {};
   if (hidden) {
@@ -114,7 +116,10 @@ export function listenForToggles(
   });
   document.addEventListener('click', (event: MouseEvent) => {
     const target = event.target;
-    if (!(target instanceof Element) || target.closest(NOTE_SELECTOR) === null) {
+    if (
+      !(target instanceof Element) ||
+      target.closest(NOTE_SELECTOR) === null
+    ) {
       return;
     }
     const panel = owner(event);

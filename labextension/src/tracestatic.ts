@@ -58,8 +58,7 @@ export function replaceWidgetOutputs(
     for (let i = 0; i < outputs.length; i++) {
       const data = outputs.get(i).data;
       const view = (data[WIDGET_VIEW_MIME] ?? data[LIVE_MIME]) as
-        | { model_id?: unknown }
-        | undefined;
+        { model_id?: unknown } | undefined;
       if (view && view.model_id === modelId) {
         outputs.set(i, {
           output_type: 'display_data',

@@ -77,7 +77,9 @@ export class RawUplink implements IUplink {
       content: {}
     });
     let subshellId: unknown;
-    console.debug('k2nb: the kernel is busy; opening the link on a subshell by hand');
+    console.debug(
+      'k2nb: the kernel is busy; opening the link on a subshell by hand'
+    );
     try {
       const future = kernel.sendControlMessage(request, true, true);
       const reply = await Promise.race([
@@ -131,14 +133,17 @@ export class RawUplink implements IUplink {
     content: JSONObject
   ): void {
     // The comm messages' own content types, as createMessage's overloads take them.
-    const msg = KernelMessage.createMessage<KernelMessage.ICommMsgMsg<'shell'>>({
-      msgType: msgType as 'comm_msg',
-      channel: 'shell',
-      session: this._kernel.clientId,
-      username: this._kernel.username,
-      subshellId: this._subshellId,
-      content: content as unknown as KernelMessage.ICommMsgMsg<'shell'>['content']
-    });
+    const msg = KernelMessage.createMessage<KernelMessage.ICommMsgMsg<'shell'>>(
+      {
+        msgType: msgType as 'comm_msg',
+        channel: 'shell',
+        session: this._kernel.clientId,
+        username: this._kernel.username,
+        subshellId: this._subshellId,
+        content:
+          content as unknown as KernelMessage.ICommMsgMsg<'shell'>['content']
+      }
+    );
     try {
       this._kernel.sendShellMessage(msg, false, true);
     } catch (reason) {

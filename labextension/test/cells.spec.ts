@@ -16,11 +16,22 @@ import {
  * A tiny in-memory notebook that performs edits like cellsync.applyEdits does.
  */
 class Notebook {
-  cells: { id: string; cell_type: string; source: string; metadata: JSONObject; outputs?: JSONObject[] }[] = [];
+  cells: {
+    id: string;
+    cell_type: string;
+    source: string;
+    metadata: JSONObject;
+    outputs?: JSONObject[];
+  }[] = [];
 
   constructor(...ids: string[]) {
     for (const id of ids) {
-      this.cells.push({ id, cell_type: 'code', source: `# ${id}`, metadata: {} });
+      this.cells.push({
+        id,
+        cell_type: 'code',
+        source: `# ${id}`,
+        metadata: {}
+      });
     }
   }
 
@@ -65,23 +76,41 @@ class Notebook {
   }
 }
 
-function insert(runId: string, id: string, after: string, role = 'thinking', cellType = 'markdown'): JSONObject {
+function insert(
+  runId: string,
+  id: string,
+  after: string,
+  role = 'thinking',
+  cellType = 'markdown'
+): JSONObject {
   return {
     op: 'cell-insert',
     run_id: runId,
     anchor: 'k2',
     after,
-    cell: { id, cell_type: cellType, source: '', metadata: { k2nb: { run_id: runId, anchor: 'k2', role } } }
+    cell: {
+      id,
+      cell_type: cellType,
+      source: '',
+      metadata: { k2nb: { run_id: runId, anchor: 'k2', role } }
+    }
   };
 }
 
 function run(nb: Notebook, runId: string): string[] {
   nb.apply({ op: 'cells-begin', run_id: runId, anchor: 'k2' });
-  const a = `${runId}-1`, b = `${runId}-2`, c = `${runId}-3`;
+  const a = `${runId}-1`,
+    b = `${runId}-2`,
+    c = `${runId}-3`;
   nb.apply(insert(runId, a, 'k2'));
   nb.apply({ op: 'cell-append', id: a, text: 'thinking…' });
   nb.apply(insert(runId, b, a, 'code', 'code'));
-  nb.apply({ op: 'cell-update', id: b, source: 'print(1)', outputs: [{ output_type: 'stream', name: 'stdout', text: '1\n' }] });
+  nb.apply({
+    op: 'cell-update',
+    id: b,
+    source: 'print(1)',
+    outputs: [{ output_type: 'stream', name: 'stdout', text: '1\n' }]
+  });
   nb.apply(insert(runId, c, b, 'answer'));
   nb.apply({ op: 'cell-append', id: c, text: 'The answer' });
   return [a, b, c];
@@ -103,7 +132,9 @@ describe('planCellOp', () => {
     expect(nb.ids).toEqual(['top', 'k2', a, b, c, 'mine']);
     expect(nb.get(a).source).toBe('thinking…');
     expect(nb.get(b).source).toBe('print(1)');
-    expect(nb.get(b).outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: '1\n' }]);
+    expect(nb.get(b).outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: '1\n' }
+    ]);
     for (const id of [a, b, c]) {
       expect(isPristine(nb.get(id))).toBe(true);
     }
@@ -113,8 +144,18 @@ describe('planCellOp', () => {
     const nb = new Notebook('k2', 'mine');
     const [a, b] = run(nb, 'r1');
     nb.get(b).source = 'print(2)  # my fix';
-    const other = { op: 'cell-insert', run_id: 'o1', anchor: 'other', after: 'mine',
-      cell: { id: 'o1-1', cell_type: 'markdown', source: 'x', metadata: { k2nb: { run_id: 'o1', anchor: 'other', role: 'answer' } } } };
+    const other = {
+      op: 'cell-insert',
+      run_id: 'o1',
+      anchor: 'other',
+      after: 'mine',
+      cell: {
+        id: 'o1-1',
+        cell_type: 'markdown',
+        source: 'x',
+        metadata: { k2nb: { run_id: 'o1', anchor: 'other', role: 'answer' } }
+      }
+    };
     nb.apply(other);
     const [a2, b2, c2] = run(nb, 'r2');
     expect(nb.ids).toEqual(['k2', a2, b2, c2, b, 'mine', 'o1-1']);
@@ -135,7 +176,12 @@ describe('planCellOp', () => {
     nb.apply({ op: 'cell-append', id: 't', text: 'abc' });
     nb.get('t').source = 'my note';
     expect(nb.apply({ op: 'cell-append', id: 't', text: 'def' })).toEqual([]);
-    nb.apply({ op: 'cell-update', id: 't', source: 'final', jupyter: { source_hidden: true } });
+    nb.apply({
+      op: 'cell-update',
+      id: 't',
+      source: 'final',
+      jupyter: { source_hidden: true }
+    });
     expect(nb.get('t').source).toBe('my note');
     expect(isCollapsed(nb.get('t'))).toBe(false);
   });
@@ -158,8 +204,16 @@ describe('planCellOp', () => {
     const nb = new Notebook('k2');
     nb.apply(insert('r', 't', 'k2'));
     nb.get('t').metadata['jupyter'] = { outputs_hidden: false };
-    nb.apply({ op: 'cell-update', id: 't', source: '💭 Thought for 1 s\n\nx', jupyter: { source_hidden: true } });
-    expect(nb.get('t').metadata['jupyter']).toEqual({ outputs_hidden: false, source_hidden: true });
+    nb.apply({
+      op: 'cell-update',
+      id: 't',
+      source: '💭 Thought for 1 s\n\nx',
+      jupyter: { source_hidden: true }
+    });
+    expect(nb.get('t').metadata['jupyter']).toEqual({
+      outputs_hidden: false,
+      source_hidden: true
+    });
     expect(isPristine(nb.get('t'))).toBe(true);
   });
 
@@ -187,7 +241,11 @@ describe('thinking toggle', () => {
     const nb = new Notebook('k2');
     run(nb, 'r');
     nb.apply(insert('r', 't2', 'r-3'));
-    nb.apply({ op: 'cell-update', id: 'r-1', jupyter: { source_hidden: true } });
+    nb.apply({
+      op: 'cell-update',
+      id: 'r-1',
+      jupyter: { source_hidden: true }
+    });
     expect(shouldCollapseThinking(nb.snapshot)).toBe(true);
     const collapse = planToggleThinking(nb.snapshot, true);
     expect(collapse.map(e => 'id' in e && e.id)).toEqual(['t2']);

@@ -16,11 +16,18 @@ describe('placeLiveOutput (the run shown live again in its cell)', () => {
   it('replaces the saved widget view of the run', () => {
     const outputs = new Outputs([
       stream,
-      { output_type: 'display_data', data: { [WIDGET_VIEW_MIME]: { model_id: 'm1' } }, metadata: {} }
+      {
+        output_type: 'display_data',
+        data: { [WIDGET_VIEW_MIME]: { model_id: 'm1' } },
+        metadata: {}
+      }
     ]);
     expect(placeLiveOutput(outputs, 'r1', 'm1', 'wait')).toBe('replaced');
     expect(outputs.items).toHaveLength(2);
-    expect(outputs.items[1].data[LIVE_MIME]).toEqual({ run_id: 'r1', model_id: 'm1' });
+    expect(outputs.items[1].data[LIVE_MIME]).toEqual({
+      run_id: 'r1',
+      model_id: 'm1'
+    });
     expect(outputs.items[1].data['text/plain']).toBe('wait');
   });
 
@@ -34,7 +41,11 @@ describe('placeLiveOutput (the run shown live again in its cell)', () => {
   });
 
   it('leaves other runs alone', () => {
-    const other = { output_type: 'display_data', data: { [LIVE_MIME]: { run_id: 'r0', model_id: 'm0' } }, metadata: {} };
+    const other = {
+      output_type: 'display_data',
+      data: { [LIVE_MIME]: { run_id: 'r0', model_id: 'm0' } },
+      metadata: {}
+    };
     expect(showsRun(other.data, 'r1', 'm1')).toBe(false);
     const outputs = new Outputs([other]);
     placeLiveOutput(outputs, 'r1', 'm1', 'wait');
@@ -44,7 +55,9 @@ describe('placeLiveOutput (the run shown live again in its cell)', () => {
   it('the finished trace replaces an attached live output too', () => {
     const outputs = new Outputs([stream]);
     placeLiveOutput(outputs, 'r1', 'm1', 'wait');
-    expect(replaceWidgetOutputs([outputs], 'm1', { 'text/html': '<b>done</b>' })).toBe(1);
+    expect(
+      replaceWidgetOutputs([outputs], 'm1', { 'text/html': '<b>done</b>' })
+    ).toBe(1);
     expect(outputs.items[1].data).toEqual({ 'text/html': '<b>done</b>' });
   });
 });
@@ -58,9 +71,18 @@ describe('AttachedRun (feeds the live view module its messages, in order)', () =
     });
     const fake = {
       default: {
-        initialize({ model }: { model: { on(e: string, f: (m: unknown, b: unknown[]) => void): void; get(n: string): unknown } }) {
+        initialize({
+          model
+        }: {
+          model: {
+            on(e: string, f: (m: unknown, b: unknown[]) => void): void;
+            get(n: string): unknown;
+          };
+        }) {
           seen.push(`init ${String(model.get('run_id'))}`);
-          model.on('msg:custom', (msg, buffers) => seen.push(`msg ${JSON.stringify(msg)} ${String(buffers[0])}`));
+          model.on('msg:custom', (msg, buffers) =>
+            seen.push(`msg ${JSON.stringify(msg)} ${String(buffers[0])}`)
+          );
         },
         render() {
           seen.push('render');
@@ -90,9 +112,20 @@ describe('AttachedRun (feeds the live view module its messages, in order)', () =
 
 describe('isMissingK2Magic', () => {
   it("recognizes IPython's messages for %%k2 and %k2 only", () => {
-    expect(isMissingK2Magic('UsageError', 'Cell magic `%%k2` not found.')).toBe(true);
-    expect(isMissingK2Magic('UsageError', 'UsageError: Line magic function `%k2` not found.\n')).toBe(true);
-    expect(isMissingK2Magic('UsageError', 'Cell magic `%%timeit2` not found.')).toBe(false);
-    expect(isMissingK2Magic('NameError', 'Cell magic `%%k2` not found.')).toBe(false);
+    expect(isMissingK2Magic('UsageError', 'Cell magic `%%k2` not found.')).toBe(
+      true
+    );
+    expect(
+      isMissingK2Magic(
+        'UsageError',
+        'UsageError: Line magic function `%k2` not found.\n'
+      )
+    ).toBe(true);
+    expect(
+      isMissingK2Magic('UsageError', 'Cell magic `%%timeit2` not found.')
+    ).toBe(false);
+    expect(isMissingK2Magic('NameError', 'Cell magic `%%k2` not found.')).toBe(
+      false
+    );
   });
 });

@@ -5,18 +5,18 @@ import { answerMessage, IRelayTarget, ownerOf } from '../src/relay';
 /**
  * Fake DOM nodes: each knows its ancestors.
  */
-function node(name: string, parent?: FakeNode): FakeNode {
-  return { nodeType: 1, name, parent } as FakeNode;
+function node(name: string, parent?: IFakeNode): IFakeNode {
+  return { nodeType: 1, name, parent } as IFakeNode;
 }
-interface FakeNode extends Node {
+interface IFakeNode extends Node {
   name: string;
-  parent?: FakeNode;
+  parent?: IFakeNode;
 }
-function panel(name: string, root: FakeNode): IRelayTarget & { name: string } {
+function panel(name: string, root: IFakeNode): IRelayTarget & { name: string } {
   return {
     name,
     contains: (n: Node) => {
-      for (let at: FakeNode | undefined = n as FakeNode; at; at = at.parent) {
+      for (let at: IFakeNode | undefined = n as IFakeNode; at; at = at.parent) {
         if (at === root) {
           return true;
         }
@@ -35,7 +35,9 @@ describe('ownerOf', () => {
   const panels = [panel('one', nb1), panel('two', nb2)];
 
   it('finds the notebook whose DOM holds the event target', () => {
-    expect(ownerOf([output, nb2, body, {} as EventTarget], panels)?.name).toBe('two');
+    expect(ownerOf([output, nb2, body, {} as EventTarget], panels)?.name).toBe(
+      'two'
+    );
   });
 
   it('looks along the composed path (shadow DOM)', () => {
@@ -51,9 +53,26 @@ describe('ownerOf', () => {
 describe('answerMessage', () => {
   it('relays approvals and stop with the tab clientId', () => {
     expect(
-      answerMessage({ kind: 'approval', call_id: 'c1', decision: 'edit', code: 'x = 1', reason: undefined }, 'tab')
-    ).toEqual({ kind: 'approval', call_id: 'c1', decision: 'edit', code: 'x = 1', clientId: 'tab' });
-    expect(answerMessage({ kind: 'stop', run_id: 'r1', clientId: 'spoofed' }, 'tab')).toEqual({
+      answerMessage(
+        {
+          kind: 'approval',
+          call_id: 'c1',
+          decision: 'edit',
+          code: 'x = 1',
+          reason: undefined
+        },
+        'tab'
+      )
+    ).toEqual({
+      kind: 'approval',
+      call_id: 'c1',
+      decision: 'edit',
+      code: 'x = 1',
+      clientId: 'tab'
+    });
+    expect(
+      answerMessage({ kind: 'stop', run_id: 'r1', clientId: 'spoofed' }, 'tab')
+    ).toEqual({
       kind: 'stop',
       run_id: 'r1',
       clientId: 'tab'
@@ -61,13 +80,33 @@ describe('answerMessage', () => {
   });
 
   it('drops what is not an answer', () => {
-    for (const detail of [null, undefined, 'stop', [], {}, { kind: 3 }, { kind: '' }, { kind: 'hello' }]) {
+    for (const detail of [
+      null,
+      undefined,
+      'stop',
+      [],
+      {},
+      { kind: 3 },
+      { kind: '' },
+      { kind: 'hello' }
+    ]) {
       expect(answerMessage(detail, 'tab')).toBeNull();
     }
   });
 
   it('keeps only JSON values', () => {
-    expect(answerMessage({ kind: 'stop', n: NaN, f: () => 1, list: [1, undefined], nested: { a: 1 } }, 'tab')).toEqual({
+    expect(
+      answerMessage(
+        {
+          kind: 'stop',
+          n: NaN,
+          f: () => 1,
+          list: [1, undefined],
+          nested: { a: 1 }
+        },
+        'tab'
+      )
+    ).toEqual({
       kind: 'stop',
       list: [1, null],
       nested: { a: 1 },

@@ -13,8 +13,13 @@ describe('the notebook-level thinking state', () => {
 
   it('keeps the other k2nb metadata and removes the key once shown', () => {
     expect(withHidden(undefined, true)).toEqual({ hide_thinking: true });
-    expect(withHidden({ other: 1 }, true)).toEqual({ other: 1, hide_thinking: true });
-    expect(withHidden({ other: 1, hide_thinking: true }, false)).toEqual({ other: 1 });
+    expect(withHidden({ other: 1 }, true)).toEqual({
+      other: 1,
+      hide_thinking: true
+    });
+    expect(withHidden({ other: 1, hide_thinking: true }, false)).toEqual({
+      other: 1
+    });
     expect(withHidden({ hide_thinking: true }, false)).toBeNull();
     expect(withHidden(['not', 'an', 'object'], false)).toBeNull();
   });

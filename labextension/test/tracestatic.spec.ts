@@ -16,7 +16,11 @@ function widgetOutput(modelId: string): Output {
   return {
     output_type: 'display_data',
     data: {
-      [WIDGET_VIEW_MIME]: { version_major: 2, version_minor: 1, model_id: modelId },
+      [WIDGET_VIEW_MIME]: {
+        version_major: 2,
+        version_minor: 1,
+        model_id: modelId
+      },
       'text/plain': 'k2nb: running…'
     },
     metadata: {}
@@ -35,7 +39,11 @@ describe('trace-static: the tab writes the saved trace', () => {
     const second = new Outputs([widgetOutput('run-b')]);
     expect(replaceWidgetOutputs([first, second], 'run-a', BUNDLE)).toBe(1);
     expect(first.items[0]).toBe(stream);
-    expect(first.items[1]).toEqual({ output_type: 'display_data', data: BUNDLE, metadata: {} });
+    expect(first.items[1]).toEqual({
+      output_type: 'display_data',
+      data: BUNDLE,
+      metadata: {}
+    });
     expect(second.items[0]).toEqual(widgetOutput('run-b'));
   });
 
@@ -52,8 +60,18 @@ describe('trace-static: the tab writes the saved trace', () => {
     const send = (m: JSONObject): void => {
       sent.push(m);
     };
-    await writeTraceStatic({ op: 'trace-static', token: 't1', model_id: 'run-a' }, [bytes], () => [outputs], send);
-    await writeTraceStatic({ op: 'trace-static', token: 't2', model_id: 'elsewhere' }, [bytes], () => [outputs], send);
+    await writeTraceStatic(
+      { op: 'trace-static', token: 't1', model_id: 'run-a' },
+      [bytes],
+      () => [outputs],
+      send
+    );
+    await writeTraceStatic(
+      { op: 'trace-static', token: 't2', model_id: 'elsewhere' },
+      [bytes],
+      () => [outputs],
+      send
+    );
     expect(outputs.items[0].data).toEqual(BUNDLE);
     expect(sent).toEqual([
       { kind: TRACE_STATIC_DONE, token: 't1', found: true },
@@ -72,7 +90,9 @@ describe('trace-static: the tab writes the saved trace', () => {
         sent.push(m);
       }
     );
-    expect(sent).toEqual([{ kind: TRACE_STATIC_DONE, token: 't3', found: false }]);
+    expect(sent).toEqual([
+      { kind: TRACE_STATIC_DONE, token: 't3', found: false }
+    ]);
     expect(outputs.items[0]).toEqual(widgetOutput('run-a'));
   });
 });

@@ -64,35 +64,36 @@ def start_jupyter(
     (state / "settings").mkdir(parents=True, exist_ok=True)
     (state / "workspaces").mkdir(parents=True, exist_ok=True)
     app = "LabApp" if ui == "lab" else "JupyterNotebookApp"
-    log = (state / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            ui,
-            "--allow-root",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            f"--{app}.expose_app_in_browser=True",
-            f"--{app}.user_settings_dir={state / 'settings'}",
-            f"--{app}.workspaces_dir={state / 'workspaces'}",
-        ],
-        env={**os.environ, **(env or {})},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    # The server writes its own copy of the log's descriptor; ours closes once it has started.
+    with (state / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                ui,
+                "--allow-root",
+                "--no-browser",
+                "--ip=127.0.0.1",
+                f"--port={port}",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={root}",
+                f"--{app}.expose_app_in_browser=True",
+                f"--{app}.user_settings_dir={state / 'settings'}",
+                f"--{app}.workspaces_dir={state / 'workspaces'}",
+            ],
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = JupyterServer(f"http://127.0.0.1:{port}", token, root, ui)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"jupyter {ui} exited early; see {state / 'server.log'}")
         try:
-            urllib.request.urlopen(f"{server.base_url}/api/status?token={token}", timeout=1)
-            return process, server
+            with urllib.request.urlopen(f"{server.base_url}/api/status?token={token}", timeout=1):
+                return process, server
         except OSError:
             time.sleep(0.2)
     process.terminate()

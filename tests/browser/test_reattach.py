@@ -27,9 +27,11 @@ from tests.browser.harness import (
 
 pytestmark = [pytest.mark.browser]
 
+# The last thinking lane of the page's first live view (by class: `:last-of-type` would match only
+# while the lane happens to be its parent's last <div>).
 LIVE_THINKING = (
-    "(document.querySelectorAll('.k2nb-live')[0]"
-    "?.querySelector('.k2nb-kind-thinking:last-of-type .k2nb-body')?.textContent || '')"
+    "([...(document.querySelectorAll('.k2nb-live')[0]?.querySelectorAll('.k2nb-kind-thinking .k2nb-body') ?? [])]"
+    ".pop()?.textContent || '')"
 )
 FIRST_THOUGHT = " ".join(f"plan{i}" for i in range(60))
 SECOND_THOUGHT = " ".join(f"check{i}" for i in range(500))

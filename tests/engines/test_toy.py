@@ -1,0 +1,706 @@
+"""k2nb/engines/toy.py: the toy engine driven through the loopback server by a tiny agent loop.
+
+The loop calls the API (streaming, with the strict Moonshot history rule), runs the requested code
+with ``exec`` capturing stdout (or the traceback) into the tool message, and feeds it back. Inputs
+are chosen by the test; answers must quote what the code printed, and the printed values are
+checked against an independent computation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import random
+import re
+import statistics
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+import pytest
+
+from k2nb.engines import ChatServer, ToyEngine, toy_help
+from k2nb.engines.toy import observe
+from k2nb.engines.wire import Dialect
+
+pd = pytest.importorskip("pandas")
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "code_interpreter",
+            "description": "Run Python in the user's kernel.",
+            "parameters": {"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]},
+        },
+    }
+]
+REASONING_FIELD = {"moonshot": "reasoning_content", "vllm": "reasoning", "openrouter": "reasoning"}
+Executor = Callable[[str, dict[str, Any]], str]
+
+
+@dataclass
+class Run:
+    answer: str = ""
+    reasoning: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    def printed(self, key: str, call: int = -1) -> str:
+        """A value the code printed on a ``RESULT key=value`` line."""
+        match = re.search(rf"^RESULT {re.escape(key)}=(.*)$", self.outputs[call], re.M)
+        assert match, f"{key!r} not printed in:\n{self.outputs[call]}"
+        return match[1]
+
+
+def exec_code(code: str, namespace: dict[str, Any]) -> str:
+    """What a code_interpreter tool message carries: stdout, then the traceback if it raised."""
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer):
+            exec(compile(code, "<k2nb-cell>", "exec"), namespace)
+    except Exception:
+        return buffer.getvalue() + traceback.format_exc()
+    return buffer.getvalue()
+
+
+def declined(code: str, namespace: dict[str, Any]) -> str:
+    return "The user declined to run this code."
+
+
+def stream_turn(
+    sdk: openai.OpenAI, messages: list[Any], dialect: Dialect, tools: list[Any] | None
+) -> tuple[str, str, list[dict[str, Any]]]:
+    extra: dict[str, Any] = {"tools": tools} if tools else {}
+    stream: Any = sdk.chat.completions.create(
+        model="kimi-k2-thinking", messages=messages, stream=True, stream_options={"include_usage": True}, **extra
+    )
+    reasoning, content = "", ""
+    calls: dict[int, dict[str, Any]] = {}
+    for chunk in stream:
+        for choice in chunk.model_dump()["choices"]:
+            delta = choice["delta"]
+            reasoning += delta.get(REASONING_FIELD[dialect]) or ""
+            content += delta.get("content") or ""
+            for frag in delta.get("tool_calls") or []:
+                call = calls.setdefault(
+                    frag["index"], {"id": "", "type": "function", "function": {"name": "", "arguments": ""}}
+                )
+                call["id"] = frag.get("id") or call["id"]
+                call["function"]["name"] += (frag.get("function") or {}).get("name") or ""
+                call["function"]["arguments"] += (frag.get("function") or {}).get("arguments") or ""
+    return reasoning, content, [calls[i] for i in sorted(calls)]
+
+
+def drive(
+    server: ChatServer,
+    prompt: str,
+    namespace: dict[str, Any] | None = None,
+    *,
+    execute: Executor = exec_code,
+    tools: list[Any] | None = TOOLS,
+    max_steps: int = 6,
+) -> Run:
+    """The test-only agent loop."""
+    sdk = openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0, timeout=30)
+    namespace = {} if namespace is None else namespace
+    messages: list[Any] = [
+        {"role": "system", "content": "You are K2 in a notebook."},
+        {"role": "user", "content": prompt},
+    ]
+    run = Run()
+    for _ in range(max_steps):
+        reasoning, content, calls = stream_turn(sdk, messages, server.dialect, tools)
+        run.reasoning.append(reasoning)
+        if not calls:
+            run.answer = content
+            return run
+        # Replay the turn exactly, reasoning in the field it came in (the server checks).
+        messages.append({"role": "assistant", REASONING_FIELD[server.dialect]: reasoning, "tool_calls": calls})
+        for call in calls:
+            assert call["function"]["name"] == "code_interpreter"
+            code = json.loads(call["function"]["arguments"])["code"]
+            output = execute(code, namespace)
+            run.codes.append(code)
+            run.outputs.append(output)
+            messages.append({"role": "tool", "tool_call_id": call["id"], "name": "code_interpreter", "content": output})
+    raise AssertionError(f"no answer after {max_steps} steps: {run}")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ChatServer]:
+    with ChatServer(ToyEngine()) as srv:
+        yield srv
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> random.Random:
+    return random.Random(request.node.name)  # varied inputs, reproducible per test
+
+
+def digit_sum(n: int) -> int:
+    return sum(int(d) for d in str(n))
+
+
+def is_prime(n: int) -> bool:
+    return n >= 2 and all(n % p for p in range(2, math.isqrt(n) + 1))
+
+
+# -- number families ---------------------------------------------------------------------------
+
+
+def test_quickstart_digit_sum(server: ChatServer) -> None:
+    run = drive(server, "numbers 1..1000 whose digit sum is prime, how many")
+    count = run.printed("count")
+    assert count == str(sum(is_prime(digit_sum(n)) for n in range(1, 1001)))
+    assert f"**{count}**" in run.answer
+    assert len(run.codes) == 1
+    assert "digit" in run.reasoning[0] and "prime" in run.reasoning[0]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "How many numbers from 1 to {n} have a digit sum that is prime?",
+        "How many integers between 1 and {n} have a digit sum divisible by {k}?",
+        "count the numbers below {n} whose sum of digits equals {k}",
+    ],
+)
+def test_digit_sum_other_ranges(server: ChatServer, rng: random.Random, template: str) -> None:
+    n, k = rng.randint(200, 5000), rng.randint(3, 9)
+    run = drive(server, template.format(n=n, k=k))
+    numbers = range(1, n) if "below" in template else range(1, n + 1)
+    if "prime" in template:
+        expected = sum(is_prime(digit_sum(i)) for i in numbers)
+    elif "divisible" in template:
+        expected = sum(digit_sum(i) % k == 0 for i in numbers)
+    else:
+        expected = sum(digit_sum(i) == k for i in numbers)
+    assert run.printed("count") == str(expected)
+    assert str(expected) in run.answer
+
+
+def test_primes(server: ChatServer, rng: random.Random) -> None:
+    n = rng.randint(1000, 50000)
+    run = drive(server, f"How many primes are there below {n}?")
+    assert run.printed("count") == str(sum(is_prime(i) for i in range(n)))
+    assert run.printed("count") in run.answer
+
+    lo, hi = sorted(rng.sample(range(10, 400), 2))
+    run = drive(server, f"list the primes between {lo} and {hi}")
+    assert run.printed("primes") == str([i for i in range(lo, hi + 1) if is_prime(i)])
+
+    k = rng.randint(10, 300)
+    run = drive(server, f"what is the {k}th prime?")
+    assert run.printed("nth") == str([i for i in range(2, 10**5) if is_prime(i)][k - 1])
+    assert run.printed("nth") in run.answer
+
+    composite = rng.randint(10, 99) * rng.randint(10, 99)
+    run = drive(server, f"Is {composite} a prime number?")
+    assert "not prime" in run.answer and run.printed("divisor") in run.answer
+
+    run = drive(server, f"prime factors of {composite}")
+    factors = json.loads(run.printed("factors"))
+    assert math.prod(factors) == composite and " × ".join(map(str, factors)) in run.answer
+
+
+def test_gcd_fibonacci_factorial(server: ChatServer, rng: random.Random) -> None:
+    a, b = rng.randint(100, 10**6), rng.randint(100, 10**6)
+    run = drive(server, f"gcd and lcm of {a} and {b}")
+    assert run.printed("gcd") == str(math.gcd(a, b)) and run.printed("lcm") == str(math.lcm(a, b))
+    assert run.printed("gcd") in run.answer and run.printed("lcm") in run.answer
+
+    k = rng.randint(50, 150)
+    run = drive(server, f"What is the {k}th Fibonacci number?")
+    x, y = 0, 1
+    for _ in range(k):
+        x, y = y, x + y
+    assert run.printed("fib") == str(x) and str(x) in run.answer
+
+    m = rng.randint(100, 900)
+    run = drive(server, f"how many digits does {m}! have")
+    assert run.printed("digits") == str(len(str(math.factorial(m))))
+    assert f"**{run.printed('digits')}**" in run.answer
+
+
+def test_big_integers_and_arithmetic(server: ChatServer, rng: random.Random) -> None:
+    e = rng.randint(200, 600)
+    run = drive(server, f"What is 2**{e} - 1?")
+    assert run.printed("value") == str(2**e - 1)
+    assert str(2**e - 1) in run.answer
+
+    e = rng.randint(5000, 9000)
+    run = drive(server, f"how many digits does 2^{e} have?")
+    assert run.printed("digits") == str(len(str(2**e)))  # past Python's 4300-digit str limit
+    assert run.printed("digits") in run.answer
+
+    a, b, c = rng.randint(10, 999), rng.randint(10, 999), rng.randint(2, 9)
+    run = drive(server, f"compute ({a} + {b}) * {c} - {a} % {c}")
+    assert run.printed("value") == str((a + b) * c - a % c)
+    assert f"**{run.printed('value')}**" in run.answer
+
+
+def test_arithmetic_in_words(server: ChatServer, rng: random.Random) -> None:
+    a, b = rng.randint(100, 999), rng.randint(100, 999)
+    for prompt, expected in (
+        (f"yo what do u get if u multiply {a} by {b}", a * b),
+        (f"subtract {a} from {a + b}", b),
+        (f"raise {a} to the power of 7", a**7),
+    ):
+        run = drive(server, prompt)
+        assert run.printed("value") == str(expected), prompt
+        assert str(expected) in run.answer
+
+
+def test_range_sums_and_products(server: ChatServer, rng: random.Random) -> None:
+    n = rng.randint(50, 500)
+    run = drive(server, f"sum of the squares from 1 to {n}")
+    assert run.printed("total") == str(sum(i * i for i in range(1, n + 1)))
+    assert run.printed("total") in run.answer
+
+    run = drive(server, f"sum of all multiples of 3 or 5 below {n}")
+    assert run.printed("total") == str(sum(i for i in range(n) if i % 3 == 0 or i % 5 == 0))
+
+    k = rng.randint(5, 20)
+    run = drive(server, f"product of 1..{k}")
+    assert run.printed("total") == str(math.factorial(k)) and str(math.factorial(k)) in run.answer
+
+
+# -- statistics on kernel data -----------------------------------------------------------------
+
+
+def sales_frame(rng: random.Random, rows: int = 40) -> Any:
+    return pd.DataFrame(
+        {
+            "region": [rng.choice(["North", "South", "East", "West"]) for _ in range(rows)],
+            "price": [round(rng.uniform(5, 500), 2) for _ in range(rows)],
+            "qty": [rng.randint(1, 50) for _ in range(rows)],
+        }
+    )
+
+
+def test_dataframe_group_mean_inspects_first(server: ChatServer, rng: random.Random) -> None:
+    sales = sales_frame(rng)
+    run = drive(server, "What is the mean price by region in `sales`?", {"sales": sales})
+    assert len(run.codes) == 2
+    assert "type(sales)" in run.codes[0] and "groupby" not in run.codes[0]
+    assert "shape" in run.outputs[0] and "columns" in run.outputs[0]
+    assert "groupby('region')" in run.codes[1]
+    truth = sales.groupby("region")["price"].mean().round(4).sort_values(ascending=False)
+    assert run.printed("top_group") == truth.index[0]
+    assert run.printed("top_value") == str(truth.iloc[0])
+    assert f"**{truth.index[0]}** ({truth.iloc[0]})" in run.answer
+    assert "(40, 3)" in run.answer  # the inspected shape, as printed
+
+
+@pytest.mark.parametrize(
+    ("prompt", "check"),
+    [
+        ("top 5 rows of df by price", "best"),
+        ("correlation between price and qty in df", "corr"),
+        ("describe the DataFrame df", "describe"),
+        ("median and standard deviation of qty in df", "median[qty]"),
+        ("how many rows per region in df", "top_group"),
+    ],
+)
+def test_dataframe_questions(server: ChatServer, rng: random.Random, prompt: str, check: str) -> None:
+    df = sales_frame(rng)
+    run = drive(server, prompt, {"df": df})
+    assert len(run.codes) == 2
+    if check == "best":
+        assert run.printed("best") == str(df["price"].max())
+        assert run.printed("best") in run.answer
+    elif check == "corr":
+        assert run.printed("corr") == str(round(df["price"].corr(df["qty"]), 4))
+        assert run.printed("corr") in run.answer
+    elif check == "describe":
+        assert "BEGIN describe" in run.outputs[1]
+        assert df.describe().round(3).to_string() in run.answer
+    elif check == "median[qty]":
+        assert run.printed("median[qty]") == str(round(df["qty"].median(), 4))
+        assert run.printed("std[qty]") == str(round(df["qty"].std(), 4))
+        assert run.printed("std[qty]") in run.answer
+    else:
+        top = df["region"].value_counts()
+        assert run.printed("top_value") == str(top.iloc[0])
+
+
+def test_user_variables_named_like_temporaries_survive(server: ChatServer, rng: random.Random) -> None:
+    table, top = sales_frame(rng), [rng.randint(0, 99) for _ in range(8)]
+    namespace = {"table": table, "top": list(top)}
+    run = drive(server, "mean price by region in `table`", namespace)
+    assert run.printed("groups") == str(table["region"].nunique())
+    run = drive(server, "top 3 of `top`", namespace)
+    assert run.printed("top") == str(sorted(top, reverse=True)[:3])
+    assert namespace["table"] is table and namespace["top"] == top
+
+
+def test_list_statistics(server: ChatServer, rng: random.Random) -> None:
+    values = [rng.randint(-100, 100) for _ in range(rng.randint(10, 60))]
+    run = drive(server, "median and average of my_values", {"my_values": values})
+    assert "type(my_values)" in run.codes[0]
+    assert run.printed("median") == str(round(statistics.median(values), 4))
+    assert run.printed("mean") == str(round(statistics.mean(values), 4))
+    assert run.printed("median") in run.answer and run.printed("mean") in run.answer
+
+    inline = [rng.randint(1, 99) for _ in range(5)]
+    run = drive(server, f"average of {', '.join(map(str, inline[:-1]))} and {inline[-1]}")
+    assert len(run.codes) == 1  # data in the prompt: nothing to inspect
+    assert run.printed("mean") == str(round(statistics.mean(inline), 4))
+
+
+# -- plots -------------------------------------------------------------------------------------
+
+
+def test_plot_function(server: ChatServer, rng: random.Random) -> None:
+    plt.close("all")
+    hi = rng.randint(5, 20)
+    run = drive(server, f"plot sin(x) and x^2/100 from 0 to {hi}")
+    assert "plt.show()" in run.codes[0]
+    assert plt.get_fignums(), "the code drew a figure"
+    assert run.printed("max_1") == f"{hi * hi / 100:.4f}"
+    assert run.printed("max_1") in run.answer and run.printed("min_0") in run.answer
+    plt.close("all")
+
+
+def test_plot_column_histogram(server: ChatServer, rng: random.Random) -> None:
+    plt.close("all")
+    df = sales_frame(rng)
+    run = drive(server, "plot a histogram of price in df", {"df": df})
+    assert "plot.hist" in run.codes[1] and plt.get_fignums()
+    assert "shown above" in run.answer
+    plt.close("all")
+
+
+# -- text --------------------------------------------------------------------------------------
+
+
+def test_text_tasks(server: ChatServer, rng: random.Random) -> None:
+    words = [rng.choice(["alpha", "beta", "gamma", "noon", "level", "kayak", "x"]) for _ in range(rng.randint(5, 15))]
+    sentence = " ".join(words)
+    run = drive(server, f'count the words in "{sentence}"')
+    assert run.printed("words") == str(len(words)) and f"**{len(words)}**" in run.answer
+
+    run = drive(server, f"which words in '{sentence}' are palindromes?")
+    found = list(dict.fromkeys(w for w in words if len(w) > 1 and w == w[::-1]))
+    assert run.printed("palindromes") == str(found)
+
+    run = drive(server, 'Is "Never odd or even" a palindrome? And "hello"?')
+    assert run.printed("palindrome_0") == "True" and run.printed("palindrome_1") == "False"
+
+    run = drive(server, f'reverse the words in "{sentence}"')
+    assert " ".join(reversed(words)) in run.answer
+
+    run = drive(server, f"letter frequency of '{sentence}'")
+    top = re.search(r"\| (\w) \| (\d+) \|", run.answer)
+    assert top and sentence.count(top[1]) == int(top[2])
+
+
+# -- simulation --------------------------------------------------------------------------------
+
+
+def test_monte_carlo_pi(server: ChatServer, rng: random.Random) -> None:
+    seed, n = rng.randint(0, 10**6), rng.randint(10_000, 60_000)
+    run = drive(server, f"Estimate pi with a Monte Carlo simulation using {n} points and seed {seed}")
+    twin = random.Random(seed)
+    inside = sum(twin.random() ** 2 + twin.random() ** 2 <= 1.0 for _ in range(n))
+    assert run.printed("inside") == str(inside)
+    assert run.printed("estimate") == str(4 * inside / n)
+    assert run.printed("estimate") in run.answer and str(seed) in run.codes[0]
+
+
+# -- mistakes, failures, refusals --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prompt", "error"),
+    [
+        ("How many primes below 5000? Make a mistake first and self-correct.", "NameError"),
+        ("sum of squares from 1 to 30, demonstrate self-correction with a TypeError", "TypeError"),
+        ("mean price by region in sales -- make a deliberate mistake", "NameError"),
+    ],
+)
+def test_self_correction(server: ChatServer, rng: random.Random, prompt: str, error: str) -> None:
+    run = drive(server, prompt, {"sales": sales_frame(rng)})
+    failed = next(i for i, out in enumerate(run.outputs) if "Traceback" in out)
+    assert re.search(rf"^{error}: ", run.outputs[failed], re.M)
+    assert "Traceback" not in run.outputs[-1]
+    error_line = [ln for ln in run.outputs[failed].splitlines() if ln.startswith(error)][-1]
+    assert error_line in run.reasoning[failed + 1]  # it read the traceback before fixing
+    assert "deliberate bug" in run.answer and error_line in run.answer
+
+
+def test_missing_variable_lists_what_exists(server: ChatServer, rng: random.Random) -> None:
+    run = drive(server, "mean price by region in orders", {"sales": sales_frame(rng)})
+    assert "NameError: name 'orders' is not defined" in run.outputs[0]
+    assert "globals()" in run.codes[1]
+    assert "`orders`" in run.answer and "`sales` (DataFrame)" in run.answer
+
+
+def test_non_numeric_column_is_converted_and_retried(server: ChatServer) -> None:
+    costs = pd.DataFrame({"item": ["a", "b", "c", "d"], "cost": ["1.5", "2", "n/a", "4"]})
+    run = drive(server, "what is the average cost in costs?", {"costs": costs})
+    assert "Traceback" in run.outputs[1] and "pd.to_numeric" in run.codes[2]
+    assert run.printed("mean[cost]") == str(round((1.5 + 2 + 4) / 3, 4))
+    assert run.printed("mean[cost]") in run.answer and "first attempt failed" in run.answer
+
+
+def test_gives_up_after_one_failed_fix(server: ChatServer) -> None:
+    def always_typo(code: str, namespace: dict[str, Any]) -> str:
+        return "Traceback (most recent call last):\nNameError: name 'matche' is not defined\n"
+
+    run = drive(server, "How many numbers from 1 to 100 have a prime digit sum?", execute=always_typo)
+    assert len(run.codes) == 2  # the original and one fix, then an explanation
+    assert "couldn't finish" in run.answer and "NameError" in run.answer
+
+
+def test_unexpected_error_is_explained(server: ChatServer) -> None:
+    def no_module(code: str, namespace: dict[str, Any]) -> str:
+        return (
+            'Traceback (most recent call last):\n  File "<cell>", line 1\n'
+            "ModuleNotFoundError: No module named 'matplotlib'\n"
+        )
+
+    run = drive(server, "plot cos(x) from 0 to 3", execute=no_module)
+    assert len(run.codes) == 1
+    assert "ModuleNotFoundError" in run.answer and "%pip install" in run.answer
+
+
+def test_declined_call(server: ChatServer) -> None:
+    run = drive(server, "How many primes are there below 1000?", execute=declined)
+    assert len(run.codes) == 1
+    assert "declined" in run.answer and "--approve auto" in run.answer
+    assert "168" not in run.answer  # no made-up result
+
+
+def test_unknown_request_gets_a_graceful_answer(server: ChatServer) -> None:
+    run = drive(server, "Write me a sonnet about the sea")
+    assert run.codes == []
+    assert "toy engine" in run.answer and "digit sum" in run.answer
+
+
+def test_without_tools_it_does_not_call_one(server: ChatServer) -> None:
+    run = drive(server, "What is 2**100?", tools=None)
+    assert run.codes == [] and "code_interpreter" in run.answer
+
+
+@pytest.mark.parametrize("dialect", ["vllm", "openrouter"])
+def test_other_dialects(dialect: Dialect) -> None:
+    with ChatServer(ToyEngine(), dialect=dialect) as srv:
+        run = drive(srv, "How many numbers from 1 to 300 have a prime digit sum?")
+    assert run.printed("count") == str(sum(is_prime(digit_sum(n)) for n in range(1, 301)))
+    assert run.printed("count") in run.answer
+
+
+def test_reasoning_grows_with_the_task(server: ChatServer, rng: random.Random) -> None:
+    simple = drive(server, "compute 6 * 7")
+    involved = drive(server, "mean price by region in sales", {"sales": sales_frame(rng)})
+    assert sum(map(len, involved.reasoning)) > 2 * sum(map(len, simple.reasoning))
+
+
+# -- reading tool output -----------------------------------------------------------------------
+
+
+def test_observe_ipython_traceback_with_ansi() -> None:
+    text = (
+        "\x1b[0;31m----------------------------------------------------------------\x1b[0m\n"
+        "\x1b[0;31mNameError\x1b[0m                                 Traceback (most recent "
+        "call last)\nCell \x1b[0;32mIn[3], line 1\x1b[0m\n----> 1 x\n\n"
+        "\x1b[0;31mNameError\x1b[0m: name 'x' is not defined\n"
+    )
+    obs = observe("x", text)
+    assert obs.error is not None and obs.error.line == "NameError: name 'x' is not defined"
+
+
+def test_observe_sections_and_wrappers() -> None:
+    ok = observe("", "RESULT count=3\nRESULT first=[1, 2]\n\n[figure displayed]\n")
+    assert ok.error is None and ok.results == {"count": "3", "first": "[1, 2]"}
+    wrapped = observe("", "Error: ZeroDivisionError: division by zero")
+    assert wrapped.error is not None and wrapped.error.kind == "ZeroDivisionError"
+    late = observe("", "RESULT a=1\nTypeError: unsupported operand")
+    assert late.error is not None and late.error.kind == "TypeError"
+    assert observe("", "Execution declined by the user.").declined
+
+
+def test_toy_help_documents_the_repertoire() -> None:
+    text = toy_help()
+    for word in (
+        "Digit sums",
+        "Primes",
+        "Fibonacci",
+        "Statistics",
+        "Plots",
+        "Text",
+        "Monte Carlo",
+        "self-correct",
+        "RESULT key=value",
+        "declined",
+    ):
+        assert word in text
+
+
+# -- declared tools: inspection tools and user tools --------------------------------------------
+
+
+@dataclass
+class ToolRun:
+    answer: str = ""
+    reasoning: list[str] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+
+def k2nb_tools(namespace: dict[str, Any], *functions: Callable[..., Any]) -> Any:
+    """k2nb's own tool box over ``namespace``: code_interpreter (exec here), the inspection tools, user tools."""
+    from types import SimpleNamespace
+
+    from k2nb.core.toolbox import ToolBox, ToolOutcome, ToolSpec, validate_arguments
+    from k2nb.tools.approval import ApprovalPolicy
+    from k2nb.tools.inspect_tools import inspection_tools
+    from k2nb.tools.user import bind, spec_from_function
+
+    def never_asked(_request: Any) -> Any:
+        raise AssertionError("a read-only tool asked for approval")
+
+    def run_code(arguments: dict[str, Any], _context: Any) -> ToolOutcome:
+        return ToolOutcome("ok", exec_code(arguments["code"], namespace))
+
+    box = ToolBox([ToolSpec("code_interpreter", "Run Python.", TOOLS[0]["function"]["parameters"], run_code)])
+    for spec in inspection_tools(SimpleNamespace(user_ns=namespace, user_ns_hidden={})):
+        box.add(spec)
+    for func in functions:
+        spec = spec_from_function(func, read_only=True)  # read-only: the approver is never asked
+        box.add(bind(spec, func, ApprovalPolicy("auto"), never_asked, validate_arguments))
+    return box
+
+
+def drive_tools(server: ChatServer, prompt: str, box: Any, *, max_steps: int = 6) -> ToolRun:
+    """The test-only loop with every tool k2nb declares, dispatched through k2nb's own ToolBox."""
+    from k2nb.core.toolbox import ToolContext
+    from k2nb.core.turn import ToolCall
+
+    sdk = openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0, timeout=30)
+    messages: list[Any] = [{"role": "user", "content": prompt}]
+    run = ToolRun()
+    for _ in range(max_steps):
+        reasoning, content, calls = stream_turn(sdk, messages, server.dialect, box.schemas())
+        run.reasoning.append(reasoning)
+        if not calls:
+            run.answer = content
+            return run
+        messages.append({"role": "assistant", "reasoning_content": reasoning, "tool_calls": calls})
+        for call in calls:
+            name, arguments = call["function"]["name"], call["function"]["arguments"]
+            spec, parsed, problem = box.parse(ToolCall(call["id"], name, arguments))
+            text = problem if problem else box.run(spec, parsed, ToolContext(1, call["id"])).model_text
+            run.calls.append((name, json.loads(arguments)))
+            run.outputs.append(text)
+            messages.append({"role": "tool", "tool_call_id": call["id"], "name": name, "content": text})
+    raise AssertionError(f"no answer after {max_steps} steps: {run}")
+
+
+def test_statistics_inspect_with_inspect_variable_when_asked(server: ChatServer, rng: random.Random) -> None:
+    sales = sales_frame(rng)
+    namespace = {"sales": sales}
+    prompt = "What is the mean price by region in `sales`? Look at it with `inspect_variable` first."
+    run = drive_tools(server, prompt, k2nb_tools(namespace))
+    assert [name for name, _ in run.calls] == ["inspect_variable", "code_interpreter"]
+    assert run.calls[0][1] == {"name": "sales"}
+    assert "type(sales)" not in run.calls[1][1]["code"]  # no inspection code: the columns came from the tool
+    truth = sales.groupby("region")["price"].mean().round(4).sort_values(ascending=False)
+    assert f"RESULT top_group={truth.index[0]}" in run.outputs[1]
+    assert f"**{truth.index[0]}** ({truth.iloc[0]})" in run.answer
+    # the same question without naming the tool keeps inspecting with code
+    plain = drive_tools(server, "What is the mean price by region in `sales`?", k2nb_tools(namespace))
+    assert [name for name, _ in plain.calls] == ["code_interpreter", "code_interpreter"]
+
+
+def test_inspect_variable_reads_columns_and_dtypes(server: ChatServer, rng: random.Random) -> None:
+    frame = pd.DataFrame({"city code": [f"c{i}" for i in range(20)], "temp": [rng.uniform(-5, 30) for _ in range(20)]})
+    frame["count"] = [rng.randint(0, 9) for _ in range(20)]
+    prompt = "max of count in `weather`, use `inspect_variable`"
+    run = drive_tools(server, prompt, k2nb_tools({"weather": frame}))
+    assert [name for name, _ in run.calls] == ["inspect_variable", "code_interpreter"]
+    assert f"RESULT max[count]={frame['count'].max()}" in run.outputs[1]
+    assert f"**maximum of `count`:** {frame['count'].max()}" in run.answer
+
+
+def test_inspect_variable_names_what_exists_when_missing(server: ChatServer, rng: random.Random) -> None:
+    names = rng.sample(["alpha", "beta_2", "gamma_frame", "delta"], 2)
+    run = drive_tools(server, "mean of x in `nothere`, use `inspect_variable`", k2nb_tools({n: [1, 2] for n in names}))
+    assert [name for name, _ in run.calls] == ["inspect_variable"]
+    assert "`nothere`" in run.answer and all(f"`{n}`" in run.answer for n in names)
+
+
+def outliers_tool(frame: Any) -> Callable[..., Any]:
+    def outliers(column: str, z: float = 2.5) -> list[int]:
+        """Row labels whose `column` is more than `z` standard deviations from the mean.
+
+        Args:
+            column: a numeric column
+        """
+        values = frame[column]
+        return frame.index[((values - values.mean()) / values.std()).abs() > z].tolist()
+
+    return outliers
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Use `outliers` on {col} with z {z}",
+        "call `outliers` with column {col} and z={z}",
+        "`outliers` of '{col}', z: {z}",
+    ],
+)
+def test_a_user_tool_named_in_the_prompt_is_called(server: ChatServer, rng: random.Random, template: str) -> None:
+    frame = sales_frame(rng, rows=60)
+    col, z = rng.choice(["price", "qty"]), rng.choice([1, 1.5, 2])
+    run = drive_tools(server, template.format(col=col, z=z), k2nb_tools({"sales": frame}, outliers_tool(frame)))
+    assert run.calls == [("outliers", {"column": col, "z": float(z)})]
+    expected = json.dumps(frame.index[((frame[col] - frame[col].mean()) / frame[col].std()).abs() > z].tolist())
+    assert run.outputs[0] == expected
+    assert expected in run.answer  # quoted as the tool returned it
+
+
+def test_a_user_tool_keeps_its_defaults_and_needs_code_interpreter_for_nothing(
+    server: ChatServer, rng: random.Random
+) -> None:
+    frame = sales_frame(rng)
+    box = k2nb_tools({}, outliers_tool(frame))
+    only_user_tool = [s for s in box.schemas() if s["function"]["name"] == "outliers"]
+    sdk_box = type(box)([box.get("outliers")])
+    assert sdk_box.schemas() == only_user_tool
+    run = drive_tools(server, "Use `outliers` on price", sdk_box)
+    assert run.calls == [("outliers", {"column": "price"})]  # z keeps the function's default
+    expected = frame.index[((frame["price"] - frame["price"].mean()) / frame["price"].std()).abs() > 2.5].tolist()
+    assert json.dumps(expected) in run.answer
+
+
+def test_a_user_tool_with_a_missing_argument_is_not_called(server: ChatServer, rng: random.Random) -> None:
+    run = drive_tools(server, "Use `outliers` please", k2nb_tools({}, outliers_tool(sales_frame(rng))))
+    assert run.calls == []
+    assert "`column`" in run.answer and "string" in run.answer
+
+
+def test_a_failing_user_tool_is_reported_not_retried(server: ChatServer, rng: random.Random) -> None:
+    run = drive_tools(server, "Use `outliers` on no_such_col", k2nb_tools({}, outliers_tool(sales_frame(rng))))
+    assert [name for name, _ in run.calls] == ["outliers"]
+    assert "KeyError" in run.outputs[0] and "KeyError" in run.answer and "failed" in run.answer
+
+
+@pytest.mark.parametrize("prompt", ["what variables do I have?", "List my variables", "what's in my kernel?"])
+def test_list_variables(server: ChatServer, rng: random.Random, prompt: str) -> None:
+    frame = sales_frame(rng, rows=rng.randint(5, 30))
+    threshold = rng.randint(1, 99)
+    run = drive_tools(server, prompt, k2nb_tools({"sales": frame, "threshold": threshold, "_hidden": 1}))
+    assert run.calls == [("list_variables", {})]
+    assert f"`sales`: pandas.DataFrame ({len(frame)}×3)" in run.answer
+    assert f"`threshold`: int = {threshold}" in run.answer and "_hidden" not in run.answer

@@ -1,0 +1,67 @@
+"""Small runs as the loop emits them (events), and the views fed from them: the renderers' tests build on these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from k2nb.core.events import ApprovalDecided, ApprovalNeeded, Event, RunStarted, StepStarted, ToolFinished, ToolStarted
+from k2nb.core.transcript import Transcript
+from k2nb.ui.live import LiveOps
+from k2nb.ui.live_codec import Op
+
+CALL = "code_interpreter:0"
+# IPython 9's colours for `1/0` (bright red, cyan, green, reset to default) plus a 256-colour code
+TRACEBACK = [
+    "\x1b[91m---------------------------------------------------------------------------\x1b[39m",
+    "\x1b[91mZeroDivisionError\x1b[39m                         Traceback (most recent call last)",
+    "\x1b[96mCell \x1b[39m\x1b[32mIn[3], line 1\x1b[39m",
+    "\x1b[38;5;241m----> 1\x1b[0m total / 0 < 1",
+    "\x1b[91mZeroDivisionError\x1b[39m: division by zero",
+]
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand (``clock.now += 1.0``)."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def tool_run(*, waited: float, total: float, decision: str = "run", approve: str = "ask") -> list[Event]:
+    """One code_interpreter call: asked (when ``waited``), decided, finished after ``total`` seconds."""
+    events: list[Event] = [
+        RunStarted("r1", "kimi-k2-thinking", "toy", 5, "p", 0.0, approve=approve),
+        StepStarted(1),
+        ToolStarted(1, CALL, "code_interpreter", {"code": "x = 1"}, code="x = 1"),
+    ]
+    if waited:
+        events.append(ApprovalNeeded(1, CALL, "x = 1", channel="buttons"))
+    events += [
+        ApprovalDecided(1, CALL, decision, "x = 1", waited=waited),  # type: ignore[arg-type]
+        ToolFinished(1, CALL, "code_interpreter", "ok", "", seconds=total, code="x = 1"),
+    ]
+    return events
+
+
+def transcript_of(events: list[Event]) -> Transcript:
+    t = Transcript()
+    for event in events:
+        t.apply(event)
+    return t
+
+
+def live_ops(events: list[Event], *, cells: bool = False) -> tuple[list[Op], Clock]:
+    """The live view's ops for ``events``, 1.25 s apart; and the clock they read."""
+    clock = Clock(100.0)
+    sends: list[list[Op]] = []
+    transcript = Transcript()
+    live = LiveOps(sends.append, clock=clock, cells=cells)
+    for event in events:
+        clock.now += 1.25
+        transcript.apply(event)
+        live(event, transcript)
+    live.flush()
+    return [op for batch in sends for op in batch], clock

@@ -1,0 +1,37 @@
+"""k2nb/ui/terminal.py: terminal IPython prints a readable trace."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+
+def test_terminal_ipython_prints_a_readable_trace(scripted_server: Any) -> None:
+    code = json.dumps({"code": "word_count = len('a b c'.split())\nprint('words:', word_count)"})
+    server = scripted_server(
+        f"think: count the words\ntool: code_interpreter {code}\n---\ntext: There are 3 words.",
+        dialect="moonshot",
+    )
+    script = (
+        "get_ipython().run_line_magic('load_ext', 'k2nb')\n"
+        "get_ipython().run_cell_magic('k2', '--approve auto', 'count words')\n"
+        "print('NS', word_count)\n"
+    )
+    env = {**os.environ, "K2NB_BASE_URL": server.base_url}
+    out = subprocess.run(
+        [sys.executable, "-m", "IPython", "--colors=nocolor", "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    text = out.stdout + out.stderr
+    assert "💭 count the words" in text
+    assert "words: 3" in text
+    assert "There are 3 words." in text
+    assert "NS 3" in text
+    assert "Traceback" not in text
