@@ -17,11 +17,17 @@ def title_values(step: StepRecord) -> dict[str, str]:
     """What a title format can say: ``seconds`` ("12 s") and ``tokens`` ("1.2k tokens", or words)."""
     seconds = step.reasoning_seconds or step.seconds
     tokens = step.usage.reasoning_tokens if step.usage else 0
-    if tokens:
-        size = f"{tokens / 1000:.1f}k tokens" if tokens >= 1000 else f"{tokens} tokens"
+    if tokens >= 1000:
+        size = f"{tokens / 1000:.1f}k tokens"
+    elif tokens:
+        size = _count(tokens, "token")
     else:
-        size = f"{len(step.reasoning.split()):,} words"  # providers that do not count reasoning tokens
+        size = _count(len(step.reasoning.split()), "word")  # providers that do not count reasoning tokens
     return {"seconds": f"{seconds:.0f} s", "tokens": size}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def format_works(fmt: str) -> bool:
