@@ -30,6 +30,7 @@ from .config import (
     MAX_STEPS,
     MAX_TOKENS,
     MODEL,
+    NOTEBOOK_TOKENS,
     PRICES,
     PROVIDER,
     RECORD,
@@ -58,6 +59,7 @@ from .tools.approval import Answer, ApprovalPolicy, Approver, StdinApprover, as_
 from .tools.builtins import web_search
 from .tools.code_interpreter import code_interpreter
 from .tools.inspect_tools import inspection_tools
+from .tools.notebook_tools import Notebook, notebook_tools
 from .tools.user import bind as bind_user_tool
 from .tools.user import collect as collect_user_tools
 from .tools.user import spec_from_function, tool_spec
@@ -66,7 +68,9 @@ SYSTEM_PROMPT = (
     "You are Kimi K2 Thinking working inside the user's live Jupyter notebook. Use the "
     "code_interpreter tool to run Python in their kernel: variables you create persist and are "
     "shared with the user. Inspect data before computing, check your results, and answer in "
-    "Markdown quoting the values your code actually produced."
+    "Markdown quoting the values your code actually produced. When notebook tools are offered, "
+    "read the cells the user means (read_notebook, read_cell) before answering about them, and "
+    "change the notebook only through edit_cell / insert_cell / run_cell: the user accepts each change."
 )
 
 Consumer = Callable[[Event], None]
@@ -101,6 +105,7 @@ class RunOptions:
     context_budget: int = CONTEXT_BUDGET.default
     thinking: str = THINKING.default
     web_search: bool = WEB_SEARCH.default
+    notebook_tokens: int = NOTEBOOK_TOKENS.default
     # The Python API's own:
     api_key: str | None = field(default=None, repr=False)
     system_prompt: str | None = SYSTEM_PROMPT
@@ -172,8 +177,10 @@ class Agent:
         options: RunOptions,
         resolved: ProviderSettings | None = None,
         redactor: Redactor | None = None,
+        notebook: Notebook | None = None,
     ) -> ToolBox:
-        """The run's tools; ``resolved`` is the run's provider, ``redactor`` its redactor (made here if not given)."""
+        """The run's tools; ``resolved`` is the run's provider, ``redactor`` its redactor (made here if not
+        given), ``notebook`` the notebook the run belongs to (its tools read it, and change it where they can)."""
         timeout = options.timeout
         redactor = redactor if redactor is not None else self.redactor(resolved or self.resolve(options))
         code = code_interpreter(
@@ -182,6 +189,18 @@ class Agent:
         specs = [code]
         if options.inspection_tools:
             specs += inspection_tools(self.shell, redactor)
+        if notebook is not None:
+            budget = options.notebook_tokens
+            specs += notebook_tools(
+                self.shell,
+                notebook,
+                policy,
+                self.approver,
+                budget_tokens=lambda: budget,
+                timeout=lambda: timeout,
+                redactor=redactor,
+                stop=self.stop_requested,
+            )
         # User tools are found afresh each run: redefining a @k2nb.tool function updates it.
         for spec, function in collect_user_tools(self.shell.user_ns, self.user_tools):
             specs.append(bind_user_tool(spec, function, policy, self.approver, validate_arguments, redactor))
@@ -200,6 +219,7 @@ class Agent:
         resolved: ProviderSettings | None = None,
         redactor: Redactor | None = None,
         recorder: Recorder | None = None,
+        notebook: Notebook | None = None,
         **overrides: Any,
     ) -> Transcript:
         """Run one prompt to completion; returns the transcript (``.answer``, ``.status``, steps).
@@ -211,6 +231,8 @@ class Agent:
         ``resolved``: the provider these options resolve to, if the caller has it already (the magic
         resolves once per cell: it shows the resolution's notice first). ``redactor``: the run's
         (``Agent.redactor``), when the caller uses it too (the magic: for the prompt and the log).
+        ``notebook``: the notebook the run belongs to (the magic finds it); its tools join the run's,
+        and what the model may do with it goes with the prompt.
         """
         options = dataclasses.replace(self.options, **overrides) if overrides else self.options
         if options.toy_speed is not None:
@@ -274,10 +296,11 @@ class Agent:
                 client=client,
                 history=self.session.messages,
                 prompt=prompt,
-                tools=on_runner(self.toolbox(policy, options, resolved, redactor), tool_runner),
+                tools=on_runner(self.toolbox(policy, options, resolved, redactor, notebook), tool_runner),
                 settings=run_settings,
                 emit=emit,
                 stop=self.stop_requested,
+                note=notebook.note() if notebook is not None else "",
             )
         finally:
             connection.close()

@@ -259,6 +259,19 @@ WEB_SEARCH = Setting(
     flag="--web-search",
     flag_help="allow Moonshot's built-in $web_search",
 )
+NOTEBOOK_TOKENS = Setting(
+    "notebook_tokens",
+    int,
+    3000,
+    "Token budget of read_notebook's outline (a longer notebook is listed in part; read_cell reads a cell whole).",
+)
+FIX = _flag_only(
+    "fix",
+    bool,
+    "--fix",
+    "fix the latest error: the fixed cell as a diff, applied on Accept, re-run and checked",
+    run_option=False,
+)
 CELLS = _flag_only("cells", bool, "--cells", "also write the steps as notebook cells below this one", run_option=False)
 SHOW_NOTICE = Setting("show_notice", bool, True, "Say once when the offline toy engine is used.", run_option=False)
 LOG_DIR = Setting(
@@ -294,6 +307,8 @@ SETTINGS: tuple[Setting[Any], ...] = (
     NO_INTERPOLATE,
     THINKING,
     WEB_SEARCH,
+    NOTEBOOK_TOKENS,
+    FIX,
     CELLS,
     SHOW_NOTICE,
     LOG_DIR,

@@ -37,8 +37,10 @@ from .kernel.prompt_context import ErrorLog, context_block, interpolate, parse_n
 from .kernel.run_code import interrupt_running_code
 from .kernel.secrets import Redactor
 from .notebook.link import FrontendLink
+from .notebook.workspace import NotebookFinder
 from .session import Session
 from .tools.approval import ButtonApprover, RoutingApprover, StdinApprover
+from .tools.notebook_tools import NO_ERROR, fix_prompt
 from .ui.helptext import show_help
 from .ui.reattach import LiveRuns
 
@@ -51,6 +53,7 @@ LINE_COMMANDS = {
     "tools": "the tools the model can call (built-in, inspection, and your @k2nb.tool functions)",
     "export": "FILE [--format md|html|json|cells]: write this session's runs (format from the suffix)",
     "approve": "[ask|auto|never]: show or set approval of model code for this session (after Always: `ask` asks again)",
+    "fix": "[flags]: fix the latest error: the fixed cell as a diff, applied on Accept, re-run and checked",
     "help": "this help; `%k2 help toy` for what the offline toy engine can do",
 }
 RESOLVED = ("provider", "base_url", "model")  # settings `%k2 config` shows as resolve_provider decides them
@@ -114,6 +117,7 @@ class K2Magics(_Settings):  # type: ignore[misc]
         self.agent = Agent(shell, approve=self.approve)
         self.frontend = FrontendLink(None)  # the real link is made by load(), once per kernel
         self.live_runs = LiveRuns(self.frontend, _view_code)
+        self.notebooks = NotebookFinder(self.frontend)
         self._noticed = False
         self.errors = ErrorLog()  # Err[n] for prompts; registered on the shell by load()
 
@@ -187,11 +191,23 @@ class K2Magics(_Settings):  # type: ignore[misc]
             print(f"k2nb: {error}. See `%k2 help`.", file=sys.stderr)
             return
         prompt = cell.strip()
-        if not prompt:
+        if not prompt and not args.fix:
             print("k2nb: the cell is empty: write your request below %%k2.", file=sys.stderr)
             return
         try:
             self.run(prompt, args)
+        except K2Error as error:
+            print(str(error), file=sys.stderr)
+
+    def fix_command(self, words: list[str]) -> None:
+        """``%k2 fix [flags]``: ``%%k2 --fix`` without guidance of the user's own."""
+        try:
+            args = parse_argstring(self.k2, " ".join(shlex.quote(w) for w in ["--fix", *words]))
+        except Exception as error:
+            print(f"k2nb: {error}. See `%k2 help`.", file=sys.stderr)
+            return
+        try:
+            self.run("", args)
         except K2Error as error:
             print(str(error), file=sys.stderr)
 
@@ -221,11 +237,19 @@ class K2Magics(_Settings):  # type: ignore[misc]
             prompt = f"{prompt}\n\n{block}"
         return redactor.text(prompt)  # secret values anywhere in it, literally (the key, env, variables)
 
-    def run(self, prompt: str, args: argparse.Namespace) -> Transcript:
+    def run(self, prompt: str, args: argparse.Namespace) -> Transcript | None:
+        failed = self.errors.latest() if args.fix else None
+        if args.fix and failed is None:
+            print(NO_ERROR, file=sys.stderr)
+            return None
         options = self.options(args)
         settings = self.agent.resolve(options)
         redactor = self.agent.redactor(settings)  # the run's one: for the prompt, the tools and the log
-        prompt = self.with_context(prompt, args, redactor)
+        notebook = self.notebooks.for_current_cell(self.shell, stop=self.agent.stop_requested)
+        prompt = self.with_context(prompt, args, redactor) if prompt else ""
+        if failed is not None:  # the failing cell's code is not interpolated: its braces are code
+            can_change = notebook is not None and notebook.can_change
+            prompt = redactor.text(fix_prompt(failed, guidance=prompt, can_change=can_change))
         if args.new:
             self.agent.new_session()
         if settings.notice and self.show_notice and not self._noticed:
@@ -246,7 +270,13 @@ class K2Magics(_Settings):  # type: ignore[misc]
             views.append(ConversationLog(self.log_dir, self.session.cache_key, redactor))
         views.extend(cells)
         result = self.agent.run(
-            prompt, views=views, resolved=settings, redactor=redactor, recorder=recorder, **overrides
+            prompt,
+            views=views,
+            resolved=settings,
+            redactor=redactor,
+            recorder=recorder,
+            notebook=notebook,
+            **overrides,
         )
         if recorder is not None:
             self._show_recording(recorder)
@@ -324,7 +354,8 @@ class K2Magics(_Settings):  # type: ignore[misc]
                 print(str(error), file=sys.stderr)
         elif command == "tools":
             try:
-                box = self.agent.toolbox(self.session.policy, self.agent.options)
+                notebook = self.notebooks.for_current_cell(self.shell)
+                box = self.agent.toolbox(self.session.policy, self.agent.options, notebook=notebook)
             except K2Error as error:
                 print(str(error), file=sys.stderr)
                 return
@@ -340,6 +371,8 @@ class K2Magics(_Settings):  # type: ignore[misc]
                 print(export_command(words[1:], self.session.transcripts))
             except K2Error as error:
                 print(str(error), file=sys.stderr)
+        elif command == "fix":
+            self.fix_command(words[1:])
         elif command == "approve":
             try:
                 print(self.approve_command(words[1:]))
@@ -446,6 +479,7 @@ def load(shell: Any) -> None:
     magics.errors.register(shell)
     magics.frontend = FrontendLink(shell)  # comms to the notebook tabs (labextension); inert outside a kernel
     magics.live_runs = LiveRuns(magics.frontend, _view_code)  # runs shown again in tabs opened mid-run
+    magics.notebooks = NotebookFinder(magics.frontend)  # the notebook each run reads (and changes, with a tab)
 
 
 def unload(shell: Any) -> None:

@@ -14,6 +14,25 @@ from .turn import AssistantTurn, Usage
 RunStatus = Literal["done", "stopped", "failed", "max_steps", "max_cost"]
 ToolStatus = Literal["ok", "error", "timeout", "declined", "invalid", "stopped"]
 Decision = Literal["auto", "run", "edit", "skip", "always", "declined"]
+ChangeKind = Literal["edit", "insert", "run"]
+
+
+@dataclass(frozen=True, slots=True)
+class CellChange:
+    """What a notebook tool changes in one cell: shown for approval, then as done (or not) in the trace.
+
+    ``before`` is the source an edit replaces ("" for an insert); ``after`` the new source (for a
+    run: the source that runs). ``applied`` once the notebook tab confirmed it.
+    """
+
+    kind: ChangeKind
+    cell_id: str
+    label: str  # how the user finds the cell: "cell 4 · In [3]", "new cell after cell 5"
+    cell_type: str = "code"  # code | markdown
+    before: str = ""
+    after: str = ""
+    applied: bool = False
+    execution_count: int | None = None  # a run's number in In/Out
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +116,7 @@ class ApprovalNeeded:
     code: str
     channel: Literal["buttons", "stdin"] = "stdin"  # where the user answers
     tool: str = ""  # the tool asking (code_interpreter, a user tool…): what its approval is titled
+    change: CellChange | None = None  # a notebook tool's proposed change (the diff, the new cell, the cell to run)
     type: Literal["approval_needed"] = "approval_needed"
 
 
@@ -123,6 +143,7 @@ class ToolFinished:
     seconds: float = 0.0  # since the call started, an approval wait included (ApprovalDecided.waited)
     code: str | None = None
     state_diff: str = ""
+    change: CellChange | None = None  # a notebook tool's change, as made (or not)
     type: Literal["tool_finished"] = "tool_finished"
 
 
@@ -165,6 +186,7 @@ Event = (
 __all__ = [
     "ApprovalDecided",
     "ApprovalNeeded",
+    "CellChange",
     "ContentDelta",
     "Event",
     "ModelTurnDone",

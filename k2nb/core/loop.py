@@ -113,6 +113,7 @@ def run(
     stop: threading.Event | None = None,
     run_id: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    note: str = "",
 ) -> RunResult:
     """Run the loop until the model answers or a limit/error/stop ends it.
 
@@ -124,7 +125,9 @@ def run(
     working: list[dict[str, Any]] = list(history)
     if settings.system_prompt and not any(m.get("role") == "system" for m in working):
         working.insert(0, {"role": "system", "content": settings.system_prompt})
-    working.append({"role": "user", "content": prompt})
+    # ``note``: facts of this run for the model (e.g. which notebook cell it runs in), sent with the
+    # prompt rather than in the system prompt, which stays the same so the provider's cache keeps hitting.
+    working.append({"role": "user", "content": f"{prompt}\n\n{note}" if note else prompt})
     s = settings
     emit(RunStarted(run_id, s.model, s.provider, s.max_steps, prompt, time.time(), approve=s.approve))
 
@@ -185,7 +188,7 @@ def run(
                 if stop is not None and stop.is_set():
                     raise RunStopped("stopped by the user")
                 in_flight = (call.id, call.name, time.perf_counter())
-                outcome = _dispatch(tools, call.id, call.name, call.arguments, step_no, emit)
+                outcome = _dispatch(tools, call.id, call.name, call.arguments, step_no, emit, run_id)
                 in_flight = None
                 pending_calls.pop(0)
                 working.append(
@@ -297,7 +300,9 @@ def _call_with_retries(
         return turn
 
 
-def _dispatch(tools: ToolBox, call_id: str, name: str, arguments: str, step_no: int, emit: Emit) -> ToolOutcome:
+def _dispatch(
+    tools: ToolBox, call_id: str, name: str, arguments: str, step_no: int, emit: Emit, run_id: str = ""
+) -> ToolOutcome:
     from .turn import ToolCall
 
     spec, parsed, problem = tools.parse(ToolCall(call_id, name, arguments))
@@ -314,7 +319,7 @@ def _dispatch(tools: ToolBox, call_id: str, name: str, arguments: str, step_no: 
     if problem is not None or spec is None or parsed is None:
         outcome = ToolOutcome("invalid", problem or "Error: unusable tool call")
     else:
-        outcome = tools.run(spec, parsed, ToolContext(step_no, call_id, emit))
+        outcome = tools.run(spec, parsed, ToolContext(step_no, call_id, emit, run_id))
     emit(
         ToolFinished(
             step_no,
@@ -326,6 +331,7 @@ def _dispatch(tools: ToolBox, call_id: str, name: str, arguments: str, step_no: 
             time.perf_counter() - started,
             outcome.code,
             state_diff=outcome.state_diff,
+            change=outcome.change,
         )
     )
     return outcome

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import RunStopped
-from .events import Event, ToolStatus
+from .events import CellChange, Event, ToolStatus
 from .turn import ToolCall
 
 NAME_RULE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]{2,63}$")  # Moonshot's function-name rule
@@ -36,6 +36,7 @@ class ToolOutcome:
     outputs: tuple[dict[str, Any], ...] = ()
     code: str | None = None
     state_diff: str = ""  # names the call added/changed/removed in the user's namespace
+    change: CellChange | None = None  # what a notebook tool changed in a cell (or proposed, if not applied)
 
 
 class ToolStopped(KeyboardInterrupt):
@@ -53,6 +54,7 @@ class ToolContext:
     step: int
     call_id: str
     emit: Callable[[Event], None] = lambda _event: None
+    run_id: str = ""  # the run it belongs to (a notebook change records it as provenance)
 
 
 ToolHandler = Callable[[dict[str, Any], ToolContext], ToolOutcome]

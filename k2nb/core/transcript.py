@@ -6,12 +6,13 @@ costs linear time to accumulate.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .events import (
     ApprovalDecided,
     ApprovalNeeded,
+    CellChange,
     ContentDelta,
     Event,
     ModelTurnDone,
@@ -44,6 +45,7 @@ class ToolRecord:
     state_diff: str = ""
     waited: float = 0.0  # how long it waited for the user's approval (0: nobody was asked)
     original_code: str | None = None  # the model's code, when the user edited it before it ran
+    change: CellChange | None = None  # a notebook tool's change: proposed, then as made
 
 
 @dataclass
@@ -141,11 +143,18 @@ class Transcript:
             if tool:
                 tool.status = "waiting"
                 # A user tool's call has no code of its own; what the user was asked about stands in.
-                tool.code = event.code if tool.code is None else tool.code
+                tool.code = event.code if tool.code is None and event.change is None else tool.code
+                tool.change = event.change or tool.change
             self.approve = "ask"  # a question is being asked (e.g. again after "ask again")
         elif isinstance(event, ApprovalDecided):
             tool = self._tool(event.step, event.call_id)
-            if tool:
+            if tool and tool.change is not None:  # a notebook change: the user may have edited the proposed source
+                if event.decision == "edit" and event.code != tool.change.after:
+                    tool.original_code = tool.change.after
+                    tool.change = replace(tool.change, after=event.code)
+                tool.approval, tool.approval_reason = event.decision, event.reason
+                tool.status, tool.waited = "running", event.waited
+            elif tool:
                 if event.decision == "edit" and tool.code is not None and event.code != tool.code:
                     tool.original_code = tool.code
                 tool.approval, tool.approval_reason, tool.code = (
@@ -169,6 +178,7 @@ class Transcript:
                 tool.outputs = list(event.outputs)
                 tool.state_diff = event.state_diff
                 tool.code = event.code if event.code is not None else tool.code
+                tool.change = event.change or tool.change
         elif isinstance(event, Notice):
             self.notices.append((event.level, event.text))
         elif isinstance(event, RunFinished):

@@ -27,13 +27,35 @@ _FIELD = re.compile(r"\{\{([^{}]*)\}\}|\{([A-Za-z_]\w*)(?:\[(-?\d+)\])?\}")
 VALUE_LIMIT = 4000  # characters one interpolated value may take
 
 
+@dataclass(frozen=True)
+class CellError:
+    """A cell whose latest run raised: what ``%k2 fix`` repairs."""
+
+    source: str
+    text: str  # the traceback, the user's frames only
+    name: str  # e.g. "KeyError"
+    message: str
+    execution_count: int | None = None
+    cell_id: str | None = None  # the notebook cell (the execute request's cellId), when a frontend sent it
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}: {self.message}" if self.message else self.name
+
+
 @dataclass
 class ErrorLog:
-    """The kernel's recent errors by execution count (IPython keeps In/Out but not Err)."""
+    """The kernel's recent errors by execution count (IPython keeps In/Out but not Err), and which
+    cells still fail: a cell's error is forgotten once that cell runs without one."""
 
     errors: dict[int, str] = field(default_factory=dict)
     last: str | None = None
     keep: int = 50
+    failing: dict[str, CellError] = field(default_factory=dict)  # by cell id (or "In[n]"), oldest first
+
+    def latest(self) -> CellError | None:
+        """The most recent error of a cell that has not run cleanly since (``%%k2`` cells left out)."""
+        return next(reversed(self.failing.values()), None)
 
     def register(self, shell: Any) -> None:
         shell.events.register("post_run_cell", self._post_run_cell)
@@ -44,6 +66,12 @@ class ErrorLog:
 
     def _post_run_cell(self, result: Any) -> None:
         error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+        info = getattr(result, "info", None)
+        cell_id = getattr(info, "cell_id", None)
+        source = str(getattr(info, "raw_cell", "") or "")
+        count = getattr(info, "execution_count", None) or getattr(result, "execution_count", None)
+        key = cell_id if isinstance(cell_id, str) and cell_id else f"In[{count}]"
+        self.failing.pop(key, None)  # ran again: an error now is the latest; none clears it
         if error is None:
             return
         text = "".join(traceback.format_exception_only(type(error), error)).strip()
@@ -53,9 +81,17 @@ class ErrorLog:
             frames = [f for f in traceback.extract_tb(tb) if "/IPython/" not in f.filename.replace("\\", "/")]
             text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames[-3:])) + text
         self.last = text
-        count = getattr(getattr(result, "info", None), "execution_count", None) or getattr(
-            result, "execution_count", None
-        )
+        if not source.lstrip().startswith(("%%k2", "%k2")):  # k2nb's own cells are not code to fix
+            self.failing[key] = CellError(
+                source,
+                text,
+                type(error).__name__,
+                str(error),
+                count if isinstance(count, int) else None,
+                cell_id if isinstance(cell_id, str) and cell_id else None,
+            )
+            for old_key in list(self.failing)[: -self.keep]:
+                del self.failing[old_key]
         if isinstance(count, int):
             self.errors[count] = text
             for old in sorted(self.errors)[: -self.keep]:

@@ -8,6 +8,7 @@ timeout, leaving the kernel usable.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -50,6 +51,7 @@ class CodeResult:
     seconds: float
     error_name: str | None = None
     exit_requested: bool = False
+    execution_count: int | None = None  # its number in In/Out (runs that keep their place in the history)
 
 
 class _Timeout:
@@ -147,9 +149,46 @@ def _patched(obj: Any, name: str, value: Any) -> Iterator[None]:
             delattr(obj, name)
 
 
-def run_code(shell: Any, code: str, *, timeout: float | None = None, stop: threading.Event | None = None) -> CodeResult:
-    """Execute ``code`` in ``shell``'s user namespace without touching ``In``/``Out`` history.
+@contextmanager
+def _own_history_number(shell: Any) -> Iterator[None]:
+    """Give a run inside the running cell its own In/Out number, and keep ``In`` aligned with the count.
 
+    The running (``%%k2``) cell took its number when it started; the run inside it takes the next
+    one. The running cell ends after it, and its execute reply reports the number before the
+    shell's count (ipykernel): so its input is stored once more under a number of its own, and it
+    ends showing that number rather than the inner run's. IPython 9 counts a cell when it starts,
+    IPython 8 when it ends: both are handled.
+    """
+    history = getattr(shell, "history_manager", None)
+    if getattr(shell, "kernel", None) is None or history is None or not history.input_hist_parsed:
+        yield  # not inside a notebook cell (a script's shell): the run simply takes the next number
+        return
+    parsed, raw = history.input_hist_parsed, history.input_hist_raw
+    outer = (parsed[-1], raw[-1])
+    counted = len(parsed) == shell.execution_count  # IPython 9: the running cell is counted already
+    if not counted:
+        shell.execution_count += 1  # IPython 8: its number is still the count; the run takes the next
+    try:
+        yield
+    finally:
+        history.store_inputs(shell.execution_count, *outer)
+        if counted:
+            shell.execution_count += 1
+
+
+def run_code(
+    shell: Any,
+    code: str,
+    *,
+    timeout: float | None = None,
+    stop: threading.Event | None = None,
+    store_history: bool = False,
+    cell_id: str | None = None,
+) -> CodeResult:
+    """Execute ``code`` in ``shell``'s user namespace, by default without touching ``In``/``Out`` history.
+
+    ``store_history``: run it as a notebook cell would run (``cell_id``): with an execution count,
+    ``In``/``Out`` entries and the shell's post-run hooks told which cell it was.
     Raises :class:`CodeStopped` when the user stops it (or ``stop`` is already set: then it does not run).
     """
     error: dict[str, Any] = {}
@@ -170,11 +209,12 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None, stop: threa
     # Entering the shell's display trap first keeps the nested run_cell from re-installing
     # the shell's own displayhook (which would print "Out[n]" or publish it to the cell).
     kernel_streams = (sys.stdout, sys.stderr)
+    numbered = _own_history_number(shell) if store_history else contextlib.nullcontext()
     with (
         _patched(shell, "_showtraceback", keep_traceback),
         _patched(shell, "ask_exit", refuse_exit),
         shell.display_trap,
-        capture_step(shell) as captured,
+        capture_step(shell, store_history=store_history) as captured,
         # Subprocess output (os.system, subprocess.run) belongs to the step too (and gets redacted).
         fd_output_into(kernel_streams, (captured.stdout.captured, captured.stderr.captured)),
     ):
@@ -182,7 +222,9 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None, stop: threa
             with timer, _patched(shell, RUNNING_FLAG, running):
                 try:
                     running.start()
-                    result = shell.run_cell(code, store_history=False, silent=False)
+                    with numbered:
+                        which = {"cell_id": cell_id} if cell_id else {}  # the post-run hooks learn the cell
+                        result = shell.run_cell(code, store_history=store_history, silent=False, **which)
                 finally:
                     running.close()
         except KeyboardInterrupt:
@@ -229,6 +271,7 @@ def run_code(shell: Any, code: str, *, timeout: float | None = None, stop: threa
         seconds=seconds,
         error_name="TimeoutError" if timer.fired else error.get("ename"),
         exit_requested=bool(exit_requested),
+        execution_count=getattr(result, "execution_count", None) if store_history else None,
     )
 
 

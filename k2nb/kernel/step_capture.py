@@ -113,8 +113,12 @@ class Captured:
 
 
 @contextmanager
-def capture_step(shell: Any) -> Iterator[Captured]:
-    """Swap the streams, the display publisher and ``sys.displayhook``; restore them all in ``finally``."""
+def capture_step(shell: Any, *, store_history: bool = False) -> Iterator[Captured]:
+    """Swap the streams, the display publisher and ``sys.displayhook``; restore them all in ``finally``.
+
+    ``store_history``: a last expression's value also goes to ``Out`` and ``_`` (a notebook cell run
+    on the model's behalf keeps its place in the history, as the user's own run would).
+    """
     owner = threading.get_ident()
     saved_out, saved_err, saved_pub, saved_hook = sys.stdout, sys.stderr, shell.display_pub, sys.displayhook
     captured = Captured(
@@ -127,6 +131,9 @@ def capture_step(shell: Any) -> Iterator[Captured]:
         elif value is not None:
             data, metadata = shell.display_formatter.format(value)
             captured.results.append({"output_type": "execute_result", "data": data, "metadata": metadata})
+            if store_history:
+                shell.displayhook.update_user_ns(value)
+                shell.displayhook.fill_exec_result(value)
 
     try:
         sys.stdout, sys.stderr = captured.stdout, captured.stderr

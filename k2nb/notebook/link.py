@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any
 
 COMM_TARGET = "k2nb"
@@ -118,6 +120,50 @@ class FrontendLink:
             downlink.send(message, buffers=buffers)
         except Exception as error:  # the kernel is shutting down
             log.debug("k2nb: could not send %s to the frontend: %s", op.get("op"), error)
+
+    def request(
+        self,
+        op: dict[str, Any],
+        *,
+        reply: str,
+        tabs: Sequence[str],
+        timeout: float,
+        to: str | None = None,
+        buffers: list[bytes] | None = None,
+        enough: Callable[[dict[str, dict[str, Any]]], bool] | None = None,
+        stop: threading.Event | None = None,
+    ) -> dict[str, dict[str, Any]]:
+        """Ask tabs and wait for their answers: the one way the kernel asks a tab something mid-cell.
+
+        ``op`` goes out with a fresh ``token`` (to ``to`` only, or to every tab); each ``{kind:
+        reply, token}`` from one of ``tabs`` is kept. Returns the answers by tab once ``enough`` of
+        them came (default: all of ``tabs``), or what came by ``timeout`` seconds, or by ``stop``.
+        The answers arrive on the comm's (subshell) thread while this waits on the caller's.
+        """
+        token = uuid.uuid4().hex
+        wanted = set(tabs)
+        answers: dict[str, dict[str, Any]] = {}
+        done = threading.Event()
+        is_enough = enough or (lambda got: set(got) >= wanted)
+
+        def on_reply(message: dict[str, Any]) -> None:
+            client = message.get("clientId")
+            if message.get("token") != token or client not in wanted:
+                return
+            answers[str(client)] = message
+            if is_enough(dict(answers)) or set(answers) >= wanted:
+                done.set()
+
+        self.on(reply, on_reply)
+        try:
+            self.send({**op, "token": token}, to, buffers=buffers)
+            ends = time.monotonic() + timeout
+            while not done.wait(0.05):
+                if time.monotonic() >= ends or (stop is not None and stop.is_set()):
+                    break
+            return dict(answers)
+        finally:
+            self.off(reply, on_reply)
 
     def close(self) -> None:
         """Unregister the target and close every comm. Idempotent."""

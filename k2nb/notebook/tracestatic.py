@@ -12,8 +12,6 @@ notebook replaces its own copy of the output.
 from __future__ import annotations
 
 import json
-import threading
-import uuid
 import zlib
 from typing import Any
 
@@ -62,23 +60,20 @@ class TabHandoff:
         tabs = [c for c in dict.fromkeys([self._client, *(also or [])]) if self._ready(c)]
         if not tabs:
             return False
-        token = uuid.uuid4().hex
-        answered = threading.Event()
-        replies: dict[str, bool] = {}
 
-        def on_done(message: dict[str, Any]) -> None:
-            client = message.get("clientId")
-            if message.get("token") == token and client in tabs:
-                replies[client] = message.get("found") is True
-                if replies[client] or len(replies) == len(tabs):
-                    answered.set()
+        def enough(replies: dict[str, dict[str, Any]]) -> bool:
+            return any(r.get("found") is True for r in replies.values()) or len(replies) == len(tabs)
 
         payload = zlib.compress(json.dumps(bundle, ensure_ascii=False).encode(), 6)
-        self._link.on(TRACE_STATIC_DONE, on_done)
         try:
-            self._link.send({"op": OP, "token": token, "model_id": model_id}, buffers=[payload])
-            return answered.wait(self._timeout) and any(replies.values())
+            replies = self._link.request(
+                {"op": OP, "model_id": model_id},
+                reply=TRACE_STATIC_DONE,
+                tabs=tabs,
+                timeout=self._timeout,
+                buffers=[payload],
+                enough=enough,
+            )
         except KeyboardInterrupt:  # the interrupt came as the run ended: the caller still saves the trace
             return False
-        finally:
-            self._link.off(TRACE_STATIC_DONE, on_done)
+        return any(r.get("found") is True for r in replies.values())

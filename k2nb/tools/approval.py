@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from ..config import ApproveMode
-from ..core.events import ApprovalDecided, ApprovalNeeded, Decision, Event
+from ..core.events import ApprovalDecided, ApprovalNeeded, CellChange, Decision, Event
+from ..core.notebook_view import source_diff
 from ..core.transcript import ALWAYS
 from ..errors import RunStopped
 
@@ -31,8 +32,9 @@ HEADLESS_HINT = (
 class ApprovalRequest:
     call_id: str
     tool: str
-    code: str
+    code: str  # what runs, or a notebook change's proposed source (what Edit changes)
     step: int
+    change: CellChange | None = None  # a notebook tool's change: the diff, the new cell or the cell to run
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,14 @@ class ApprovalPolicy:
         asking = self.mode == "ask"
         if asking:
             emit(
-                ApprovalNeeded(request.step, request.call_id, request.code, channel=approver.channel, tool=request.tool)
+                ApprovalNeeded(
+                    request.step,
+                    request.call_id,
+                    request.code,
+                    channel=approver.channel,
+                    tool=request.tool,
+                    change=request.change,
+                )
             )
         started = time.perf_counter()
         verdict = self.decide(request, approver)
@@ -163,6 +172,18 @@ class ApprovalPolicy:
         return verdict
 
 
+CHANGE_QUESTION = {"edit": "apply this edit", "insert": "insert this cell", "run": "run this cell in the kernel"}
+
+
+def change_text(change: CellChange) -> str:
+    """A notebook change as plain text, for a stdin prompt: the diff, the new cell or the cell to run."""
+    if change.kind == "edit":
+        return f"edit {change.label}:\n{source_diff(change.before, change.after)}"
+    if change.kind == "insert":
+        return f"{change.label} ({change.cell_type}):\n{change.after}"
+    return f"run {change.label}:\n{change.after}"
+
+
 class StdinApprover:
     """Asks on stdin: works mid-cell in every frontend (``input()`` goes over the stdin channel)."""
 
@@ -184,14 +205,12 @@ class StdinApprover:
             raise
 
     def __call__(self, request: ApprovalRequest) -> Verdict:
+        question = f"k2nb: run this {request.tool} code (step {request.step})? [r]un / [e]dit / [s]kip / [a]lways: "
+        if request.change is not None:
+            self._show(change_text(request.change))
+            question = f"k2nb: {CHANGE_QUESTION[request.change.kind]}? [r]un / [e]dit / [s]kip / [a]lways: "
         while True:
-            answer = (
-                self._input(
-                    f"k2nb: run this {request.tool} code (step {request.step})? [r]un / [e]dit / [s]kip / [a]lways: "
-                )
-                .strip()
-                .lower()
-            )
+            answer = self._input(question).strip().lower()
             if answer in ("r", "run", "y", "yes"):
                 return Verdict("run", request.code)
             if answer in ("a", "always"):

@@ -6,6 +6,7 @@ execution with a timeout; the user sees rich outputs, the model reads a cleaned 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,49 @@ PARAMETERS: dict[str, Any] = {
     "properties": {"code": {"type": "string", "description": "The Python code to execute."}},
     "required": ["code"],
 }
+
+
+def run_for_model(
+    shell: Any,
+    code: str,
+    *,
+    redact: Redactor,
+    timeout: float | None,
+    stop: threading.Event | None = None,
+    store_history: bool = False,
+    cell_id: str | None = None,
+) -> tuple[ToolOutcome, int | None]:
+    """Run ``code`` in the live kernel; the outcome the model and the trace get, and its execution count.
+
+    Code can print os.environ: the key and secret-named values must reach neither the model nor the
+    notebook, so both renderings are built from redacted outputs. The redactor reads the namespace
+    after the run: a secret-named variable this code assigned is hidden too.
+    """
+    before = snapshot(shell.user_ns)
+    try:
+        execution = run_code(shell, code, timeout=timeout, stop=stop, store_history=store_history, cell_id=cell_id)
+    except CodeStopped as stopped:
+        # What the code showed before the stop stays in the trace, redacted like any output.
+        shown = tuple(cap_for_display(redact.output(o)) for o in stopped.outputs)
+        raise ToolStopped(shown, code, diff(before, snapshot(shell.user_ns)).text()) from None
+    changes = diff(before, snapshot(shell.user_ns))
+    outputs = [redact.output(o) for o in execution.outputs]
+    text = outputs_to_model_text(outputs)
+    if changes:
+        text += f"\n[kernel state] {changes.text()}"
+    if execution.exit_requested:
+        text += "\n[exit()/quit() is ignored here: the user's kernel keeps running]"
+    status = {"ok": "ok", "error": "error", "timeout": "timeout"}[execution.status]
+    if execution.status == "timeout" and timeout:
+        text += f"\n[The code was interrupted after {timeout:g} s; the kernel is still usable.]"
+    outcome = ToolOutcome(
+        status,  # type: ignore[arg-type]
+        text,
+        outputs=tuple(cap_for_display(o) for o in outputs),
+        code=code,
+        state_diff=changes.text(),
+    )
+    return outcome, execution.execution_count
 
 
 def code_interpreter(
@@ -53,34 +97,10 @@ def code_interpreter(
                 text = f"The code was declined and did not run: {verdict.reason}"
             return ToolOutcome("declined", text, code=code)
 
-        before = snapshot(shell.user_ns)
-        try:
-            execution = run_code(shell, verdict.code, timeout=timeout(), stop=stop)
-        except CodeStopped as stopped:
-            # What the code showed before the stop stays in the trace, redacted like any output.
-            shown = tuple(cap_for_display(redact.output(o)) for o in stopped.outputs)
-            raise ToolStopped(shown, verdict.code, diff(before, snapshot(shell.user_ns)).text()) from None
-        changes = diff(before, snapshot(shell.user_ns))
-        # Code can print os.environ: the key and secret-named values must reach neither the
-        # model nor the notebook, so both renderings are built from redacted outputs. The redactor
-        # reads the namespace now: a secret-named variable this code assigned is hidden too.
-        outputs = [redact.output(o) for o in execution.outputs]
-        text = outputs_to_model_text(outputs)
-        if changes:
-            text += f"\n[kernel state] {changes.text()}"
+        outcome, _count = run_for_model(shell, verdict.code, redact=redact, timeout=timeout(), stop=stop)
         if verdict.decision == "edit":
-            text = f"[The user edited the code before running it. Code that ran:]\n{verdict.code}\n[Output:]\n{text}"
-        if execution.exit_requested:
-            text += "\n[exit()/quit() is ignored here: the user's kernel keeps running]"
-        status = {"ok": "ok", "error": "error", "timeout": "timeout"}[execution.status]
-        if execution.status == "timeout":
-            text += f"\n[The code was interrupted after {timeout():g} s; the kernel is still usable.]"
-        return ToolOutcome(
-            status,  # type: ignore[arg-type]
-            text,
-            outputs=tuple(cap_for_display(o) for o in outputs),
-            code=verdict.code,
-            state_diff=changes.text(),
-        )
+            text = f"[The user edited the code before running it. Code that ran:]\n{verdict.code}\n[Output:]\n"
+            return dataclasses.replace(outcome, model_text=text + outcome.model_text)
+        return outcome
 
     return ToolSpec(NAME, DESCRIPTION, PARAMETERS, handle, read_only=False)

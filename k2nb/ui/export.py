@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from .._version import __version__
+from ..core.events import CellChange
 from ..core.output_text import summarize_rich
 from ..core.transcript import StepRecord, ToolRecord, Transcript
 from ..core.turn import Usage
@@ -161,9 +162,18 @@ def transcript_from_dict(data: dict[str, Any]) -> Transcript:
         step = StepRecord(**{k: v for k, v in s.items() if k in step_names})
         step.reasoning_parts, step.content_parts = [s.get("reasoning", "")], [s.get("content", "")]
         step.usage = Usage(**s["usage"]) if s.get("usage") else None
-        step.tools = [ToolRecord(**{k: v for k, v in tool.items() if k in tool_names}) for tool in s.get("tools") or []]
+        step.tools = [_tool_record(tool, tool_names) for tool in s.get("tools") or []]
         t.steps.append(step)
     return t
+
+
+def _tool_record(data: dict[str, Any], names: set[str]) -> ToolRecord:
+    record = ToolRecord(**{k: v for k, v in data.items() if k in names and k != "change"})
+    change = data.get("change")
+    if isinstance(change, dict):
+        known = {f.name for f in fields(CellChange)}
+        record.change = CellChange(**{k: v for k, v in change.items() if k in known})
+    return record
 
 
 def write(runs: Sequence[Run], path: str, fmt: str | None = None) -> tuple[pathlib.Path, str]:

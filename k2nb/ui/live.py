@@ -33,6 +33,7 @@ from ..core.events import (
 from ..core.step_title import LIVE_TITLE
 from ..core.transcript import Transcript
 from ..core.turn import Usage
+from .cell_change import change_html
 from .cells_link import cells_link
 from .live_codec import Op
 from .sanitize import markdown_to_html
@@ -150,18 +151,24 @@ class LiveOps:
         elif isinstance(event, ApprovalNeeded):
             block = f"tool-{event.call_id}-{event.step}"
             if block not in self._blocks:  # --cells: the call shows here while it waits for the user
-                self._tool_block(block, event.step, event.call_id, event.code)
-            self._op(
-                {"op": "approval", "id": block, "call_id": event.call_id, "channel": event.channel, "code": event.code}
-            )
+                self._tool_block(block, event.step, event.call_id, event.code if event.change is None else None)
+            approval: Op = {"op": "approval", "id": block, "call_id": event.call_id, "channel": event.channel}
+            approval["code"] = event.code
+            if event.change is not None:  # a notebook change: its diff (or new cell) above Accept / Reject
+                self._op({"op": "html", "id": block, "html": change_html(event.change, event.call_id, proposed=True)})
+                approval.update(kind=event.change.kind, cell_type=event.change.cell_type)
+            self._op(approval)
             self._status("waiting for approval", urgent=True)
         elif isinstance(event, ApprovalDecided) and f"tool-{event.call_id}-{event.step}" not in self._blocks:
             self._status("running code" if event.decision != "declined" else "thinking", urgent=True)
         elif isinstance(event, ApprovalDecided):
             block = f"tool-{event.call_id}-{event.step}"
             self._op({"op": "approval_done", "id": block})
-            if event.decision == "edit":
-                edited = run.find_tool(event.step, event.call_id)
+            edited = run.find_tool(event.step, event.call_id)
+            if event.decision == "edit" and edited is not None and edited.change is not None:
+                html_ = change_html(edited.change, event.call_id, proposed=True)
+                self._op({"op": "html", "id": block, "html": html_})
+            elif event.decision == "edit":
                 original = edited.original_code if edited is not None else None
                 self._op({"op": "html", "id": block, "html": code_html(event.code, original)})
             self._op({"op": "title", "id": block, "title": f"{event.tool or 'tool'} · {event.decision}"})
@@ -174,6 +181,8 @@ class LiveOps:
         elif isinstance(event, ToolFinished):
             block = f"tool-{event.call_id}-{event.step}"
             finished = run.find_tool(event.step, event.call_id)
+            if event.change is not None:  # the change as made: links to the cell, and to revert it
+                self._op({"op": "html", "id": block, "html": change_html(event.change, event.call_id)})
             body = "".join(output_html(o) for o in event.outputs)
             if event.status in ("declined", "invalid") or (event.status != "ok" and not event.outputs):
                 body += f'<pre class="k2nb-out k2nb-error">{html.escape(event.model_text)}</pre>'

@@ -17,6 +17,7 @@ from ..core.step_title import thinking_title
 from ..core.transcript import ALWAYS, StepRecord, ToolRecord, Transcript
 from ..notebook.cells import DEFAULT_HEADING
 from .ansi import ansi_to_html
+from .cell_change import change_html
 from .sanitize import highlight_python, markdown_to_html, sanitize_html
 
 STATUS_LABEL = {
@@ -150,7 +151,9 @@ def code_html(code: str, original: str | None = None, *, highlight: bool = True)
 
 def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
     body = []
-    if tool.code is not None:
+    if tool.change is not None:
+        body.append(change_html(tool.change, tool.call_id))
+    elif tool.code is not None:
         # Folded blocks of long runs skip highlighting: thousands of spans slow the page's final render.
         body.append(code_html(tool.code, tool.original_code, highlight=open_))
     elif tool.arguments is not None:

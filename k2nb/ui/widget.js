@@ -9,7 +9,8 @@
  * @typedef {{ op: "append", id: string, text: string }} AppendOp
  * @typedef {{ op: "html", id: string, html: string, mode?: "append", kind?: string }} HtmlOp
  * @typedef {{ op: "title", id: string, title?: string, open?: boolean, kind?: string }} TitleOp
- * @typedef {{ op: "approval", id: string, call_id: string, channel: string, code?: string | null }} ApprovalOp
+ * @typedef {{ op: "approval", id: string, call_id: string, channel: string, code?: string | null,
+ *   kind?: string, cell_type?: string }} ApprovalOp
  * @typedef {{ op: "approval_done", id: string }} ApprovalDoneOp
  * @typedef {{ op: "status", phase: string, text: string, final?: boolean, clock?: [number, number],
  *   elapsed?: number, at?: number, approvals?: string, cells?: { href: string, text: string } }} StatusOp
@@ -371,8 +372,9 @@ function newline(area) {
 /**
  * @param {string} code
  * @param {{ run: () => void, cancel: () => void }} actions
+ * @param {boolean} [plain] markdown (a notebook cell's): shown without Python highlighting
  */
-function codeEditor(code, { run, cancel }) {
+function codeEditor(code, { run, cancel }, plain = false) {
   const el = document.createElement('div');
   el.className = 'k2nb-editor-wrap';
   const pre = document.createElement('pre');
@@ -388,7 +390,9 @@ function codeEditor(code, { run, cancel }) {
     'the code to run (Ctrl+Enter runs it, Esc cancels)'
   );
   // The trailing newline gives an empty last line its height.
-  const paint = () => (pre.innerHTML = highlightPython(area.value) + '\n');
+  const paint = () =>
+    (pre.innerHTML =
+      (plain ? escapeHtml(area.value) : highlightPython(area.value)) + '\n');
   area.addEventListener('input', paint);
   onKeys(area, e => {
     if (e.isComposing) return;
@@ -724,13 +728,22 @@ class View {
         ...extra
       });
     };
-    // The read-only code above the box; the editor takes its place while editing.
+    // A notebook change (edit_cell, insert_cell, run_cell) is accepted or rejected; code is run or skipped.
+    const change = ['edit', 'insert', 'run'].includes(op.kind || '');
+    const words = change
+      ? { run: 'Accept', skip: 'Reject', edited: 'Accept edited' }
+      : { run: 'Run', skip: 'Skip', edited: 'Run edited' };
+    // The read-only code (or the proposed change) above the box; the editor takes its place while editing.
     /** @type {HTMLElement | null} */
-    const shown = b.body.querySelector('pre.k2nb-code');
-    const editor = codeEditor(op.code || '', {
-      run: () => send('edit', { code: editor.area.value }),
-      cancel: () => mode('ask', edit)
-    });
+    const shown = b.body.querySelector('.k2nb-change-preview, pre.k2nb-code');
+    const editor = codeEditor(
+      op.code || '',
+      {
+        run: () => send('edit', { code: editor.area.value }),
+        cancel: () => mode('ask', edit)
+      },
+      op.cell_type === 'markdown'
+    );
     const reason = document.createElement('input');
     reason.className = 'k2nb-reason';
     reason.placeholder =
@@ -745,38 +758,55 @@ class View {
         mode('ask', skip);
       }
     });
-    const run = button('Run', 'Run this code in your kernel', () =>
-      send('run')
+    const run = button(
+      words.run,
+      change
+        ? 'Make this change in the notebook'
+        : 'Run this code in your kernel',
+      () => send('run')
     );
-    const edit = button('Edit', 'Change the code, then run it', () => {
-      if (editor.el.hidden) {
-        editor.reset(op.code || '');
-        mode('edit', editor.area);
-      } else {
-        send('edit', { code: editor.area.value });
+    const edit = button(
+      'Edit',
+      change
+        ? 'Change the proposed source, then accept it'
+        : 'Change the code, then run it',
+      () => {
+        if (editor.el.hidden) {
+          editor.reset(op.code || '');
+          mode('edit', editor.area);
+        } else {
+          send('edit', { code: editor.area.value });
+        }
       }
-    });
-    const skip = button('Skip', 'Do not run it; tell the model why', () => {
-      if (reason.hidden) {
-        mode('skip', reason);
-      } else {
-        send('skip', { reason: reason.value });
+    );
+    const skip = button(
+      words.skip,
+      change
+        ? 'Leave the notebook as it is; tell the model why'
+        : 'Do not run it; tell the model why',
+      () => {
+        if (reason.hidden) {
+          mode('skip', reason);
+        } else {
+          send('skip', { reason: reason.value });
+        }
       }
-    });
+    );
     const always = button(
       'Always',
-      'Run this and every later call of this session without asking',
+      change
+        ? 'Accept this and every later change or call of this session without asking'
+        : 'Run this and every later call of this session without asking',
       () => send('always')
     );
     const cancel = button(
       'Cancel',
-      'Back to Run / Edit / Skip / Always (Esc)',
+      `Back to ${words.run} / Edit / ${words.skip} / Always (Esc)`,
       () => mode('ask', editor.el.hidden ? skip : edit)
     );
     const hint = document.createElement('span');
     hint.className = 'k2nb-editor-hint';
-    hint.textContent =
-      'Ctrl+Enter or Shift+Enter runs it · Tab / Shift+Tab indent · Esc cancels';
+    hint.textContent = `Ctrl+Enter or Shift+Enter ${change ? 'accepts' : 'runs'} it · Tab / Shift+Tab indent · Esc cancels`;
     // ask: the four buttons; edit: the editor with Run edited; skip: the reason with Skip (send).
     /**
      * @param {"ask" | "edit" | "skip"} name
@@ -790,8 +820,8 @@ class View {
       editor.el.hidden = hint.hidden = name !== 'edit';
       reason.hidden = name !== 'skip';
       if (shown) shown.hidden = name === 'edit';
-      edit.textContent = name === 'edit' ? 'Run edited' : 'Edit';
-      skip.textContent = name === 'skip' ? 'Skip (send)' : 'Skip';
+      edit.textContent = name === 'edit' ? words.edited : 'Edit';
+      skip.textContent = name === 'skip' ? `${words.skip} (send)` : words.skip;
       if (focus) focus.focus();
     };
     // The reason field before its buttons: Tab from it reaches Skip (send), not the Stop button.

@@ -98,7 +98,7 @@ export function applyEdits(
   }
 }
 
-function notebookOf(panel: NotebookPanel): ISharedNotebook | null {
+export function notebookOf(panel: NotebookPanel): ISharedNotebook | null {
   return panel.content.model?.sharedModel ?? null;
 }
 
@@ -155,7 +155,7 @@ function finishedMarkdown(
  * run it (cells inserted into the model start as editors, and a rendered cell
  * does not re-render when its source changes).
  */
-function renderMarkdown(panel: NotebookPanel, id: string): void {
+export function renderMarkdown(panel: NotebookPanel, id: string): void {
   const widget = panel.content.widgets.find(cell => cell.model.id === id);
   if (
     widget === undefined ||

@@ -2,8 +2,9 @@
  * The k2nb labextension: links each notebook to its kernel over a `k2nb` comm,
  * so the kernel side of k2nb can reach the notebook while a cell runs: it relays
  * the live view's answers (approvals, Stop) to the kernel, materializes a
- * run's steps as notebook cells (`%%k2 --cells`), and writes a finished run's
- * saved trace from a compressed copy (tracestatic.ts).
+ * run's steps as notebook cells (`%%k2 --cells`), writes a finished run's
+ * saved trace from a compressed copy (tracestatic.ts), and reads and changes
+ * the notebook for the model's notebook tools (workspace.ts).
  */
 
 import type {
@@ -30,6 +31,8 @@ import { ANSWER_EVENT, answerMessage, ownerOf } from './relay';
 import { explainMissingMagic, markRunsLost } from './restart';
 import { TRACE_STATIC_HANDLERS } from './tracestatic';
 import { VERSION } from './version';
+import { traceLinkOf } from './workspace';
+import { followTraceLink, NOTEBOOK_HANDLERS } from './workspacesync';
 import schema from '../schema/plugin.json';
 
 const PLUGIN_ID = 'k2nb:plugin';
@@ -83,6 +86,7 @@ function activate(
     ...OP_HANDLERS,
     ...CELL_HANDLERS,
     ...TRACE_STATIC_HANDLERS,
+    ...NOTEBOOK_HANDLERS,
     ...(rendermime !== null ? attached.handlers : [])
   ]);
   const settings = new Settings();
@@ -166,6 +170,30 @@ function activate(
       );
     }
   });
+
+  // A trace's links to a cell the model changed: scroll to it, or revert the change (workspace.ts).
+  document.addEventListener(
+    'click',
+    (event: MouseEvent) => {
+      const target = event.target as Element | null;
+      const anchor = target?.closest?.('a[href^="#k2nb-"]') ?? null;
+      const link = traceLinkOf(anchor?.getAttribute('href') ?? null);
+      const panel = [...links].find(
+        l => anchor !== null && l.panel.node.contains(anchor)
+      )?.panel;
+      if (link === null || anchor === null || panel === undefined) {
+        return;
+      }
+      event.preventDefault();
+      event.stopPropagation();
+      const said = followTraceLink(panel, link);
+      if (said !== null) {
+        anchor.textContent = said;
+        anchor.classList.add('k2nb-link-done');
+      }
+    },
+    true
+  );
 
   // "↓ the steps are in the cells below" in a --cells run's output: scroll to those cells.
   document.addEventListener(

@@ -24,7 +24,11 @@ import { infoWithin, IUplink, RawUplink } from './uplink';
  * Operations this extension performs beyond the first version's, announced in
  * `hello` so the kernel knows it may use them.
  */
-export const CAPABILITIES: readonly string[] = ['trace-static', 'run-attach'];
+export const CAPABILITIES: readonly string[] = [
+  'trace-static',
+  'run-attach',
+  'workspace'
+];
 
 /**
  * How long to wait for the kernel's kernel_info reply before opening the comm

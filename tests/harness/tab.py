@@ -9,6 +9,9 @@ kernel talk to a linked tab (measured with ipykernel 7.4):
   subshell's thread while the main shell runs a cell. Without the id they wait for the cell.
 - `trace-static` (the finished trace, deflated) is answered as the extension does once it has
   written the bundle into the output: `{kind: "trace-static-done", token, found: true}`.
+- With a notebook (`Tab(kc, notebook=nb)`), the notebook tools' operations (`notebook-read`,
+  `-edit`, `-insert`, `-outputs`) are carried out on that nbformat notebook as the extension carries
+  them out on its live model (labextension/src/workspace.ts), and answered `notebook-done`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ import uuid
 import zlib
 from typing import Any
 
+import nbformat
+
+from k2nb.notebook.cell_plan import digest
+
 
 def handoff_bundle(buffer: bytes) -> dict[str, Any]:
     """The saved trace a `trace-static` op carries (deflated JSON: the output's mime bundle)."""
@@ -26,8 +33,12 @@ def handoff_bundle(buffer: bytes) -> dict[str, Any]:
 
 
 class Tab:
-    def __init__(self, kc: Any, *, subshell: bool = True) -> None:
+    def __init__(self, kc: Any, *, subshell: bool = True, notebook: Any = None, path: str = "notebook.ipynb") -> None:
         self.kc = kc
+        self.notebook = notebook  # an nbformat notebook: the tab's live model
+        self.path = path
+        self.notebook_ops: list[dict[str, Any]] = []  # the notebook operations it carried out
+        self.ignored_ops: list[dict[str, Any]] = []  # those it saw that were another tab's
         self.client_id = kc.session.session  # the tab's execute requests carry it as `session`
         self.comm_id = uuid.uuid4().hex
         self.subshell_id: str | None = None
@@ -47,6 +58,8 @@ class Tab:
 
     def hello(self, **extra: Any) -> None:
         data = {"kind": "hello", "clientId": self.client_id, "version": "0.1.0", "materializeCells": False, **extra}
+        if self.notebook is not None and "capabilities" not in extra:
+            data["capabilities"] = ["trace-static", "run-attach", "workspace"]
         self._send("comm_open", {"comm_id": self.comm_id, "target_name": "k2nb", "data": data})
 
     def send(self, data: dict[str, Any]) -> None:
@@ -62,3 +75,51 @@ class Tab:
         self.handoffs.append(handoff_bundle(buffers[0]))
         self.send({"kind": "trace-static-done", "token": data.get("token"), "found": True})
         return True
+
+    def answer(self, data: Any, buffers: list[bytes]) -> bool:
+        """Carry out whatever this tab is asked (the saved trace, a notebook operation); True if it was."""
+        return self.answer_handoff(data, buffers) or self.answer_notebook(data)
+
+    def answer_notebook(self, data: Any) -> bool:
+        """If ``data`` is a notebook operation for this tab, carry it out on the notebook and answer."""
+        op = data.get("op") if isinstance(data, dict) else None
+        if self.notebook is None or not isinstance(op, str) or not op.startswith("notebook-"):
+            return False
+        if data.get("clientId") not in (None, self.client_id):
+            self.ignored_ops.append(data)  # another tab's: only the tab that ran the cell acts
+            return True
+        self.notebook_ops.append(data)
+        try:
+            result = self._notebook_op(op, data)
+        except LookupError as error:
+            result = {"ok": False, "error": str(error)}
+        self.send({"kind": "notebook-done", "token": data.get("token"), **result})
+        return True
+
+    def _cell(self, cell_id: Any) -> Any:
+        for cell in self.notebook.cells:
+            if cell.get("id") == cell_id:
+                return cell
+        raise LookupError(f"no cell with id {cell_id}")
+
+    def _notebook_op(self, op: str, data: dict[str, Any]) -> dict[str, Any]:
+        if op == "notebook-read":
+            return {"ok": True, "cells": json.loads(json.dumps(self.notebook.cells)), "path": self.path}
+        if op == "notebook-insert":
+            cell = dict(data["cell"])
+            index = next(i for i, c in enumerate(self.notebook.cells) if c.get("id") == data["after"]) + 1
+            changes = cell["metadata"]["k2nb"]["changes"]
+            cell["metadata"]["k2nb"]["changes"] = [{**c, "digest": digest(cell["source"])} for c in changes]
+            self.notebook.cells.insert(index, nbformat.from_dict(cell))
+            return {"ok": True, "position": index + 1}
+        cell = self._cell(data["id"])
+        if op == "notebook-edit":
+            if data.get("expect") is not None and data["expect"] != cell.source:
+                raise LookupError("the cell changed since it was read (someone edited it): read it again")
+            cell.source = data["source"]
+        elif op == "notebook-outputs":
+            cell.outputs = [nbformat.from_dict(o) for o in data["outputs"]]
+            cell.execution_count = data["execution_count"]
+        meta = cell.metadata.setdefault("k2nb", {})
+        meta.setdefault("changes", []).append({**data["change"], "digest": digest(cell.source)})
+        return {"ok": True}
