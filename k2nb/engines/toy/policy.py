@@ -7,6 +7,7 @@ import json
 import keyword
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ..wire import ToolCallSpec, Turn
@@ -27,6 +28,7 @@ from .core import (
     need,
     read_conversation,
 )
+from .notebook import notebook_route, strip_note
 from .numbers import (
     arithmetic_skill,
     digit_sum_skill,
@@ -286,7 +288,7 @@ def decide(task: Task | None, observations: list[Observation], *, tools_ok: bool
             "A greeting, no task yet: introduce myself and show what I can do.",
             "Hi! I'm the k2nb toy engine, an offline stand-in for Kimi K2 Thinking. " + _EXAMPLES,
         )
-    skill = tool_route(task) or route(task)
+    skill = notebook_route(task, route) or tool_route(task) or route(task)
     if skill is None and task.named_tools():  # e.g. "use `inspect_variable` on sales"
         skill = ToolSkill(task, task.named_tools()[0])
     if skill is None and task.self_correct:
@@ -378,4 +380,5 @@ class ToyEngine:
 
     def __call__(self, request: dict[str, Any]) -> Turn:
         task, observations = read_conversation(request.get("messages") or [], declared_tools(request))
+        task = task and replace(task, text=strip_note(task.text))  # k2nb's note on the notebook is not the task
         return to_turn(decide(task, observations, tools_ok=tools_available(request)))
