@@ -220,6 +220,7 @@ class Agent:
         redactor: Redactor | None = None,
         recorder: Recorder | None = None,
         notebook: Notebook | None = None,
+        note: str = "",
         **overrides: Any,
     ) -> Transcript:
         """Run one prompt to completion; returns the transcript (``.answer``, ``.status``, steps).
@@ -232,7 +233,8 @@ class Agent:
         resolves once per cell: it shows the resolution's notice first). ``redactor``: the run's
         (``Agent.redactor``), when the caller uses it too (the magic: for the prompt and the log).
         ``notebook``: the notebook the run belongs to (the magic finds it); its tools join the run's,
-        and what the model may do with it goes with the prompt.
+        and what the model may do with it goes with the prompt. ``note``: more for the model alone,
+        sent with the prompt but not shown as it (``%k2 fix``: the failing cell and its traceback).
         """
         options = dataclasses.replace(self.options, **overrides) if overrides else self.options
         if options.toy_speed is not None:
@@ -300,7 +302,7 @@ class Agent:
                 settings=run_settings,
                 emit=emit,
                 stop=self.stop_requested,
-                note=notebook.note() if notebook is not None else "",
+                note="\n\n".join(n for n in (note, notebook.note() if notebook is not None else "") if n),
             )
         finally:
             connection.close()

@@ -247,9 +247,11 @@ class K2Magics(_Settings):  # type: ignore[misc]
         redactor = self.agent.redactor(settings)  # the run's one: for the prompt, the tools and the log
         notebook = self.notebooks.for_current_cell(self.shell, stop=self.agent.stop_requested)
         prompt = self.with_context(prompt, args, redactor) if prompt else ""
+        note = ""
         if failed is not None:  # the failing cell's code is not interpolated: its braces are code
             can_change = notebook is not None and notebook.can_change
-            prompt = redactor.text(fix_prompt(failed, guidance=prompt, can_change=can_change))
+            prompt, note = fix_prompt(failed, guidance=prompt, can_change=can_change)
+            prompt, note = redactor.text(prompt), redactor.text(note)
         if args.new:
             self.agent.new_session()
         if settings.notice and self.show_notice and not self._noticed:
@@ -276,6 +278,7 @@ class K2Magics(_Settings):  # type: ignore[misc]
             redactor=redactor,
             recorder=recorder,
             notebook=notebook,
+            note=note,
             **overrides,
         )
         if recorder is not None:

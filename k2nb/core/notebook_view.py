@@ -20,8 +20,11 @@ SOURCE_LIMIT = 12_000  # characters of one cell's source read_cell shows (head +
 PREVIEW_CHARS = 160  # a cell's source in the outline
 SUMMARY_CHARS = 100  # a cell's outputs in the outline
 RUNNING_MARK = "▶"
-# Begins what k2nb tells the model with a prompt about the notebook it runs in (on its own paragraph).
-NOTE_PREFIX = "[k2nb: notebook]"
+# What k2nb tells the model with a prompt, beyond the user's words, comes in paragraphs of its own
+# that begin with "[k2nb: ": about the notebook the run belongs to, about the error `%k2 fix` repairs.
+NOTE_MARK = "[k2nb: "
+NOTE_PREFIX = NOTE_MARK + "notebook]"
+FIX_PREFIX = NOTE_MARK + "fix]"
 
 
 @dataclass(frozen=True)

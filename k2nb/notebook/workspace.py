@@ -137,7 +137,7 @@ class UnreadableNotebook:
         raise NotebookUnavailable(UNREADABLE)
 
     def note(self) -> str:
-        return f"{NOTE_PREFIX} The notebook cannot be read or changed from here: {UNREADABLE}"
+        return ""  # the read tools say it, in one line, if the model asks
 
 
 UNREADABLE = (
@@ -191,4 +191,6 @@ class NotebookFinder:
                 return TabNotebook(self._link, client, running, stop=stop)
         if path is not None:
             return SavedNotebook(path, running)
-        return UnreadableNotebook(running)
+        # A notebook cell (nbclient, papermill send its id) whose notebook cannot be read; else no
+        # notebook at all (a console, a script's kernel client): no notebook tools.
+        return UnreadableNotebook(running) if running else None

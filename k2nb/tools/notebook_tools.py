@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from ..core.events import CellChange
 from ..core.notebook_view import (
+    FIX_PREFIX,
     CellNotFound,
     NotebookCell,
     NotebookSnapshot,
@@ -380,10 +381,14 @@ NO_ERROR = (
 )
 
 
-def fix_prompt(error: CellError, *, guidance: str = "", can_change: bool) -> str:
-    """What ``%k2 fix`` asks: the failing cell, its traceback, and how the fix is to be made."""
+def fix_prompt(error: CellError, *, guidance: str = "", can_change: bool) -> tuple[str, str]:
+    """What ``%k2 fix`` asks: the prompt the trace shows (which cell, which error, the user's words),
+    and the note sent with it (the cell's source, its traceback, how the fix is to be made)."""
     count = f" (In [{error.execution_count}])" if error.execution_count is not None else ""
-    where = f'the notebook cell with id "{error.cell_id}"{count}' if error.cell_id else f"the cell{count}"
+    where = f'the cell with id "{error.cell_id}"{count}' if error.cell_id else f"the cell{count}"
+    prompt = f"Fix the error in {where}: it raised {error.line}."
+    if guidance.strip():
+        prompt += f"\n\n{guidance.strip()}"
     if can_change and error.cell_id:
         how = (
             f"Find what is wrong (read the kernel's variables if you need to), then propose the fixed cell with "
@@ -395,9 +400,8 @@ def fix_prompt(error: CellError, *, guidance: str = "", can_change: bool) -> str
             "The cell cannot be changed from here: give the corrected cell as one Python code block and say "
             "what was wrong."
         )
-    asks = f"\n\nThe user adds: {guidance}" if guidance.strip() else ""
-    return (
-        f"Fix the error in {where}: it raised `{error.line}`.\n\n"
-        f"Its source:\n```python\n{error.source.rstrip()}\n```\n\n"
-        f"Traceback:\n```\n{error.text}\n```\n\n{how}{asks}"
+    note = (
+        f"{FIX_PREFIX} The failing cell's source:\n```python\n{error.source.rstrip()}\n```\n\n"
+        f"Its traceback:\n```\n{error.text}\n```\n\n{how}"
     )
+    return prompt, note

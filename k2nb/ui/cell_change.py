@@ -27,8 +27,9 @@ def diff_html(before: str, after: str) -> str:
     rows = []
     for line in source_diff(before, after).splitlines():
         css = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "ctx")
-        rows.append(f'<span class="k2nb-diff-{css}">{html.escape(line, quote=False)}</span>')
-    return f'<pre class="k2nb-code k2nb-diff">{chr(10).join(rows)}</pre>'
+        # The line's end inside its span: one line each, whether trace.css makes the spans blocks or not.
+        rows.append(f'<span class="k2nb-diff-{css}">{html.escape(line, quote=False)}\n</span>')
+    return f'<pre class="k2nb-code k2nb-diff">{"".join(rows)}</pre>'
 
 
 def _source_html(change: CellChange) -> str:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ...core.notebook_view import NOTE_PREFIX
+from ...core.notebook_view import NOTE_MARK
 from .core import Action, Answer, CodeStep, ErrorInfo, Observation, Skill, Task, ToolStep, lines, observe
 from .parsing import shorten
 from .tools import INSPECT_TOOL, LIST_TOOL, inspected_results
@@ -42,8 +42,8 @@ _INSERTED = re.compile(r"\(id ([\w-]+)\)")
 
 
 def strip_note(text: str) -> str:
-    """The user's prompt without what k2nb tells the model about the notebook (its own paragraph)."""
-    at = text.find(f"\n\n{NOTE_PREFIX}")
+    """The user's prompt without what k2nb tells the model besides (its notes: paragraphs of their own)."""
+    at = text.find(f"\n\n{NOTE_MARK}")
     return text[:at] if at >= 0 else text
 
 
