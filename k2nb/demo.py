@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     # Headless, nobody watches the stream: answer instantly unless asked otherwise.
     os.environ.setdefault("K2NB_TOY_SPEED", "0")
 
+    # As Jupyter's server does: the kernel knows its notebook's file (its cells are read as last saved).
+    os.environ["JPY_SESSION_NAME"] = str(args.notebook.resolve())
+
     notebook = nbformat.read(args.notebook, as_version=4)
     start = time.perf_counter()
     NotebookClient(

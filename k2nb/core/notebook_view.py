@@ -297,8 +297,16 @@ def outline(snapshot: NotebookSnapshot, *, budget_tokens: int, start: int | None
         text = "\n".join([head, *lines, tail])
         if len(text) <= budget:
             return text
-    # Still too long: the first cells and those around the running one, the rest named by range.
-    keep = _kept(cells, here, budget // max(1, max(len(line) for line in lines) + 1) - 3)
+    # Still too long: the first cell and those around the running one, the rest named by range.
+    room = len(cells)
+    while True:
+        room = max(1, min(room - 1, budget // (max(len(line) for line in lines) + 1)))
+        text = _windowed(head, tail, cells, lines, _kept(cells, here, room))
+        if len(text) <= budget or room == 1:
+            return text
+
+
+def _windowed(head: str, tail: str, cells: list[NotebookCell], lines: list[str], keep: set[int]) -> str:
     shown: list[str] = []
     previous: NotebookCell | None = None
     for cell, line in zip(cells, lines, strict=True):
@@ -317,7 +325,6 @@ def outline(snapshot: NotebookSnapshot, *, budget_tokens: int, start: int | None
 
 def _kept(cells: list[NotebookCell], here: NotebookCell | None, room: int) -> set[int]:
     """Which cells an outline over its budget still lists: the first, then the nearest to the running one."""
-    room = max(room, 3)
     order = [c.index for c in cells[:1]]  # the notebook's first cell: usually its title
     if here is not None:
         order += sorted((c.index for c in cells), key=lambda i: (abs(i - here.index), -i))

@@ -89,9 +89,10 @@ class SavedNotebook:
 
     can_change = False
 
-    def __init__(self, path: Path, running_id: str | None) -> None:
+    def __init__(self, path: Path, running_id: str | None, running_source: str = "") -> None:
         self._path = path
         self._running = running_id
+        self._source = running_source.strip()  # finds the running cell where no frontend said its id
 
     @property
     def running_id(self) -> str | None:
@@ -105,7 +106,17 @@ class SavedNotebook:
         cells = data.get("cells") if isinstance(data, dict) else None
         if not isinstance(cells, list):
             raise NotebookUnavailable(f"{self._path.name} is not a notebook (no cells)")
-        return snapshot_from_json(cells, running_id=self._running, path=self._path.name, live=False)
+        running = self._running
+        if running is None and self._source:
+            running = next(
+                (
+                    str(c.get("id"))
+                    for c in cells
+                    if isinstance(c, dict) and _joined(c.get("source")).strip() == self._source
+                ),
+                None,
+            )
+        return snapshot_from_json(cells, running_id=running, path=self._path.name, live=False)
 
     def apply(self, op: dict[str, Any]) -> dict[str, Any]:
         raise NotebookUnavailable(CANNOT_CHANGE)
@@ -116,6 +127,10 @@ class SavedNotebook:
             "(unsaved edits are not seen). Its cells cannot be changed from this frontend (the k2nb JupyterLab "
             "extension is not running here): to change a cell, show the user the new code instead."
         )
+
+
+def _joined(source: object) -> str:
+    return "".join(str(s) for s in source) if isinstance(source, list) else str(source or "")
 
 
 class UnreadableNotebook:
@@ -190,7 +205,7 @@ class NotebookFinder:
             if isinstance(capabilities, list) and CAPABILITY in capabilities:
                 return TabNotebook(self._link, client, running, stop=stop)
         if path is not None:
-            return SavedNotebook(path, running)
-        # A notebook cell (nbclient, papermill send its id) whose notebook cannot be read; else no
-        # notebook at all (a console, a script's kernel client): no notebook tools.
-        return UnreadableNotebook(running) if running else None
+            code = (parent.get("content") or {}).get("code")
+            return SavedNotebook(path, running, code if isinstance(code, str) else "")
+        # nbclient and papermill say neither which cell nor which file: the read tools say so if asked.
+        return UnreadableNotebook(running)

@@ -294,7 +294,8 @@ def test_record_and_replay_in_a_real_kernel(tmp_path: pathlib.Path) -> None:
 def test_teaching_demo_runs_offline_and_replays(tmp_path: pathlib.Path) -> None:
     source = pathlib.Path(__file__).resolve().parents[2] / "examples" / "teaching-demo.ipynb"
     nb = nbformat.read(source, as_version=4)
-    run_notebook(nb, cwd=tmp_path, timeout=300)
+    # The kernel knows its notebook's file, as under Jupyter's server (and `make demo`): read as last saved.
+    run_notebook(nb, {"JPY_SESSION_NAME": str(source)}, cwd=tmp_path, timeout=300)
     code = {c.source.splitlines()[-1]: c for c in nb.cells if c.cell_type == "code"}
 
     def trace(last_line: str, nth: int = 0) -> str:
@@ -302,7 +303,13 @@ def test_teaching_demo_runs_offline_and_replays(tmp_path: pathlib.Path) -> None:
         return cell_text(cells[nth])
 
     for cell in code.values():
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+        expected = "raises-exception" in cell.metadata.get("tags", [])  # the student's typo, for %k2 fix
+        assert bool([o for o in cell.outputs if o.output_type == "error"]) == expected, cell.source
+    # %k2 fix, headless: no extension to change the cell, so the corrected cell comes as code to paste,
+    # the name found with list_variables; the failing cell is explained from the notebook as saved.
+    fix = trace("%k2 fix")
+    assert "list_variables" in fix and 'print("total points:", total)' in fix
+    assert "`print()`" in trace("What does the previous cell do?")
     digits = trace("How many numbers from 1 to 1000 have a prime digit sum?")
     count = re.search(r"RESULT count=(\d+)", digits)
     assert count and f"**{count[1]}**" in digits

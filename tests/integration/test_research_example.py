@@ -36,8 +36,10 @@ def _tools_called(cell: Any) -> list[str]:
 
 @pytest.mark.kernel
 def test_research_notebook_runs_offline(tmp_path: pathlib.Path) -> None:
-    nb = nbformat.read(ROOT / "examples" / "research-notebook.ipynb", as_version=4)
-    run_notebook(nb, cwd=tmp_path, timeout=300)
+    source = ROOT / "examples" / "research-notebook.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    # The kernel knows its notebook's file, as under Jupyter's server (and `make demo`): read as last saved.
+    run_notebook(nb, {"JPY_SESSION_NAME": str(source)}, cwd=tmp_path, timeout=300)
     code = [c for c in nb.cells if c.cell_type == "code"]
 
     def cell(*needles: str) -> Any:
@@ -93,10 +95,17 @@ def test_research_notebook_runs_offline(tmp_path: pathlib.Path) -> None:
     assert f"`measurements`: pandas.DataFrame ({rows}×{cols})" in listed
     assert "`min_corr`: float = 0.5" in listed and "`outliers`: function" in listed
 
+    # %k2 fix, headless: the right column found with inspect_variable, the fixed cell given as code to paste
+    fixed = cell_text(cell("%k2 fix"))
+    assert _tools_called(cell("%k2 fix")) == ["inspect_variable"]
+    assert 'measurements.groupby("site")["yield_kg"].mean()' in fixed and "doesn't let me change cells" in fixed
+    explained = _answer(cell("What does cell 4 do?"))  # read from the notebook as saved
+    assert "imports `numpy` as `np`, `pandas` as `pd`" in explained and "`measurements`" in explained
+
     view = cell_text(cell("import k2nb.kernel.summaries as model_view"))
     assert f"measurements: pandas.DataFrame ({rows}×{cols})" in view and "model_view" not in view.split(":")[0]
     assert f"outliers in yield_kg: {outlier_rows}" in view  # the damaged plots
     exported = (tmp_path / "research-session.md").read_text(encoding="utf-8")
     assert exported.count("<details><summary>💭 Thought for") >= 4 and f"**{corr}**" in exported
-    runs = sum(c.source.startswith("%%k2") for c in code)
+    runs = sum(c.source.startswith(("%%k2", "%k2 fix")) for c in code)
     assert f"{runs} run(s)" in cell_text(cell("%k2 usage"))

@@ -113,6 +113,7 @@ def observe_tool(name: str, arguments: dict[str, Any], output: str) -> Observati
 class Task:
     text: str
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)  # declared function tools: name → parameters
+    notes: str = ""  # what k2nb sent with the prompt for the model alone (its "[k2nb: …]" paragraphs)
 
     def has_tool(self, name: str) -> bool:
         return name in self.tools

@@ -55,6 +55,14 @@ taken from your prompt.
   says which one is missing instead of guessing.
 - **Your variables** (*what variables do I have*, *list my variables*): calls the read-only
   `list_variables` tool and lists names, types and shapes.
+- **Your notebook** (a cell named as *the previous cell*, *cell 3*, *In [5]*, *the first markdown
+  cell*): *What does the previous cell do?* reads it with `read_cell` and explains it from its
+  source and outputs. `%k2 fix` or *fix the error in the previous cell* reads the failing cell,
+  corrects a misspelt name, key or attribute from the traceback and the names the kernel has,
+  proposes the fixed cell (`edit_cell`), re-runs it (`run_cell`) and reports the new output.
+  *Add a markdown cell that explains the result of the previous cell* quotes the output it read;
+  *add a new cell that plots sin(x) from 0 to 6 and run it* inserts the code and runs it. Without
+  the k2nb extension it cannot change cells and gives the code instead.
 
 **Statistics** take two calls: the first inspects the variable (type, shape or length, columns
 and dtypes), the second computes what you asked about the columns it found. Name the read-only

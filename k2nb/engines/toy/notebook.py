@@ -33,7 +33,9 @@ _REF = re.compile(
     re.I,
 )
 _ASKS_ABOUT = re.compile(r"\b(?:what|explain|describe|summari[sz]e|tell me about|walk me through|how does)\b", re.I)
-_FIX = re.compile(r"^\s*fix the error in\b|\bfix\b.*\b(?:cell|error|bug|typo|exception)\b", re.I | re.S)
+_FIX = re.compile(
+    r"^\s*fix the error in\b|\bfix\b[^.?!]*\b(?:cell|notebook)\b|\bfix\b[^.?!]*\bthe (?:last |latest )?error\b", re.I
+)
 _ADD_MARKDOWN = re.compile(
     r"\b(?:add|insert|write|put)\b.*\bmarkdown\b|\b(?:add|insert|write)\b.*\bnote\b.*\b(?:explain|result)", re.I | re.S
 )
@@ -88,6 +90,8 @@ class ReadCell:
 
     @property
     def label(self) -> str:
+        if self.position == "?":  # known only from the error k2nb sent: no position
+            return "the failing cell"
         return f"cell {self.position}" + (f" (In [{self.count}])" if self.count else "")
 
     @property
@@ -103,6 +107,17 @@ def parse_cell(text: str) -> ReadCell | None:
     source, _, outputs = body.partition("\n--- outputs ---\n")
     outputs = "" if outputs.strip() == "(none)" else outputs
     return ReadCell(head[2], head[1], head[3], head[4], "" if source == "(empty)" else source, outputs)
+
+
+_FIX_NOTE = re.compile(r"source:\n```python\n(.*?)\n```\n\nIts traceback:\n```\n(.*?)\n```", re.S)
+
+
+def noted_cell(notes: str) -> ReadCell | None:
+    """The failing cell as ``%k2 fix``'s note gives it (its source and traceback), when it is there."""
+    m = _FIX_NOTE.search(notes)
+    if m is None:
+        return None
+    return ReadCell("", "?", "code", None, m[1], m[2])
 
 
 def _observed(done: Sequence[Observation], tool: str) -> list[Observation]:
@@ -256,8 +271,10 @@ def find_typo(cell: ReadCell) -> Typo | None:
         m = re.search(r"name '(\w+)' is not defined", error.message)
         return Typo("name", m[1]) if m else None
     if error.kind == "KeyError":
-        key = error.message.strip().strip("'\"")
-        m = re.search(rf"\b([A-Za-z_]\w*)\s*\[\s*['\"]{re.escape(key)}['\"]\s*\]", cell.source)
+        key = re.sub(r"^Column\(?s?\)? not found:\s*", "", error.message.strip().strip("'\"")).strip("'\"")  # pandas
+        # The variable the failing subscript starts from: `df["x"]`, `df.groupby("site")["x"]`.
+        chain = r"(?:\.[A-Za-z_]\w*(?:\([^()]*\))?)*"
+        m = re.search(rf"\b([A-Za-z_]\w*){chain}\s*\[\s*['\"]{re.escape(key)}['\"]\s*\]", cell.source)
         return Typo("key", key, m[1] if m else None) if key else None
     if error.kind == "AttributeError":
         m = re.search(r"has no attribute '(\w+)'", error.message)
@@ -348,16 +365,19 @@ class FixCellSkill(Skill):
         self.ref = cell_ref(task.text, default="the last error")
 
     def next(self, done: Sequence[Observation]) -> Action:
+        noted = noted_cell(self.task.notes)
         reads = _observed(done, READ_CELL)
-        if not reads:
+        if not reads and (noted is None or self.task.has_tool(EDIT_CELL)):
             return ToolStep(
                 f"You want the failing cell fixed. First I'll read it ({self.ref!r}) with read_cell: its "
                 "source and the traceback tell me what went wrong.",
                 READ_CELL,
                 {"cell": self.ref},
             )
-        cell = parse_cell(reads[0].output)
-        if _failed(reads[0]) or cell is None:
+        cell = parse_cell(reads[0].output) if reads else None
+        if cell is None or cell.error is None:  # as saved it shows no error: the source k2nb sent does
+            cell = noted or cell
+        if cell is None:
             return Answer(
                 f"read_cell said: {shorten(reads[0].output, 200)}",
                 f"I couldn't read the cell to fix: {reads[0].output.removeprefix('Error: ')}",

@@ -380,5 +380,7 @@ class ToyEngine:
 
     def __call__(self, request: dict[str, Any]) -> Turn:
         task, observations = read_conversation(request.get("messages") or [], declared_tools(request))
-        task = task and replace(task, text=strip_note(task.text))  # k2nb's note on the notebook is not the task
+        if task is not None:  # k2nb's notes (the notebook, the error to fix) are not the task's words
+            words = strip_note(task.text)
+            task = replace(task, text=words, notes=task.text[len(words) :].strip())
         return to_turn(decide(task, observations, tools_ok=tools_available(request)))
