@@ -120,6 +120,13 @@ def noted_cell(notes: str) -> ReadCell | None:
     return ReadCell("", "?", "code", None, m[1], m[2])
 
 
+def unreadable(obs: Observation, what: str = "that cell") -> Answer:
+    """read_cell did not give a cell: say what it said instead."""
+    return Answer(
+        f"read_cell said: {shorten(obs.output, 200)}", f"I couldn't read {what}: {obs.output.removeprefix('Error: ')}"
+    )
+
+
 def _observed(done: Sequence[Observation], tool: str) -> list[Observation]:
     return [o for o in done if o.tool == tool]
 
@@ -237,10 +244,7 @@ class ExplainCellSkill(Skill):
         obs = reads[-1]
         cell = parse_cell(obs.output)
         if _failed(obs) or cell is None:
-            return Answer(
-                f"read_cell said: {shorten(obs.output, 200)}",
-                f"I couldn't read that cell: {obs.output.removeprefix('Error: ')}",
-            )
+            return unreadable(obs)
         said = describe_code(cell.source) if cell.cell_type == "code" else describe_markdown(cell.source)
         first = shorten(cell.source.strip().splitlines()[0], 80) if cell.source.strip() else "(empty)"
         bullets = "\n".join(f"- it {s}" for s in said)
@@ -378,10 +382,7 @@ class FixCellSkill(Skill):
         if cell is None or cell.error is None:  # as saved it shows no error: the source k2nb sent does
             cell = noted or cell
         if cell is None:
-            return Answer(
-                f"read_cell said: {shorten(reads[0].output, 200)}",
-                f"I couldn't read the cell to fix: {reads[0].output.removeprefix('Error: ')}",
-            )
+            return unreadable(reads[0], "the cell to fix")
         runs = _observed(done, RUN_CELL)
         if runs:
             return self._report(cell, runs[-1], done)
@@ -509,10 +510,7 @@ class MarkdownNoteSkill(Skill):
             )
         cell = parse_cell(reads[0].output)
         if cell is None:
-            return Answer(
-                f"read_cell said: {shorten(reads[0].output, 200)}",
-                f"I couldn't read that cell: {reads[0].output.removeprefix('Error: ')}",
-            )
+            return unreadable(reads[0])
         inserts = _observed(done, INSERT_CELL)
         if inserts:
             reason = _rejected(inserts[-1])
