@@ -10,7 +10,6 @@ holds one per kernel. Consumers (live view, recorders, loggers) receive every ev
 
 from __future__ import annotations
 
-import builtins
 import dataclasses
 import os
 import threading
@@ -31,6 +30,7 @@ from .config import (
     MAX_TOKENS,
     MODEL,
     NOTEBOOK_TOKENS,
+    PRESENT,
     PRICES,
     PROVIDER,
     RECORD,
@@ -47,6 +47,7 @@ from .config import (
 )
 from .core import loop
 from .core.events import Event, RunFinished
+from .core.pause import Pacer, StepGate
 from .core.request import extra_body
 from .core.toolbox import ToolBox, ToolRunner, ToolSpec, on_runner, validate_arguments
 from .core.transcript import Transcript
@@ -60,6 +61,7 @@ from .tools.builtins import web_search
 from .tools.code_interpreter import code_interpreter
 from .tools.inspect_tools import inspection_tools
 from .tools.notebook_tools import Notebook, notebook_tools
+from .tools.presenter import StdinPacer
 from .tools.user import bind as bind_user_tool
 from .tools.user import collect as collect_user_tools
 from .tools.user import spec_from_function, tool_spec
@@ -106,6 +108,7 @@ class RunOptions:
     thinking: str = THINKING.default
     web_search: bool = WEB_SEARCH.default
     notebook_tokens: int = NOTEBOOK_TOKENS.default
+    present: bool = PRESENT.default
     # The Python API's own:
     api_key: str | None = field(default=None, repr=False)
     system_prompt: str | None = SYSTEM_PROMPT
@@ -125,6 +128,7 @@ class Agent:
         shell: Any = None,
         *,
         approver: Approver | Answer | None = None,
+        pacer: Pacer | None = None,
         tools: Sequence[ToolSpec | Callable[..., Any]] = (),
         **options: Any,
     ) -> None:
@@ -136,8 +140,9 @@ class Agent:
         self.options = RunOptions(**options)
         self.backends = Backends()
         # A plain function answers too (its channel: stdin); by default the user is asked on stdin.
-        on_stdin = StdinApprover(read=lambda prompt: builtins.input(prompt))  # noqa: PLW0108 - the kernel swaps input per request
-        self.approver: Approver = as_approver(approver) if approver is not None else on_stdin
+        self.approver: Approver = as_approver(approver) if approver is not None else StdinApprover()
+        # Presenter mode's Next (``present=True``): by default Enter on stdin.
+        self.pacer: Pacer = pacer if pacer is not None else StdinPacer()
         self.extra_tools: list[ToolSpec] = [t for t in tools if isinstance(t, ToolSpec)]
         # Plain functions become tools like @k2nb.tool ones (schema from their type hints).
         self.user_tools: list[Callable[..., Any]] = []
@@ -303,6 +308,7 @@ class Agent:
                 emit=emit,
                 stop=self.stop_requested,
                 note="\n\n".join(n for n in (note, notebook.note() if notebook is not None else "") if n),
+                gate=StepGate(self.pacer) if options.present else None,
             )
         finally:
             connection.close()

@@ -272,6 +272,14 @@ FIX = _flag_only(
     "fix the latest error: the fixed cell as a diff, applied on Accept, re-run and checked",
     run_option=False,
 )
+PRESENT = Setting(
+    "present",
+    bool,
+    False,
+    "Presenter mode: pause before each step until Next ▶ (→ / Space), in a large, high-contrast layout.",
+    flag="--present",
+    flag_help="presenter mode: pause before each step until Next ▶ (→ / Space); large layout",
+)
 CELLS = _flag_only("cells", bool, "--cells", "also write the steps as notebook cells below this one", run_option=False)
 SHOW_NOTICE = Setting("show_notice", bool, True, "Say once when the offline toy engine is used.", run_option=False)
 LOG_DIR = Setting(
@@ -309,6 +317,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     WEB_SEARCH,
     NOTEBOOK_TOKENS,
     FIX,
+    PRESENT,
     CELLS,
     SHOW_NOTICE,
     LOG_DIR,

@@ -7,9 +7,9 @@ kernels) never share state, and nothing lives in module globals.
 from __future__ import annotations
 
 import argparse
-import builtins
 import dataclasses
 import os
+import pathlib
 import shlex
 import sys
 from typing import Any
@@ -32,6 +32,7 @@ from .config import (
 )
 from .core.transcript import Transcript
 from .edge.recorder import Recorder
+from .edge.recording import load_recording, notebook_recordings
 from .errors import ConfigError, K2Error
 from .kernel.prompt_context import ErrorLog, context_block, interpolate, parse_names
 from .kernel.run_code import interrupt_running_code
@@ -41,6 +42,7 @@ from .notebook.workspace import NotebookFinder
 from .session import Session
 from .tools.approval import ButtonApprover, RoutingApprover, StdinApprover
 from .tools.notebook_tools import NO_ERROR, fix_prompt
+from .tools.presenter import ButtonPacer, RoutingPacer, StdinPacer
 from .ui.helptext import show_help
 from .ui.reattach import LiveRuns
 
@@ -54,6 +56,7 @@ LINE_COMMANDS = {
     "export": "FILE [--format md|html|json|cells]: write this session's runs (format from the suffix)",
     "approve": "[ask|auto|never]: show or set approval of model code for this session (after Always: `ask` asks again)",
     "fix": "[flags]: fix the latest error: the fixed cell as a diff, applied on Accept, re-run and checked",
+    "present": "[FILE.jsonl|NOTEBOOK.ipynb[#N]]: replay this session's last recording (or that one) in presenter mode",
     "help": "this help; `%k2 help toy` for what the offline toy engine can do",
 }
 RESOLVED = ("provider", "base_url", "model")  # settings `%k2 config` shows as resolve_provider decides them
@@ -119,6 +122,7 @@ class K2Magics(_Settings):  # type: ignore[misc]
         self.live_runs = LiveRuns(self.frontend, _view_code)
         self.notebooks = NotebookFinder(self.frontend)
         self._noticed = False
+        self.last_recording: str | None = None  # what `%k2 present` shows when not told
         self.errors = ErrorLog()  # Err[n] for prompts; registered on the shell by load()
 
     def _wire_frontend(self) -> None:
@@ -130,8 +134,10 @@ class K2Magics(_Settings):  # type: ignore[misc]
         link.on("approval", buttons.deliver)
         link.on("stop", lambda _message: self._stop())
         link.on("approvals", self._approvals_from_view)
-        stdin = StdinApprover(read=lambda prompt: builtins.input(prompt))  # noqa: PLW0108 - the kernel swaps input per request
-        self.agent.approver = RoutingApprover(lambda: link.connected, buttons, stdin)
+        self.agent.approver = RoutingApprover(lambda: link.connected, buttons, StdinApprover())
+        next_button = ButtonPacer(self.agent.stop_requested)  # presenter mode's Next ▶
+        link.on("next", next_button.deliver)
+        self.agent.pacer = RoutingPacer(lambda: link.connected, next_button, StdinPacer())
         self._wired_link = link
 
     def _approvals_from_view(self, message: dict[str, Any]) -> None:
@@ -283,7 +289,28 @@ class K2Magics(_Settings):  # type: ignore[misc]
         )
         if recorder is not None:
             self._show_recording(recorder)
+            if recorder.path is not None:
+                self.last_recording = str(pathlib.Path(recorder.path).resolve())
         return result
+
+    def present_command(self, words: list[str]) -> Transcript:
+        """``%k2 present [FILE.jsonl|NOTEBOOK.ipynb[#N]]``: a recording replayed in presenter mode,
+        exactly as ``%%k2 --present --engine replay:…`` with its recorded prompt would."""
+        if len(words) > 1:
+            raise ConfigError(
+                "`%k2 present` takes one recording: `%k2 present FILE.jsonl` or `%k2 present NOTEBOOK.ipynb#N`."
+            )
+        spec = words[0] if words else self.last_recording
+        if spec is None:
+            raise ConfigError(
+                "no recording in this session yet. Record a run with `%%k2 --record FILE`, or name one: "
+                "`%k2 present FILE.jsonl` / `%k2 present NOTEBOOK.ipynb#N`. (`%%k2 --present` presents a new run.)"
+            )
+        spec = _last_of_notebook(spec)
+        recording = load_recording(spec)
+        # The recorded prompt was filled in from the kernel already: it goes as recorded.
+        args = self.k2.parser.parse_args(["--present", "--no-interpolate", "--engine", f"replay:{spec}"])
+        return self.run(recording.prompt, args)
 
     def _show_recording(self, recorder: Recorder) -> None:
         """Say where the recording went; the output's metadata keeps a compact copy in the notebook."""
@@ -376,6 +403,11 @@ class K2Magics(_Settings):  # type: ignore[misc]
                 print(str(error), file=sys.stderr)
         elif command == "fix":
             self.fix_command(words[1:])
+        elif command == "present":
+            try:
+                self.present_command(words[1:])
+            except K2Error as error:
+                print(str(error), file=sys.stderr)
         elif command == "approve":
             try:
                 print(self.approve_command(words[1:]))
@@ -467,6 +499,15 @@ def _parent_request(shell: Any) -> dict[str, Any]:
     except Exception:
         return {}
     return parent if isinstance(parent, dict) else {}
+
+
+def _last_of_notebook(spec: str) -> str:
+    """``NOTEBOOK.ipynb`` stands for its last recording (``#N`` for another); other specs as they are."""
+    if spec.endswith(".ipynb"):
+        count = len(notebook_recordings(spec))
+        if count:
+            return f"{spec}#{count}"
+    return spec
 
 
 def _view_code() -> dict[str, str]:

@@ -44,6 +44,7 @@ class RunStarted:
     prompt: str
     started_at: float
     approve: str = ""  # the approval mode at the start: ask / auto / never / "auto (Always)"
+    present: bool = False  # presenter mode: a pause before each step (core/pause.py)
     type: Literal["run_started"] = "run_started"
 
 
@@ -52,6 +53,24 @@ class StepStarted:
     step: int
     attempt: int = 1
     type: Literal["step_started"] = "step_started"
+
+
+@dataclass(frozen=True, slots=True)
+class StepPaused:
+    """Presenter mode: step ``step``'s request waits until the user says next (nothing is sent before)."""
+
+    step: int
+    pause_id: str  # what the user's "next" names, so a late or repeated press releases nothing else
+    channel: Literal["buttons", "stdin"] = "stdin"  # where the user answers
+    type: Literal["step_paused"] = "step_paused"
+
+
+@dataclass(frozen=True, slots=True)
+class StepResumed:
+    step: int
+    pause_id: str
+    waited: float = 0.0  # seconds the class looked at the pause
+    type: Literal["step_resumed"] = "step_resumed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +189,8 @@ class RunFinished:
 Event = (
     RunStarted
     | StepStarted
+    | StepPaused
+    | StepResumed
     | ReasoningDelta
     | ContentDelta
     | ToolCallDelta
@@ -195,6 +216,8 @@ __all__ = [
     "Retrying",
     "RunFinished",
     "RunStarted",
+    "StepPaused",
+    "StepResumed",
     "StepStarted",
     "ToolCallDelta",
     "ToolFinished",

@@ -33,6 +33,7 @@ from .events import (
     ToolFinished,
     ToolStarted,
 )
+from .pause import StepGate
 from .request import build_request
 from .toolbox import ToolBox, ToolContext, ToolOutcome, ToolStopped
 from .turn import AssistantTurn, Usage
@@ -114,8 +115,11 @@ def run(
     run_id: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
     note: str = "",
+    gate: StepGate | None = None,
 ) -> RunResult:
     """Run the loop until the model answers or a limit/error/stop ends it.
+
+    ``gate``: presenter mode, a pause before each step (each request: none is sent while it waits).
 
     ``RunResult.messages`` is the new history (the caller commits it); it is valid in every
     outcome: a partial streamed turn is dropped, unanswered tool calls get a "stopped" result.
@@ -129,7 +133,11 @@ def run(
     # prompt rather than in the system prompt, which stays the same so the provider's cache keeps hitting.
     working.append({"role": "user", "content": f"{prompt}\n\n{note}" if note else prompt})
     s = settings
-    emit(RunStarted(run_id, s.model, s.provider, s.max_steps, prompt, time.time(), approve=s.approve))
+    emit(
+        RunStarted(
+            run_id, s.model, s.provider, s.max_steps, prompt, time.time(), approve=s.approve, present=gate is not None
+        )
+    )
 
     usage = Usage()
     answer = ""
@@ -164,6 +172,10 @@ def run(
                     )
                 )
                 return finish("max_steps")
+            if gate is not None:
+                if stop is not None and stop.is_set():
+                    raise RunStopped("stopped by the user")
+                gate(run_id, step_no + 1, emit)
             step_no += 1
             # Only the request is fitted to the context window; `working` (the history) keeps everything.
             fitted = fit_context(working, settings.context_budget, cache=sizes)

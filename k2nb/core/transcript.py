@@ -79,6 +79,9 @@ class Transcript:
     started_at: float = 0.0
     steps: list[StepRecord] = field(default_factory=list)
     notices: list[tuple[str, str]] = field(default_factory=list)
+    # Where each notice was said: how many steps had begun (0: before the first). Views show it there,
+    # so a replay's "output differs" note stands above the answer written for the old output.
+    notice_at: list[int] = field(default_factory=list)
     status: str = "running"
     answer: str = ""
     usage: Usage = field(default_factory=Usage)
@@ -87,6 +90,17 @@ class Transcript:
     error: str = ""
     max_steps: int = 0
     approve: str = ""  # the approval mode as the run goes: ask / auto / never / "auto (Always)"
+    present: bool = False  # presenter mode: large layout, a pause before each step
+
+    def placed_notices(self) -> list[list[tuple[str, str]]]:
+        """The notices by place: ``[0]`` before the first step, ``[k]`` after step k's record (its
+        thinking, text and tools), in the order they were said; a run's final answer follows them
+        all. A transcript saved before places were kept has its notices after its last step."""
+        places: list[list[tuple[str, str]]] = [[] for _ in range(len(self.steps) + 1)]
+        for i, notice in enumerate(self.notices):
+            at = self.notice_at[i] if i < len(self.notice_at) else len(self.steps)
+            places[min(max(at, 0), len(self.steps))].append(notice)
+        return places
 
     def find_step(self, number: int) -> StepRecord | None:
         """The record of step ``number`` (for readers: unlike ``apply``, it never adds one)."""
@@ -116,7 +130,7 @@ class Transcript:
                 event.started_at,
                 event.max_steps,
             )
-            self.approve = event.approve
+            self.approve, self.present = event.approve, event.present
         elif isinstance(event, StepStarted):
             step = self._step(event.step)
             if event.attempt > 1 and (step.reasoning_parts or step.content_parts):
@@ -181,6 +195,7 @@ class Transcript:
                 tool.change = event.change or tool.change
         elif isinstance(event, Notice):
             self.notices.append((event.level, event.text))
+            self.notice_at.append(len(self.steps))
         elif isinstance(event, RunFinished):
             self.status, self.answer, self.usage = event.status, event.answer, event.usage
             self.seconds, self.cost, self.error = event.seconds, event.cost, event.error

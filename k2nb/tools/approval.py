@@ -9,12 +9,13 @@ declares its channel: stdin (a prompt, in every frontend) or in-output buttons (
 
 from __future__ import annotations
 
+import builtins
 import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 from ..config import ApproveMode
 from ..core.events import ApprovalDecided, ApprovalNeeded, CellChange, Decision, Event
@@ -80,6 +81,40 @@ def as_approver(ask: Approver | Answer) -> Approver:
 
 class Unanswerable(Exception):
     """Raised by an approver when nobody can answer (no stdin)."""
+
+
+def kernel_input(prompt: str) -> str:
+    """``input()``, looked up at each call: ipykernel swaps ``builtins.input`` for each execute request."""
+    return builtins.input(prompt)
+
+
+def read_stdin(read: Callable[[str], str], prompt: str) -> str:
+    """One answer typed on stdin (``input()`` works mid-cell in every frontend); :class:`Unanswerable`
+    where there is no stdin (a headless nbclient/papermill run)."""
+    try:
+        return read(prompt)
+    except EOFError as error:
+        raise Unanswerable from error
+    except Exception as error:
+        # IPython's StdinNotImplementedError when the frontend does not allow stdin.
+        if type(error).__name__ == "StdinNotImplementedError":
+            raise Unanswerable from error
+        raise
+
+
+T = TypeVar("T")
+
+
+def wait_for_click(slot: queue.Queue[T], stop: threading.Event) -> T:
+    """The answer a click puts in ``slot`` (from the comm's thread), waited for on the main thread in
+    short slices, so a kernel interrupt or the Stop button still ends the wait."""
+    while True:
+        if stop.is_set():
+            raise RunStopped("stopped by the user")
+        try:
+            return slot.get(timeout=0.2)
+        except queue.Empty:
+            continue
 
 
 class ApprovalPolicy:
@@ -189,20 +224,12 @@ class StdinApprover:
 
     channel: Channel = "stdin"
 
-    def __init__(self, read: Callable[[str], str] = input, show: Callable[[str], None] = print) -> None:
+    def __init__(self, read: Callable[[str], str] = kernel_input, show: Callable[[str], None] = print) -> None:
         self._read = read
         self._show = show
 
     def _input(self, prompt: str) -> str:
-        try:
-            return self._read(prompt)
-        except EOFError as error:
-            raise Unanswerable from error
-        except Exception as error:
-            # IPython's StdinNotImplementedError when the frontend does not allow stdin.
-            if type(error).__name__ == "StdinNotImplementedError":
-                raise Unanswerable from error
-            raise
+        return read_stdin(self._read, prompt)
 
     def __call__(self, request: ApprovalRequest) -> Verdict:
         question = f"k2nb: run this {request.tool} code (step {request.step})? [r]un / [e]dit / [s]kip / [a]lways: "
@@ -263,14 +290,8 @@ class ButtonApprover:
         with self._lock:
             self._slots[request.call_id] = slot
         try:
-            while True:
-                if self._stop.is_set():
-                    raise RunStopped("stopped by the user")
-                try:
-                    verdict = slot.get(timeout=0.2)
-                except queue.Empty:
-                    continue
-                return Verdict(verdict.decision, verdict.code or request.code, verdict.reason)
+            verdict = wait_for_click(slot, self._stop)
+            return Verdict(verdict.decision, verdict.code or request.code, verdict.reason)
         finally:
             with self._lock:
                 self._slots.pop(request.call_id, None)

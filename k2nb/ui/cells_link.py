@@ -11,7 +11,7 @@ import html
 from typing import Any
 
 from ..core.transcript import Transcript
-from .static import STYLE, status_line
+from .static import STYLE, notice_html, notice_plain, status_line
 
 LINK_TEXT = "↓ the steps are in the cells below"
 
@@ -27,15 +27,12 @@ def cells_link(run_id: str) -> dict[str, str]:
 
 def cells_bundle(t: Transcript) -> dict[str, Any]:
     """The saved output of a ``--cells`` run: notices, the status line and the link."""
-    notices = "".join(
-        f'<p class="k2nb-status{" k2nb-error" if level == "error" else ""}">{html.escape(text)}</p>'
-        for level, text in t.notices
-    )
+    notices = "".join(notice_html(level, text) for level, text in t.notices)
     link = f'<a class="k2nb-cells-link" href="{html.escape(cells_href(t.run_id))}">{html.escape(LINK_TEXT)}</a>'
     markup = (
         f'{STYLE}<div class="k2nb-static k2nb-trace k2nb-compact">{notices}'
         f'<div class="k2nb-status">{html.escape(status_line(t))} · {link}</div></div>'
     )
-    lines = [f"k2nb: {text}" if not text.startswith("k2nb:") else text for _level, text in t.notices]
+    lines = [notice_plain(text) for _level, text in t.notices]
     plain = "\n".join([*lines, status_line(t), "(the steps are in the notebook cells below this one)"])
     return {"text/html": markup, "text/plain": plain}

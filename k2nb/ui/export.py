@@ -66,13 +66,19 @@ def _tool_markdown(tool: ToolRecord) -> list[str]:
     return lines
 
 
+def _notices_markdown(notices: Sequence[tuple[str, str]]) -> list[str]:
+    return [line for level, text in notices for line in ("", f"*{level}: {text}*")]
+
+
 def transcript_markdown(t: Transcript, *, heading: str = "##") -> str:
     lines = [
         f"{heading} {t.prompt.splitlines()[0][:80] if t.prompt else 'Run'}",
         "",
         "> " + t.prompt.replace("\n", "\n> "),
     ]
-    for step in t.steps:
+    places = t.placed_notices()
+    lines += _notices_markdown(places[0])
+    for place, step in enumerate(t.steps, 1):
         if step.reasoning:
             summary = f"💭 {step_title(step, t.status)}"
             lines += [
@@ -87,10 +93,9 @@ def transcript_markdown(t: Transcript, *, heading: str = "##") -> str:
             lines += ["", step.content.strip()]
         for tool in step.tools:
             lines += ["", *_tool_markdown(tool)]
+        lines += _notices_markdown(places[place])
     if t.answer:
         lines += ["", t.answer.strip()]
-    for level, text in t.notices:
-        lines += ["", f"*{level}: {text}*"]
     u = t.usage
     lines += [
         "",
@@ -156,6 +161,7 @@ def transcript_from_dict(data: dict[str, Any]) -> Transcript:
     t = Transcript(**{k: v for k, v in data.items() if k in names and k not in ("steps", "usage", "notices")})
     t.usage = Usage(**data.get("usage") or {})
     t.notices = [(str(a), str(b)) for a, b in data.get("notices") or []]
+    t.notice_at = [int(n) for n in data.get("notice_at") or []]
     tool_names = {f.name for f in fields(ToolRecord)}
     step_names = {f.name for f in fields(StepRecord)} - {"tools", "usage", "reasoning_parts", "content_parts"}
     for s in data.get("steps") or []:

@@ -25,6 +25,8 @@ from ..core.events import (
     Retrying,
     RunFinished,
     RunStarted,
+    StepPaused,
+    StepResumed,
     StepStarted,
     ToolCallDelta,
     ToolFinished,
@@ -105,7 +107,16 @@ class LiveOps:
     def __call__(self, event: Event, run: Transcript) -> None:
         self._run = run
         if isinstance(event, RunStarted):
+            if event.present:
+                self._op({"op": "present"})  # the large layout, and the keys that say next
             self._status("starting", urgent=True)
+        elif isinstance(event, StepPaused):
+            self._step = event.step
+            pause = {"op": "pause", "id": f"pause-{event.pause_id}", "pause_id": event.pause_id, "step": event.step}
+            self._op({**pause, "channel": event.channel})
+            self._status("paused", urgent=True)
+        elif isinstance(event, StepResumed):
+            self._op({"op": "resume", "id": f"pause-{event.pause_id}"}, urgent=True)
         elif isinstance(event, StepStarted):
             self._step = event.step
             self._attempt[event.step] = event.attempt

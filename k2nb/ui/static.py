@@ -170,14 +170,23 @@ def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
     )
 
 
+def notice_html(level: str, text: str) -> str:
+    css = " k2nb-error" if level == "error" else ""
+    return f'<p class="k2nb-status{css}">{html.escape(text)}</p>'
+
+
 def render_html(t: Transcript) -> str:
-    parts = [STYLE, '<div class="k2nb-static k2nb-trace">']
+    present = " k2nb-present" if t.present else ""
+    parts = [STYLE, f'<div class="k2nb-static k2nb-trace{present}">']
     if t.prompt:
         parts.append(f"<p><strong>Prompt:</strong> {html.escape(truncate_middle(t.prompt, 2000))}</p>")
     last = t.steps[-1].step if t.steps else 0
     # Long runs fold their tool blocks: hundreds of open blocks make the page slow to lay out.
     few_tools = sum(len(step.tools) for step in t.steps) <= OPEN_TOOLS
-    for step in t.steps:
+    # Each notice where it was said (a replay's drift note above the answer it concerns).
+    places = t.placed_notices()
+    parts.extend(notice_html(level, text) for level, text in places[0])
+    for place, step in enumerate(t.steps, 1):
         for reason, partial in zip(step.retried, step.discarded, strict=False):
             body = f'<div class="k2nb-thinking">{_text(partial)}</div>' if partial.strip() else ""
             parts.append(
@@ -192,13 +201,15 @@ def render_html(t: Transcript) -> str:
         if step.content and (step.tools or step.step != last or t.status != "done"):
             parts.append(f'<div class="k2nb-answer">{markdown_to_html(step.content)}</div>')
         parts.extend(tool_html(tool, open_=few_tools) for tool in step.tools)
+        parts.extend(notice_html(level, text) for level, text in places[place])
     if t.status == "done" and t.answer:
         parts.append(f'<div class="k2nb-answer">{markdown_to_html(t.answer)}</div>')
-    for level, text in t.notices:
-        css = " k2nb-error" if level == "error" else ""
-        parts.append(f'<p class="k2nb-status{css}">{html.escape(text)}</p>')
     parts.append(f'<div class="k2nb-status">{html.escape(status_line(t))}</div></div>')
     return "".join(parts)
+
+
+def notice_plain(text: str) -> str:
+    return f"k2nb: {text}" if not text.startswith("k2nb:") else text
 
 
 def render_plain(
@@ -206,9 +217,11 @@ def render_plain(
 ) -> str:
     """Readable text. The caps (head + tail) apply to each thinking lane and to the answer: the HTML
     beside it keeps the full text, and repeating all of it here would double what a run sends and saves."""
-    lines = []
+    lines: list[str] = []
     rule = "─" * min(width, 60)
-    for step in t.steps:
+    places = t.placed_notices()
+    lines.extend(notice_plain(text) for _level, text in places[0])
+    for place, step in enumerate(t.steps, 1):
         for reason in step.retried:
             lines.append(f"↻ retried: {reason}")
         if step.reasoning:
@@ -231,12 +244,11 @@ def render_plain(
                 shown += f"\n(kernel state: {tool.state_diff})"
             if shown:
                 lines.append("  → " + shown.strip().replace("\n", "\n    "))
+        lines.extend(notice_plain(text) for _level, text in places[place])
     if t.answer:
         answer = t.answer.strip()
         if answer_chars is not None and len(answer) > answer_chars:
             answer = truncate_middle(answer, answer_chars) + "\n(the full answer is in the HTML output)"
         lines.extend((rule, answer))
-    for _level, text in t.notices:
-        lines.append(f"k2nb: {text}" if not text.startswith("k2nb:") else text)
     lines.extend((rule, status_line(t)))
     return "\n".join(lines)

@@ -14,7 +14,12 @@
  * @typedef {{ op: "approval_done", id: string }} ApprovalDoneOp
  * @typedef {{ op: "status", phase: string, text: string, final?: boolean, clock?: [number, number],
  *   elapsed?: number, at?: number, approvals?: string, cells?: { href: string, text: string } }} StatusOp
- * @typedef {BlockOp | AppendOp | HtmlOp | TitleOp | ApprovalOp | ApprovalDoneOp | StatusOp} Op
+ * Presenter mode (k2nb/core/pause.py): the large layout and its keys, then a pause before each step.
+ * @typedef {{ op: "present" }} PresentOp
+ * @typedef {{ op: "pause", id: string, pause_id: string, step: number, channel: string }} PauseOp
+ * @typedef {{ op: "resume", id: string }} ResumeOp
+ * @typedef {BlockOp | AppendOp | HtmlOp | TitleOp | ApprovalOp | ApprovalDoneOp | StatusOp | PresentOp | PauseOp
+ *   | ResumeOp} Op
  * @typedef {ArrayBuffer | ArrayBufferView} Buffer
  * @typedef {(msg: unknown, buffers?: Buffer[]) => void} Listener
  * The part of an anywidget model the view uses (reattach.ts feeds it the same way).
@@ -206,26 +211,32 @@ function button(label, title, onClick) {
   return b;
 }
 
-// Keys typed in an approval box belong to it. Lumino reads the notebook's shortcuts from keydown on
+// Keys typed in an approval box belong to it, and so do keys in a presenter-mode view (→ / Space say
+// next; a letter must not, say, insert a cell). Lumino reads the notebook's shortcuts from keydown on
 // the document: JupyterLab in the bubbling phase, Notebook 7 in the capture phase (measured there:
 // Ctrl+Z undid in the notebook and never reached the textarea; Shift+Enter re-queues the cell). So
 // one capture listener on the window, ahead of both, stops every key that starts inside a box and
-// hands it to the element's own handler; the browser's default (typing, undo) still happens. Only
-// Ctrl/Cmd+S goes on to the notebook, so saving works. Shared by every copy of this module.
+// hands it to the innermost handler up to the box; the browser's default (typing, undo, Tab, a
+// button's Space) still happens. Only Ctrl/Cmd+S goes on to the notebook, so saving works. Shared
+// by every copy of this module (versioned: a page keeps the listener of the first copy it ran).
+const KEY_BOXES = ['k2nb-approval', 'k2nb-keys'];
+
 function keyHandlers() {
   const shared =
-    /** @type {{ __k2nbKeyHandlers1?: WeakMap<EventTarget, KeyHandler> }} */ (
+    /** @type {{ __k2nbKeyHandlers2?: WeakMap<EventTarget, KeyHandler> }} */ (
       globalThis
     );
-  if (!shared.__k2nbKeyHandlers1) {
+  if (!shared.__k2nbKeyHandlers2) {
     /** @type {WeakMap<EventTarget, KeyHandler>} */
     const handlers = new WeakMap();
-    shared.__k2nbKeyHandlers1 = handlers;
+    shared.__k2nbKeyHandlers2 = handlers;
     /** @param {KeyboardEvent} e */
     const claim = e => {
       const path = e.composedPath();
       const box = path.findIndex(
-        n => n instanceof Element && n.classList.contains('k2nb-approval')
+        n =>
+          n instanceof Element &&
+          KEY_BOXES.some(name => n.classList.contains(name))
       );
       if (box < 0) return;
       if (
@@ -236,13 +247,13 @@ function keyHandlers() {
       )
         return;
       e.stopPropagation();
-      const owner = path.slice(0, box).find(n => handlers.has(n));
+      const owner = path.slice(0, box + 1).find(n => handlers.has(n));
       const handler = owner && handlers.get(owner);
       if (handler) handler(e);
     };
     window.addEventListener('keydown', claim, true);
   }
-  return shared.__k2nbKeyHandlers1;
+  return shared.__k2nbKeyHandlers2;
 }
 
 /**
@@ -674,6 +685,88 @@ class View {
     /** @type {Map<string, Block>} */
     this.blocks = new Map();
     this.reveal = new Reveal();
+    /** @type {(() => void) | null} presenter mode: what → / Space do while a step waits */
+    this.next = null;
+  }
+
+  // Presenter mode: a large layout (trace.css), and the view takes the keys while it has focus
+  // (a click anywhere in it gives it focus): → / Space / PageDown (a clicker's key) say next.
+  present() {
+    this.root.classList.add('k2nb-present', 'k2nb-keys');
+    this.root.tabIndex = 0;
+    onKeys(this.root, e => {
+      if (e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
+      // Space on a focused button presses that button (Next, Stop): the browser does it.
+      const onButton = e.composedPath()[0] instanceof HTMLButtonElement;
+      if (
+        e.key === 'ArrowRight' ||
+        e.key === 'PageDown' ||
+        (e.key === ' ' && !onButton)
+      ) {
+        e.preventDefault();
+        if (this.next) this.next();
+      }
+    });
+  }
+
+  /**
+   * The pause before a step: Next ▶ (or the keys) lets the run send the step's request.
+   * @param {PauseOp} op
+   */
+  pause(op) {
+    const box = document.createElement('div');
+    box.className = 'k2nb-pause';
+    box.append(
+      label(
+        op.step === 1
+          ? 'Paused before the first step: what will the model do?'
+          : `Paused before step ${op.step}: what will the model do next?`,
+        'k2nb-pause-text'
+      )
+    );
+    if (op.channel === 'buttons') {
+      const go = () => {
+        if (next.disabled) return;
+        // Focus stays in the view, so the next → / Space still reach it.
+        if (box.contains(document.activeElement))
+          this.root.focus({ preventScroll: true });
+        next.disabled = true;
+        this.next = null;
+        answer(this.root, {
+          kind: 'next',
+          pause_id: op.pause_id,
+          step: op.step
+        });
+      };
+      const next = button(
+        'Next ▶',
+        `Let the model take step ${op.step} (→ or Space)`,
+        go
+      );
+      next.classList.add('k2nb-next');
+      this.next = go;
+      box.append(next, label('→ / Space', 'k2nb-pause-hint'));
+    } else {
+      box.append(
+        label(
+          'press Enter in the prompt below for the next step',
+          'k2nb-pause-hint'
+        )
+      );
+    }
+    this.blocksEl.append(box);
+    this.blocks.set(op.id, { el: box, summary: null, body: box, text: null });
+  }
+
+  /** @param {string} id */
+  resume(id) {
+    const b = this.blocks.get(id);
+    if (!b) return;
+    const focused = b.el.contains(document.activeElement);
+    b.el.remove();
+    this.blocks.delete(id);
+    this.next = null;
+    if (focused) this.root.focus({ preventScroll: true });
   }
 
   lost() {
@@ -682,6 +775,8 @@ class View {
     this.root.dataset.phase = 'lost';
     disableControls(this.root);
     this.stopButton.hidden = true;
+    this.root.classList.remove('k2nb-keys');
+    this.next = null;
     this.clock.stop();
     this.statusEl.textContent = 'kernel restarted: this run was lost';
   }
@@ -866,6 +961,10 @@ class View {
         this.status(op);
         continue;
       }
+      if (op.op === 'present') {
+        this.present();
+        continue;
+      }
       const b = this.blocks.get(op.id);
       if (op.op === 'append') {
         if (b && live) this.reveal.push(b, op.text);
@@ -906,6 +1005,12 @@ class View {
         case 'approval_done':
           if (b && b.approval) b.approval.remove();
           break;
+        case 'pause':
+          if (!b) this.pause(op);
+          break;
+        case 'resume':
+          this.resume(op.id);
+          break;
       }
     }
   }
@@ -924,6 +1029,7 @@ class View {
     if (op.final) {
       this.stopButton.hidden = true;
       this.root.dataset.final = '1';
+      this.root.classList.remove('k2nb-keys'); // the run is over: keys are the notebook's again
     }
   }
 }

@@ -1,0 +1,83 @@
+"""Presenter mode's Next ▶: who ends the pause before each step — the live view's button, or stdin.
+
+The pause itself is the loop's (``core/pause.py``). Like an approval, the answer comes only from the
+user: a click (or → / Space) in the live view, relayed by the labextension over the ``k2nb`` comm
+while the cell runs, or Enter at a stdin prompt where there is no labextension (VS Code, Colab,
+terminal IPython). Where neither exists (a headless run) the pacer says so and the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable
+
+from ..core.pause import Pacer, PauseChannel, PauseRequest
+from .approval import Unanswerable, kernel_input, read_stdin, wait_for_click
+
+__all__ = ["ButtonPacer", "RoutingPacer", "StdinPacer"]
+
+
+class StdinPacer:
+    """Asks for Enter on stdin; False (no pause) where the frontend has no stdin."""
+
+    channel: PauseChannel = "stdin"
+
+    def __init__(self, read: Callable[[str], str] = kernel_input) -> None:
+        self._read = read
+
+    def __call__(self, request: PauseRequest) -> bool:
+        try:
+            read_stdin(self._read, f"k2nb presenter mode: press Enter for step {request.step} ")
+        except Unanswerable:
+            return False
+        return True
+
+
+class ButtonPacer:
+    """Waits for Next ▶ in the live view: ``{kind: "next", pause_id}`` from the labextension.
+
+    ``deliver`` runs on the comm's (subshell) thread. A press names its pause, so a repeated or late
+    one (a double click, a key held down, a tab that lagged) never releases a later step.
+    """
+
+    channel: PauseChannel = "buttons"
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._stop = stop
+        self._lock = threading.Lock()
+        self._waiting: dict[str, queue.Queue[bool]] = {}
+
+    def deliver(self, message: dict[str, object]) -> None:
+        with self._lock:
+            slot = self._waiting.get(str(message.get("pause_id", "")))
+        if slot is not None:
+            with contextlib.suppress(queue.Full):  # pressed twice before the run moved on: one step is one
+                slot.put_nowait(True)
+
+    def __call__(self, request: PauseRequest) -> bool:
+        slot: queue.Queue[bool] = queue.Queue(maxsize=1)
+        with self._lock:
+            self._waiting[request.pause_id] = slot
+        try:
+            return wait_for_click(slot, self._stop)
+        finally:
+            with self._lock:
+                self._waiting.pop(request.pause_id, None)
+
+
+class RoutingPacer:
+    """The button where a tab with the labextension is connected; stdin otherwise."""
+
+    def __init__(self, connected: Callable[[], bool], buttons: ButtonPacer, fallback: Pacer) -> None:
+        self._connected = connected
+        self._buttons = buttons
+        self._fallback = fallback
+
+    @property
+    def channel(self) -> PauseChannel:
+        return self._buttons.channel if self._connected() else self._fallback.channel
+
+    def __call__(self, request: PauseRequest) -> bool:
+        return self._buttons(request) if self._connected() else self._fallback(request)
