@@ -1,4 +1,4 @@
-"""k2nb/magics.py: `%k2 help`, the approval mode the view may set, the terminal's help."""
+"""k2nb/magics.py: `%k2 help`, the approval mode the view may set, the terminal's help, `%k2 present` of a notebook."""
 
 from __future__ import annotations
 
@@ -56,3 +56,46 @@ def test_terminal_ipython_prints_the_help_as_plain_text(capsys: Any) -> None:
     assert "The k2nb toy engine\n═" in printed
     for mark in ("`", "::", "#### ", "- `"):
         assert mark not in printed, mark
+
+
+def test_k2_present_of_a_notebook_presents_its_last_recording(
+    tmp_path: Any, monkeypatch: Any, capsys: Any, scripted_server: Any
+) -> None:
+    import builtins
+
+    import nbformat
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from k2nb.api import Agent
+    from k2nb.edge.recorder import Recorder
+    from k2nb.magics import K2Magics
+    from k2nb.ui.recording_output import recording_output
+
+    server = scripted_server("text: first answer\n---\ntext: second answer")
+    outputs = []
+    for n, prompt in enumerate(("first question", "second question")):
+        agent = Agent(base_url=server.base_url, approve="auto")
+        recorder = Recorder(tmp_path / f"r{n}.jsonl")
+        try:
+            agent.run(prompt, recorder=recorder)
+        finally:
+            agent.close()
+        data, metadata = recording_output(recorder)
+        outputs.append(nbformat.v4.new_output("display_data", data=data, metadata=metadata))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("%%k2 --record", outputs=[o]) for o in outputs]
+    nbformat.write(nb, tmp_path / "lesson.ipynb")
+
+    prompts: list[str] = []
+    monkeypatch.setattr(builtins, "input", lambda prompt="": prompts.append(prompt) or "")
+    magics = K2Magics(InteractiveShell.instance())
+    magics._line_command(f"present {tmp_path / 'lesson.ipynb'}")
+    shown = capsys.readouterr().out
+    assert "second answer" in shown and "first answer" not in shown and "lesson.ipynb (cell 2)" in shown
+    assert prompts == ["k2nb presenter mode: press Enter for step 1 "]
+    transcript = magics.session.transcripts[-1]
+    assert transcript.present and transcript.prompt == "second question"
+    magics._line_command(f"present {tmp_path / 'lesson.ipynb'}#1")
+    assert "first answer" in capsys.readouterr().out
+    magics._line_command("present a.jsonl b.jsonl")
+    assert "takes one recording" in capsys.readouterr().err
