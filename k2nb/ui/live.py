@@ -69,6 +69,7 @@ class LiveOps:
         self._step = 0
         self._blocks: set[str] = set()
         self._open_tool: str | None = None
+        self._open_thinking: str | None = None  # presenter mode: the last lane stays open through the pause
         self._notices = 0
         self._run = Transcript()  # the run's state, as handed in with the latest event
 
@@ -118,6 +119,9 @@ class LiveOps:
         elif isinstance(event, StepResumed):
             self._op({"op": "resume", "id": f"pause-{event.pause_id}"}, urgent=True)
         elif isinstance(event, StepStarted):
+            if self._open_thinking is not None:
+                self._op({"op": "title", "id": self._open_thinking, "open": False})
+                self._open_thinking = None
             self._step = event.step
             self._attempt[event.step] = event.attempt
             self._status("thinking")
@@ -241,7 +245,12 @@ class LiveOps:
         step = self._run.find_step(event.step)
         think = self._id(event.step, "think")
         if think in self._blocks and step is not None:  # fold the lane to a one-line summary
-            self._op({"op": "title", "id": think, "title": step_title(step, self._run.status), "open": False})
+            # ... but in presenter mode only when the next step starts: the class reads it while paused.
+            self._op(
+                {"op": "title", "id": think, "title": step_title(step, self._run.status), "open": self._run.present}
+            )
+            if self._run.present:
+                self._open_thinking = think
         text = self._id(event.step, "text")
         # The streamed plain text becomes rendered Markdown, once. Not for the final answer: the
         # static trace replaces the whole view a moment later and would send it a third time.

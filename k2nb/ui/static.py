@@ -172,7 +172,7 @@ def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
 
 def notice_html(level: str, text: str) -> str:
     css = " k2nb-error" if level == "error" else ""
-    return f'<p class="k2nb-status{css}">{html.escape(text)}</p>'
+    return f'<p class="k2nb-notice{css}">{html.escape(text)}</p>'
 
 
 def render_html(t: Transcript) -> str:

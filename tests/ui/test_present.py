@@ -71,6 +71,10 @@ def test_the_live_view_gets_the_layout_then_a_pause_before_each_step() -> None:
     order = [op["id"] for op in ops if op["op"] in ("block", "pause")]
     assert order.index("pause-r1:2") > order.index(f"tool-{CALL}-1")
     assert order.index("pause-r1:2") < order.index("s2a1-think")
+    # Step 1's thinking stays open while the class looks at the pause; it folds as step 2 starts.
+    folds = [(i, op.get("open")) for i, op in enumerate(ops) if op["op"] == "title" and op["id"] == "s1a1-think"]
+    assert [open_ for _, open_ in folds] == [True, False]
+    assert folds[1][0] > ops.index({"op": "resume", "id": "pause-r1:2"})
     plain_run, _ = live_ops([RunStarted("r2", "m", "toy", 5, "p", 0.0), StepStarted(1)])
     assert not [op for op in plain_run if op["op"] in ("present", "pause")]
 
