@@ -293,7 +293,7 @@ class K2Magics(_Settings):  # type: ignore[misc]
                 self.last_recording = str(pathlib.Path(recorder.path).resolve())
         return result
 
-    def present_command(self, words: list[str]) -> Transcript:
+    def present_command(self, words: list[str]) -> Transcript | None:
         """``%k2 present [FILE.jsonl|NOTEBOOK.ipynb[#N]]``: a recording replayed in presenter mode,
         exactly as ``%%k2 --present --engine replay:…`` with its recorded prompt would."""
         if len(words) > 1:

@@ -4,7 +4,7 @@ Two comms (see labextension/src/protocol.ts for the frontend side):
 
 - ``k2nb`` — opened by each notebook tab (browser -> kernel). Its first message is
   ``{kind: "hello", clientId, version, materializeCells}``; later ones are ``{kind: ...}``
-  (``approval``, ``stop``, ``pong``...), each tagged with the tab's ``clientId``. JupyterLab
+  (``approval``, ``stop``, ``next``, ``pong``...), each tagged with the tab's ``clientId``. JupyterLab
   opens it on a kernel subshell, so its messages reach Python *while a cell runs*, on the
   subshell's thread. The kernel never sends on it: ipykernel routes a comm's incoming messages to
   the shell that last sent on it, and a send from the main thread would make replies wait for the

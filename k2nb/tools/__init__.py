@@ -1,4 +1,4 @@
-"""Tools the model can call."""
+"""Tools the model can call, and the user's answers a run waits for: approvals, presenter mode's Next."""
 
 from ..core.toolbox import ToolBox, ToolContext, ToolOutcome, ToolSpec
 

@@ -7,7 +7,7 @@
  *   kernel. It carries frontend -> kernel messages `{kind: string, clientId, ...}`:
  *   `hello` on open (with the version and settings), `settings` when they
  *   change, `pong`, and the live view's answers relayed from DOM events
- *   (`approval`, `stop`; see relay.ts). JupyterLab routes it to
+ *   (`approval`, `stop`, presenter mode's `next`; see relay.ts). JupyterLab routes it to
  *   a kernel subshell, so these reach Python while a cell runs, as long as the
  *   kernel does not send on this comm from the main thread: ipykernel routes a
  *   comm's incoming messages to the shell that last sent on it.

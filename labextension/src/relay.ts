@@ -6,8 +6,8 @@
  *
  *     new CustomEvent('k2nb-answer', {detail, bubbles: true, composed: true})
  *
- * with `detail = {kind: 'approval', call_id, decision, code?, reason?}` or
- * `{kind: 'stop', run_id}`. The plugin listens on `document`, finds the
+ * with `detail = {kind: 'approval', call_id, decision, code?, reason?}`,
+ * `{kind: 'stop', run_id}` or presenter mode's `{kind: 'next', pause_id, step}`. The plugin listens on `document`, finds the
  * notebook whose DOM holds the event's target, and sends
  * `{...detail, kind, clientId}` on that notebook's `k2nb` comm (which reaches
  * a kernel subshell while the cell runs).

@@ -20,6 +20,7 @@ import openai
 import pytest
 
 from k2nb.api import Agent
+from k2nb.core.pause import NOBODY_TO_PRESS
 from k2nb.core.transcript import Transcript
 from k2nb.edge.recorder import Recorder
 from k2nb.edge.recording import METADATA_KEY, Recording, load_recording
@@ -332,3 +333,10 @@ def test_teaching_demo_runs_offline_and_replays(tmp_path: pathlib.Path) -> None:
     assert "3 run(s)" not in trace("%k2 usage") and "run(s)" in trace("%k2 usage")
     median = re.search(r"RESULT median\[score\]=(-?[\d.]+)", recorded)
     assert median and f"median of `score`:** {median[1]}" in recorded  # the answer quotes the printed median
+    # Presenter mode, headless: nobody can press Next, so the runs say so and go on; `%k2 present` replays
+    # section 5's recording, whose changed output is flagged above the answer written for the old one.
+    presented = trace("What is the mean score by class in `grades`?", 1)
+    assert NOBODY_TO_PRESS in presented and "k2nb-present" in presented
+    again = trace("%k2 present")
+    assert NOBODY_TO_PRESS in again and "lesson-recording.jsonl" in again
+    assert again.index("differs from the recording") < again.index("median of `score`:**")
