@@ -50,3 +50,33 @@ def test_agent_offers_plain_functions_and_rejects_bad_ones_at_once() -> None:
 
     with pytest.raises(ToolDefinitionError, match="needs a type hint"):
         agent.add_tool(untyped)
+
+
+def test_present_pauses_the_toy_before_each_of_its_steps() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import k2nb
+    from k2nb.core.pause import PauseRequest
+
+    class Pacer:
+        channel = "stdin"
+
+        def __init__(self) -> None:
+            self.steps: list[int] = []
+
+        def __call__(self, request: PauseRequest) -> bool:
+            self.steps.append(request.step)
+            return True
+
+    pacer = Pacer()
+    shell = InteractiveShell.instance()
+    shell.user_ns["readings"] = [4, 8, 15, 16, 23, 42]
+    agent = k2nb.Agent(shell, provider="toy", approve="auto", pacer=pacer)
+    try:
+        presented = agent.run("median and average of `readings`", present=True)
+        plain = agent.run("median and average of `readings`")
+    finally:
+        agent.close()
+    assert presented.status == "done" and presented.present and len(presented.steps) >= 2
+    assert pacer.steps == list(range(1, len(presented.steps) + 1))  # one pause per step, none for the plain run
+    assert not plain.present and plain.status == "done"
