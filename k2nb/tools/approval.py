@@ -10,12 +10,13 @@ declares its channel: stdin (a prompt, in every frontend) or in-output buttons (
 from __future__ import annotations
 
 import builtins
+import contextlib
 import queue
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeVar, runtime_checkable
+from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from ..config import ApproveMode
 from ..core.events import ApprovalDecided, ApprovalNeeded, CellChange, Decision, Event
@@ -105,16 +106,39 @@ def read_stdin(read: Callable[[str], str], prompt: str) -> str:
 T = TypeVar("T")
 
 
-def wait_for_click(slot: queue.Queue[T], stop: threading.Event) -> T:
-    """The answer a click puts in ``slot`` (from the comm's thread), waited for on the main thread in
-    short slices, so a kernel interrupt or the Stop button still ends the wait."""
-    while True:
-        if stop.is_set():
-            raise RunStopped("stopped by the user")
+class Clicks(Generic[T]):
+    """Answers from the live view, awaited by id: a click relayed on the comm's (subshell) thread
+    answers the question the run waits on, on the main thread, in short slices, so a kernel
+    interrupt or the Stop button still ends the wait. A click for no open question is dropped
+    (stale); a second click for one question too (one answer each)."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._stop = stop
+        self._lock = threading.Lock()
+        self._open: dict[str, queue.Queue[T]] = {}
+
+    def deliver(self, key: str, answer: T) -> None:
+        with self._lock:
+            slot = self._open.get(key)
+        if slot is not None:
+            with contextlib.suppress(queue.Full):
+                slot.put_nowait(answer)
+
+    def wait(self, key: str) -> T:
+        slot: queue.Queue[T] = queue.Queue(maxsize=1)
+        with self._lock:
+            self._open[key] = slot
         try:
-            return slot.get(timeout=0.2)
-        except queue.Empty:
-            continue
+            while True:
+                if self._stop.is_set():
+                    raise RunStopped("stopped by the user")
+                try:
+                    return slot.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+        finally:
+            with self._lock:
+                self._open.pop(key, None)
 
 
 class ApprovalPolicy:
@@ -265,36 +289,23 @@ class ButtonApprover:
     _DECISIONS: frozenset[str] = frozenset({"run", "edit", "skip", "always"})
 
     def __init__(self, stop: threading.Event) -> None:
-        self._stop = stop
-        self._lock = threading.Lock()
-        self._slots: dict[str, queue.Queue[Verdict]] = {}
+        self._clicks: Clicks[Verdict] = Clicks(stop)
 
     def deliver(self, message: dict[str, object]) -> None:
         call_id, decision = str(message.get("call_id", "")), str(message.get("decision", ""))
         if decision not in self._DECISIONS:
             return
-        with self._lock:
-            slot = self._slots.get(call_id)
-        if slot is None:
-            return  # a stale click for a call that is no longer waiting
         code = message.get("code")
         verdict = Verdict(
             decision,  # type: ignore[arg-type]
             str(code) if decision == "edit" and isinstance(code, str) else "",
             str(message.get("reason") or "") if decision == "skip" else "",
         )
-        slot.put(verdict)
+        self._clicks.deliver(call_id, verdict)  # dropped when that call no longer waits (a stale click)
 
     def __call__(self, request: ApprovalRequest) -> Verdict:
-        slot: queue.Queue[Verdict] = queue.Queue(maxsize=1)
-        with self._lock:
-            self._slots[request.call_id] = slot
-        try:
-            verdict = wait_for_click(slot, self._stop)
-            return Verdict(verdict.decision, verdict.code or request.code, verdict.reason)
-        finally:
-            with self._lock:
-                self._slots.pop(request.call_id, None)
+        verdict = self._clicks.wait(request.call_id)
+        return Verdict(verdict.decision, verdict.code or request.code, verdict.reason)
 
 
 class RoutingApprover:

@@ -3,18 +3,16 @@
 The pause itself is the loop's (``core/pause.py``). Like an approval, the answer comes only from the
 user: a click (or → / Space) in the live view, relayed by the labextension over the ``k2nb`` comm
 while the cell runs, or Enter at a stdin prompt where there is no labextension (VS Code, Colab,
-terminal IPython). Where neither exists (a headless run) the pacer says so and the run goes on.
+terminal IPython). Where neither exists (a headless run) the pacer says nobody can, and the gate goes on unpaused.
 """
 
 from __future__ import annotations
 
-import contextlib
-import queue
 import threading
 from collections.abc import Callable
 
 from ..core.pause import Pacer, PauseChannel, PauseRequest
-from .approval import Unanswerable, kernel_input, read_stdin, wait_for_click
+from .approval import Clicks, Unanswerable, kernel_input, read_stdin
 
 __all__ = ["ButtonPacer", "RoutingPacer", "StdinPacer"]
 
@@ -45,26 +43,13 @@ class ButtonPacer:
     channel: PauseChannel = "buttons"
 
     def __init__(self, stop: threading.Event) -> None:
-        self._stop = stop
-        self._lock = threading.Lock()
-        self._waiting: dict[str, queue.Queue[bool]] = {}
+        self._clicks: Clicks[bool] = Clicks(stop)
 
     def deliver(self, message: dict[str, object]) -> None:
-        with self._lock:
-            slot = self._waiting.get(str(message.get("pause_id", "")))
-        if slot is not None:
-            with contextlib.suppress(queue.Full):  # pressed twice before the run moved on: one step is one
-                slot.put_nowait(True)
+        self._clicks.deliver(str(message.get("pause_id", "")), True)
 
     def __call__(self, request: PauseRequest) -> bool:
-        slot: queue.Queue[bool] = queue.Queue(maxsize=1)
-        with self._lock:
-            self._waiting[request.pause_id] = slot
-        try:
-            return wait_for_click(slot, self._stop)
-        finally:
-            with self._lock:
-                self._waiting.pop(request.pause_id, None)
+        return self._clicks.wait(request.pause_id)
 
 
 class RoutingPacer:
