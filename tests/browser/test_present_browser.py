@@ -3,8 +3,8 @@
 Real Chromium, a real kernel, the loopback K2 server counting requests. Before each step the live view
 pauses with Next ▶; one press (click, → or Space) lets exactly one request go and one step stream; the
 keys stay in the output (a letter never inserts, deletes or retypes a cell); the layout is large, follows
-JupyterLab's font size and reads at WCAG AA in both themes; a reload mid-pause shows Next again; and a
-replay (`%k2 present`) pauses the same way.
+JupyterLab's font size and reads at WCAG AA in both themes; a reload mid-pause shows Next again; ■ Stop
+while paused sends nothing; and a replay (`%k2 present`) pauses the same way.
 """
 
 from __future__ import annotations
@@ -218,3 +218,26 @@ def test_a_replay_pauses_the_same_way(page: Any, jupyter_server: JupyterServer, 
     shown = output_text(page, 2)
     assert "Sorted: [1, 2, 3]." in shown and f"lesson-{ui}.jsonl" in shown
     screenshot(page, f"present-replay-done-{ui}")
+
+
+def test_stop_while_paused_ends_the_run_without_a_request(
+    page: Any, jupyter_server: JupyterServer, board: Switchboard
+) -> None:
+    ui = jupyter_server.ui
+    board.script(SCRIPT)
+    open_notebook(
+        page,
+        jupyter_server,
+        f"present-stop-{ui}.ipynb",
+        ["%load_ext k2nb", "%%k2 --present\nSort 3, 1, 2", "%%k2\nSort 3, 1, 2"],
+    )
+    wait_for_link(page)
+    run_cell(page, 1)
+    wait_pause(page, 1)
+    page.locator(f"{LIVE} button", has_text="Stop").click()
+    page.locator(".k2nb-static").first.wait_for(state="attached", timeout=60_000)
+    wait_idle(page)
+    assert requests(board) == 0 and "stopped by the user" in output_text(page, 1)
+    run_cell(page, 2)  # the conversation goes on: the next cell is sent, unpaused
+    wait_output(page, 2, "Sorted: [1, 2, 3].")
+    assert requests(board) == 3
