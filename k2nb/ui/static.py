@@ -30,9 +30,10 @@ STATUS_LABEL = {
 }
 
 
-def trace_css() -> str:
-    """trace.css without comments and spaces: the saved HTML carries it for pages without the labextension."""
-    source = (pathlib.Path(__file__).parent / "trace.css").read_text(encoding="utf-8")
+def trace_css(name: str = "trace.css") -> str:
+    """A stylesheet of this folder (trace.css, present.css) without comments and spaces: the saved HTML
+    carries it for pages without the labextension."""
+    source = (pathlib.Path(__file__).parent / name).read_text(encoding="utf-8")
     text = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
     # Every saved run carries it, so it goes minified (spaces before ":" are descendant combinators: kept).
     text = re.sub(r"\s*([{};])\s*", r"\1", re.sub(r"([:,])\s+", r"\1", text))
@@ -42,6 +43,7 @@ def trace_css() -> str:
 # JupyterLab strips <style> from untrusted outputs (a reopened notebook): there the labextension's
 # copy of the same trace.css applies, matched by the classes, which its sanitizer keeps.
 STYLE = f"<style>\n{trace_css()}\n</style>"
+PRESENT_STYLE = f"<style>\n{trace_css('present.css')}\n</style>"  # presenter mode's look: presented runs only
 
 
 OPEN_TOOLS = 6  # runs with more tool calls than this show them folded (one click to open)
@@ -177,7 +179,7 @@ def notice_html(level: str, text: str) -> str:
 
 def render_html(t: Transcript) -> str:
     present = " k2nb-present" if t.present else ""
-    parts = [STYLE, f'<div class="k2nb-static k2nb-trace{present}">']
+    parts = [STYLE, PRESENT_STYLE if t.present else "", f'<div class="k2nb-static k2nb-trace{present}">']
     if t.prompt:
         parts.append(f"<p><strong>Prompt:</strong> {html.escape(truncate_middle(t.prompt, 2000))}</p>")
     last = t.steps[-1].step if t.steps else 0

@@ -59,8 +59,10 @@ def _shared_layout() -> ipywidgets.Layout:
 
 
 _VIEW_ESM = compact((_HERE / "widget.js").read_text(encoding="utf-8"), "//")
-# trace.css is the look shared with the saved trace; widget.css adds what only the live view has.
-_VIEW_CSS = trace_css() + "\n" + compact((_HERE / "widget.css").read_text(encoding="utf-8"))
+# trace.css (and present.css) is the look shared with the saved trace; widget.css adds what only the live view has.
+_VIEW_CSS = "\n".join(
+    (trace_css(), trace_css("present.css"), compact((_HERE / "widget.css").read_text(encoding="utf-8")))
+)
 _VIEW_KEY = code_hash(_VIEW_ESM, _VIEW_CSS)
 # Which pages hold the code already: their later runs' widgets carry a stub (view_code.py).
 PAGES = PageCode(registering(_VIEW_ESM, _VIEW_KEY), _VIEW_CSS, _VIEW_KEY)

@@ -5,6 +5,7 @@ Markdown; a transcript saved before notices had places shows them after its last
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from k2nb.core.events import (
     ContentDelta,
@@ -22,9 +23,11 @@ from k2nb.core.events import (
 )
 from k2nb.core.turn import AssistantTurn, ToolCall, Usage
 from k2nb.ui.export import to_markdown, transcript_from_dict
-from k2nb.ui.static import render_html, render_plain
+from k2nb.ui.static import PRESENT_STYLE, render_html, render_plain
+from k2nb.ui.widget import TraceWidget
 from tests.harness.runs import CALL, live_ops, transcript_of
 
+ROOT = Path(__file__).resolve().parents[2]
 DRIFT = "replay: step 1's output differs from the recording (recorded: 'n=8' · now: 'n=9')."
 ANSWER = "There were **8** rows."
 
@@ -91,8 +94,20 @@ def test_the_saved_trace_keeps_the_large_layout_and_the_drift_note_above_the_ans
     assert plain.index("differs from the recording") < plain.index(ANSWER)
     markdown = to_markdown([t])
     assert markdown.index("differs from the recording") < markdown.index(ANSWER)
-    unpresented = transcript_of([RunStarted("r2", "m", "toy", 5, "p", 0.0), RunFinished("done", "ok", Usage(), 0, 0)])
-    assert 'class="k2nb-static k2nb-trace">' in render_html(unpresented)
+    assert PRESENT_STYLE in html  # presenter mode's look travels with presented runs only
+    unpresented = render_html(
+        transcript_of([RunStarted("r2", "m", "toy", 5, "p", 0.0), RunFinished("done", "ok", Usage(), 0, 0)])
+    )
+    assert 'class="k2nb-static k2nb-trace">' in unpresented and "k2nb-present" not in unpresented
+
+
+def test_the_live_widget_and_the_labextension_load_presenter_mode_s_look() -> None:
+    index = (ROOT / "labextension" / "style" / "index.css").read_text()
+    assert "@import url('../../k2nb/ui/present.css');" in index
+    assert (
+        ROOT / "labextension" / "style" / "../../k2nb/ui/present.css"
+    ).resolve() == ROOT / "k2nb" / "ui" / "present.css"
+    assert "div.k2nb-present{" in TraceWidget._css and "div.k2nb-present{" in PRESENT_STYLE
 
 
 def test_a_saved_transcript_keeps_the_places_and_an_older_one_shows_its_notices_after_the_last_step() -> None:
