@@ -59,6 +59,13 @@ def wait_pause(page: Any, step: int) -> None:
     page.locator(PAUSE, has_text=words).wait_for(timeout=60_000)
 
 
+def content_font_size(page: Any) -> float:
+    """JupyterLab's content font size now (Settings → Theme → … Font Size), in px."""
+    return float(
+        page.evaluate("() => parseFloat(getComputedStyle(document.body).getPropertyValue('--jp-content-font-size1'))")
+    )
+
+
 def requests(board: Switchboard) -> int:
     return len(board.server.requests)
 
@@ -95,10 +102,7 @@ def test_next_advances_one_step_by_click_arrow_and_space_and_keys_stay_in_the_vi
     # Paused before step 1: nothing asked of the model, a large layout that follows JupyterLab's size.
     wait_pause(page, 1)
     held(board, 0)
-    base = float(
-        page.evaluate("() => parseFloat(getComputedStyle(document.body).getPropertyValue('--jp-content-font-size1'))")
-    )
-    assert style(page, LIVE)["fontSize"] == pytest.approx(1.5 * base, abs=0.6)
+    assert style(page, LIVE)["fontSize"] == pytest.approx(1.5 * content_font_size(page), abs=0.6)
 
     # A click on Next: exactly one request, one thinking lane that streams, then the next pause.
     page.locator(NEXT).click()
@@ -206,14 +210,19 @@ def test_a_replay_pauses_the_same_way(page: Any, jupyter_server: JupyterServer, 
     assert recorded == 3
 
     run_cell(page, 2)
+    base = content_font_size(page)
     for step in (1, 2, 3):
         wait_pause(page, step)
+        # Large, with a saved trace's stylesheet (its own copy of trace.css) earlier on the page.
+        assert style(page, LIVE)["fontSize"] == pytest.approx(1.5 * base, abs=0.6)
         time.sleep(0.5)
         assert page.locator(THINKING_LANES).count() == step - 1  # nothing of the step before its press
         if step == 1:
             page.locator(PAUSE).first.click()  # gives the view the keys
         page.keyboard.press(" " if step % 2 else "ArrowRight")
     page.locator(".k2nb-static.k2nb-present").first.wait_for(state="attached", timeout=60_000)
+    assert style(page, ".k2nb-static.k2nb-present")["fontSize"] == pytest.approx(1.5 * base, abs=0.6)
+    assert style(page, ".k2nb-static")["fontSize"] == pytest.approx(base, abs=0.6)  # the recorded run: as it was
     assert requests(board) == recorded  # replayed offline
     shown = output_text(page, 2)
     assert "Sorted: [1, 2, 3]." in shown and f"lesson-{ui}.jsonl" in shown

@@ -107,7 +107,7 @@ def test_the_live_widget_and_the_labextension_load_presenter_mode_s_look() -> No
     assert (
         ROOT / "labextension" / "style" / "../../k2nb/ui/present.css"
     ).resolve() == ROOT / "k2nb" / "ui" / "present.css"
-    assert "div.k2nb-present{" in TraceWidget._css and "div.k2nb-present{" in PRESENT_STYLE
+    assert "div.k2nb-trace.k2nb-present{" in TraceWidget._css and "div.k2nb-trace.k2nb-present{" in PRESENT_STYLE
 
 
 def test_a_saved_transcript_keeps_the_places_and_an_older_one_shows_its_notices_after_the_last_step() -> None:
