@@ -308,6 +308,11 @@ class K2Magics(_Settings):  # type: ignore[misc]
             )
         spec = _last_of_notebook(spec)
         recording = load_recording(spec)
+        if not recording.prompt.strip():
+            raise ConfigError(
+                f"{recording.source} has no recorded prompt: present it with `%%k2 --present --engine replay:{spec}` "
+                "and the prompt as the cell's text."
+            )
         # The recorded prompt was filled in from the kernel already: it goes as recorded.
         args = self.k2.parser.parse_args(["--present", "--no-interpolate", "--engine", f"replay:{spec}"])
         return self.run(recording.prompt, args)
