@@ -39,10 +39,10 @@ HOLD = 0.8  # how long each pause is watched for a request that must not come
 
 
 @pytest.fixture
-def kernel() -> Iterator[tuple[Kernel, ChatServer]]:
+def kernel(tmp_path: Path) -> Iterator[tuple[Kernel, ChatServer]]:
     server = start_scripted(SCRIPT, api_key=SECRET_KEY, strict_reasoning=True)
     try:
-        with Kernel(provider_env(server)) as k:
+        with Kernel(provider_env(server), cwd=tmp_path) as k:  # recordings go to tmp_path
             k.run("%load_ext k2nb\nextra = []  # the user's data, which step 2 reads")
             yield k, server
     finally:
