@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from .config import (
     MAX_COST,
     MAX_STEPS,
     MAX_TOKENS,
+    MCP_TIMEOUT,
     MODEL,
     NOTEBOOK_TOKENS,
     PRESENT,
@@ -60,6 +61,8 @@ from .tools.approval import Answer, ApprovalPolicy, Approver, StdinApprover, as_
 from .tools.builtins import web_search
 from .tools.code_interpreter import code_interpreter
 from .tools.inspect_tools import inspection_tools
+from .tools.mcp import MCPServers
+from .tools.mcp_config import ServerConfig, servers_from_file, servers_from_json
 from .tools.notebook_tools import Notebook, notebook_tools
 from .tools.presenter import StdinPacer
 from .tools.user import bind as bind_user_tool
@@ -109,6 +112,7 @@ class RunOptions:
     web_search: bool = WEB_SEARCH.default
     notebook_tokens: int = NOTEBOOK_TOKENS.default
     present: bool = PRESENT.default
+    mcp_timeout: float = MCP_TIMEOUT.default
     # The Python API's own:
     api_key: str | None = field(default=None, repr=False)
     system_prompt: str | None = SYSTEM_PROMPT
@@ -130,6 +134,7 @@ class Agent:
         approver: Approver | Answer | None = None,
         pacer: Pacer | None = None,
         tools: Sequence[ToolSpec | Callable[..., Any]] = (),
+        mcp_servers: Mapping[str, Any] | str | Sequence[ServerConfig] | None = None,
         **options: Any,
     ) -> None:
         if shell is None:
@@ -152,6 +157,11 @@ class Agent:
         self.stop_requested = threading.Event()
         self.session: Session
         self.new_session()
+        # MCP servers live as long as the Agent (the magic's: the kernel), not one conversation.
+        self.mcp = MCPServers()
+        if mcp_servers is not None:
+            for report in self.mcp.sync("agent", mcp_configs(mcp_servers)):
+                report.show()
 
     def new_session(self) -> None:
         """A fresh conversation; its approval mode starts as configured (``approve``, else K2NB_APPROVE)."""
@@ -174,7 +184,7 @@ class Agent:
     def redactor(self, resolved: ProviderSettings) -> Redactor:
         """A run's one redactor, handed to its tools and logs: the provider's key (code can print
         ``os.environ``), secret environment values and secret-named variables, read at each use."""
-        return Redactor.for_run(api_key=resolved.api_key, namespace=self.shell.user_ns)
+        return Redactor.for_run(api_key=resolved.api_key, namespace=self.shell.user_ns, values=self.mcp.secrets())
 
     def toolbox(
         self,
@@ -211,7 +221,17 @@ class Agent:
             specs.append(bind_user_tool(spec, function, policy, self.approver, validate_arguments, redactor))
         if options.web_search:
             specs.append(web_search())
-        return ToolBox([*specs, *self.extra_tools])
+        specs += self.extra_tools
+        specs += self.mcp.specs(
+            [spec.name for spec in specs],
+            policy,
+            self.approver,
+            redactor=redactor,
+            seconds=options.mcp_timeout,
+            stop=self.stop_requested,
+            validate=validate_arguments,
+        )
+        return ToolBox(specs)
 
     def run(
         self,
@@ -338,4 +358,15 @@ class Agent:
         self.stop_requested.set()
 
     def close(self) -> None:
+        """Release the Agent's connections and stop its MCP servers."""
         self.backends.close()
+        self.mcp.close()
+
+
+def mcp_configs(servers: Mapping[str, Any] | str | Sequence[ServerConfig]) -> list[ServerConfig]:
+    """``Agent(mcp_servers=…)``: a ``{"mcpServers": …}`` mapping, the path of such a JSON file, or ServerConfigs."""
+    if isinstance(servers, str):
+        return servers_from_file(servers)
+    if isinstance(servers, Mapping):
+        return servers_from_json(servers, "mcp_servers")
+    return list(servers)

@@ -290,6 +290,32 @@ LOG_DIR = Setting(
     run_option=False,
 )
 
+MCP_SERVERS: Setting[dict[str, Any]] = Setting(
+    "mcp_servers",
+    dict,
+    {},
+    'MCP servers, as {"mcpServers": {NAME: {"command": …, "args": […]} or {"url": …}}} (see `%k2 mcp`).',
+    run_option=False,
+)
+MCP_CONFIG = Setting(
+    "mcp_config",
+    str,
+    None,
+    'A JSON file of MCP servers in the {"mcpServers": …} shape (default: K2NB_MCP_CONFIG).',
+    run_option=False,
+    flag="--mcp-config",
+    flag_help="a JSON file of MCP servers to offer in this run",
+    metavar="FILE",
+    env="K2NB_MCP_CONFIG",
+)
+MCP_TIMEOUT = Setting(
+    "mcp_timeout",
+    float,
+    60.0,
+    "Seconds an MCP tool call may take before it is cancelled.",
+    unit="s",
+)
+
 # In the order `%k2 help` lists the flags and `%k2 config` the values.
 SETTINGS: tuple[Setting[Any], ...] = (
     MODEL,
@@ -321,6 +347,9 @@ SETTINGS: tuple[Setting[Any], ...] = (
     CELLS,
     SHOW_NOTICE,
     LOG_DIR,
+    MCP_SERVERS,
+    MCP_CONFIG,
+    MCP_TIMEOUT,
 )
 CONFIGURABLE = tuple(s for s in SETTINGS if s.configurable)
 FLAGS = tuple(s for s in SETTINGS if s.flag)

@@ -25,6 +25,7 @@ from .config import (
     APPROVE_MODES,
     CONFIGURABLE,
     FLAGS,
+    MCP_CONFIG,
     RUN_OPTIONS,
     ProviderSettings,
     Setting,
@@ -41,6 +42,7 @@ from .notebook.link import FrontendLink
 from .notebook.workspace import NotebookFinder
 from .session import Session
 from .tools.approval import ButtonApprover, RoutingApprover, StdinApprover
+from .tools.mcp_config import ServerConfig, parse_add, servers_from_file, servers_from_json
 from .tools.notebook_tools import NO_ERROR, fix_prompt
 from .tools.presenter import ButtonPacer, RoutingPacer, StdinPacer
 from .ui.helptext import show_help
@@ -57,6 +59,8 @@ LINE_COMMANDS = {
     "approve": "[ask|auto|never]: show or set approval of model code for this session (after Always: `ask` asks again)",
     "fix": "[flags]: fix the latest error: the fixed cell as a diff, applied on Accept, re-run and checked",
     "present": "[FILE.jsonl|NOTEBOOK.ipynb[#N]]: replay this session's last recording (or that one) in presenter mode",
+    "mcp": "[add NAME [--trust] [--env K=V] -- COMMAND ARGS… | add NAME --url URL [--header K=V] | remove NAME]: "
+    "the MCP servers whose tools the model can call, with their state and tools; add or remove one",
     "help": "this help; `%k2 help toy` for what the offline toy engine can do",
 }
 RESOLVED = ("provider", "base_url", "model")  # settings `%k2 config` shows as resolve_provider decides them
@@ -102,7 +106,8 @@ def shown_value(setting: Setting[Any], value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, dict):
-        return ", ".join(value)
+        value = value.get("mcpServers", value)  # the MCP servers' JSON shape: their names
+        return ", ".join(value) if value else "(none)"
     text = f"{value:g}" if isinstance(value, float) else str(value)
     return f"{text} {setting.unit}" if setting.unit else text
 
@@ -168,6 +173,46 @@ class K2Magics(_Settings):  # type: ignore[misc]
         """Stop button: end the loop at the next chunk/approval; interrupt model code that is running."""
         self.agent.stop()
         interrupt_running_code(self.shell)
+
+    @observe("mcp_servers")
+    def _mcp_servers_changed(self, _change: dict[str, Any]) -> None:
+        """``%config K2Magics.mcp_servers = {…}``: start (or stop) those servers now, as `%k2 mcp add` does."""
+        if hasattr(self, "agent"):  # not while the config is loaded at startup: the first run starts them
+            try:
+                self._sync_mcp(None)
+            except ConfigError as error:
+                print(str(error), file=sys.stderr)
+
+    def _sync_mcp(self, flag_file: str | None) -> None:
+        """Start the servers ``%config K2Magics.mcp_servers`` and the MCP config file declare (and stop
+        those they no longer do); say what started. The file is this cell's ``--mcp-config``, else the setting's."""
+        declared: dict[str, list[ServerConfig]] = {"config": [], "file": []}
+        if self.mcp_servers:
+            declared["config"] = servers_from_json(self.mcp_servers, "%config K2Magics.mcp_servers")
+        path = flag_file or self.mcp_config or os.environ.get(MCP_CONFIG.env) or None
+        if path:
+            declared["file"] = servers_from_file(path)
+        for source, configs in declared.items():
+            for report in self.agent.mcp.sync(source, configs):  # ■ interrupts a slow start
+                report.show()
+
+    def mcp_command(self, words: list[str]) -> str:
+        """``%k2 mcp`` (list), ``%k2 mcp add …``, ``%k2 mcp remove NAME``."""
+        from .tools.mcp import require_sdk
+
+        require_sdk()
+        mcp = self.agent.mcp
+        if not words or words == ["list"]:
+            self._sync_mcp(None)
+            return mcp.listing()
+        if words[0] == "add":
+            report = mcp.add(parse_add(words[1:]))
+            if not report.ok:
+                raise ConfigError(report.text.removeprefix("k2nb: "))
+            return report.text
+        if words[0] == "remove" and len(words) == 2:
+            return mcp.remove(words[1])
+        raise ConfigError(f"`%k2 mcp {' '.join(words)}`: use `%k2 mcp`, `%k2 mcp add …` or `%k2 mcp remove NAME`.")
 
     @observe("approve")
     def _approve_changed(self, change: dict[str, Any]) -> None:
@@ -250,6 +295,7 @@ class K2Magics(_Settings):  # type: ignore[misc]
             return None
         options = self.options(args)
         settings = self.agent.resolve(options)
+        self._sync_mcp(args.mcp_config)  # before the redactor: the servers' secrets are hidden too
         redactor = self.agent.redactor(settings)  # the run's one: for the prompt, the tools and the log
         notebook = self.notebooks.for_current_cell(self.shell, stop=self.agent.stop_requested)
         prompt = self.with_context(prompt, args, redactor) if prompt else ""
@@ -389,6 +435,7 @@ class K2Magics(_Settings):  # type: ignore[misc]
                 print(str(error), file=sys.stderr)
         elif command == "tools":
             try:
+                self._sync_mcp(None)
                 notebook = self.notebooks.for_current_cell(self.shell)
                 box = self.agent.toolbox(self.session.policy, self.agent.options, notebook=notebook)
             except K2Error as error:
@@ -397,8 +444,9 @@ class K2Magics(_Settings):  # type: ignore[misc]
             for name in box.names():
                 spec = box.get(name)
                 assert spec is not None
-                kind = "read-only" if spec.read_only else "needs approval"
-                print(f"{name:<20} {kind:<15} {spec.description.splitlines()[0][:70]}")
+                kind = spec.origin or ("read-only" if spec.read_only else "needs approval")
+                about = (spec.description.splitlines() or [""])[0]
+                print(f"{name:<20} {kind:<15} {about[:70]}")
         elif command == "export":
             try:
                 from .ui.export import export_command
@@ -411,6 +459,11 @@ class K2Magics(_Settings):  # type: ignore[misc]
         elif command == "present":
             try:
                 self.present_command(words[1:])
+            except K2Error as error:
+                print(str(error), file=sys.stderr)
+        elif command == "mcp":
+            try:
+                print(self.mcp_command(words[1:]))
             except K2Error as error:
                 print(str(error), file=sys.stderr)
         elif command == "approve":

@@ -68,6 +68,7 @@ class ToolSpec:
     handler: ToolHandler
     read_only: bool = False
     builtin: bool = False  # a provider built-in such as Moonshot's $web_search
+    origin: str = ""  # where a tool comes from when not from k2nb or the user's code: "MCP files" (`%k2 tools`)
 
     def schema(self) -> dict[str, Any]:
         if self.builtin:

@@ -153,9 +153,12 @@ class Redactor:
         self._live: tuple[str | None, Mapping[str, Any] | None] | None = None  # (key, namespace), read at each use
 
     @classmethod
-    def for_run(cls, *, api_key: str | None = None, namespace: Mapping[str, Any] | None = None) -> Redactor:
-        """The run's redactor: the key, secret environment values and secret-named variables, read at each use."""
-        redactor = cls()
+    def for_run(
+        cls, *, api_key: str | None = None, namespace: Mapping[str, Any] | None = None, values: Iterable[str] = ()
+    ) -> Redactor:
+        """The run's redactor: the key, secret environment values and secret-named variables, read at each use,
+        and ``values`` (e.g. what MCP servers are given in their environment and headers)."""
+        redactor = cls(values)
         redactor._live = (api_key, namespace)
         return redactor
 

@@ -191,19 +191,36 @@ def collect(namespace: Mapping[str, Any], explicit: Iterable[Any] = ()) -> list[
 
 
 def call_text(name: str, arguments: Mapping[str, Any]) -> str:
-    """The call as Python, as the user sees it in an approval prompt (and may edit)."""
-    return f"{name}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"
+    """The call as Python, as the user sees it in an approval prompt (and may edit).
+
+    Argument names that are not Python names (an MCP tool's ``file-path``) go in a ``**{…}``.
+    """
+    if all(str(k).isidentifier() for k in arguments):
+        return f"{name}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"
+    return f"{name}(**{dict(arguments)!r})"
 
 
 def _edited_arguments(name: str, text: str) -> dict[str, Any] | None:
-    """Keyword arguments of an edited ``name(k=literal, …)`` call, or None if it is not one."""
+    """Keyword arguments of an edited ``name(k=literal, …)`` (or ``name(**{…})``) call, or None if it is not one.
+
+    Comment lines (an MCP call's header) are ignored.
+    """
     try:
         node = ast.parse(text.strip(), mode="eval").body
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name):
             return None
         if node.args:
             return None
-        return {str(k.arg): ast.literal_eval(k.value) for k in node.keywords if k.arg}
+        arguments: dict[str, Any] = {}
+        for keyword in node.keywords:
+            value = ast.literal_eval(keyword.value)
+            if keyword.arg is not None:
+                arguments[keyword.arg] = value
+            elif isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                arguments.update(value)
+            else:
+                return None
+        return arguments
     except (SyntaxError, ValueError):
         return None
 
@@ -219,6 +236,38 @@ def _result_text(value: Any) -> str:
     if len(text) > RESULT_LIMIT:
         text = text[:RESULT_LIMIT] + f"\n… [{len(text) - RESULT_LIMIT:,} characters cut]"
     return text
+
+
+def ask_to_call(
+    name: str,
+    parameters: dict[str, Any],
+    arguments: dict[str, Any],
+    policy: ApprovalPolicy,
+    ask: Approver | Answer,
+    context: ToolContext,
+    validate: Callable[..., str | None],
+    *,
+    header: str = "",
+) -> tuple[dict[str, Any], str] | ToolOutcome:
+    """Ask the user about one call of a tool that is not code (a user tool, an MCP tool).
+
+    The user sees ``header`` (comment lines: where the tool comes from) and the call as Python,
+    and may edit its arguments. Returns the arguments to call with and the call as shown, or the
+    declined outcome the model reads.
+    """
+    shown = header + call_text(name, arguments)
+    verdict = policy.ask(ApprovalRequest(context.call_id, name, shown, context.step), ask, context.emit)
+    if not verdict.runs:
+        why = f" Their reason: {verdict.reason}" if verdict.reason else ""
+        return ToolOutcome("declined", f"The user declined this call of {name}.{why}", code=shown)
+    if verdict.decision != "edit":
+        return arguments, shown
+    edited = _edited_arguments(name, verdict.code)
+    problem = "not a call of the tool with literal keyword arguments" if edited is None else None
+    problem = problem or validate(edited, parameters)
+    if problem or edited is None:
+        return ToolOutcome("declined", f"The user's edit could not be used ({problem}); nothing ran.")
+    return edited, header + call_text(name, edited)
 
 
 def bind(
@@ -241,17 +290,10 @@ def bind(
                 return ToolOutcome("invalid", f"Error: {key!r} must be one of {schema['enum']}.")
         shown = call_text(spec.name, arguments)
         if not spec.read_only:
-            verdict = policy.ask(ApprovalRequest(context.call_id, spec.name, shown, context.step), ask, context.emit)
-            if not verdict.runs:
-                why = f" Their reason: {verdict.reason}" if verdict.reason else ""
-                return ToolOutcome("declined", f"The user declined this call of {spec.name}.{why}", code=shown)
-            if verdict.decision == "edit":
-                edited = _edited_arguments(spec.name, verdict.code)
-                problem = "not a call of the tool with literal keyword arguments" if edited is None else None
-                problem = problem or validate(edited, spec.parameters)
-                if problem or edited is None:
-                    return ToolOutcome("declined", f"The user's edit could not be used ({problem}); nothing ran.")
-                arguments, shown = edited, call_text(spec.name, edited)
+            approved = ask_to_call(spec.name, spec.parameters, arguments, policy, ask, context, validate)
+            if isinstance(approved, ToolOutcome):
+                return approved
+            arguments, shown = approved
         result = func(**arguments)
         return ToolOutcome("ok", redact(_result_text(result)), code=shown)
 
