@@ -68,6 +68,7 @@ class LiveOps:
         self._phase = "starting"
         self._step = 0
         self._blocks: set[str] = set()
+        self._coded: set[str] = set()  # tool blocks that show their code
         self._open_tool: str | None = None
         self._open_thinking: str | None = None  # presenter mode: the last lane stays open through the pause
         self._notices = 0
@@ -172,6 +173,8 @@ class LiveOps:
             if event.change is not None:  # a notebook change: its diff (or new cell) above Accept / Reject
                 self._op({"op": "html", "id": block, "html": change_html(event.change, event.call_id, proposed=True)})
                 approval.update(kind=event.change.kind, cell_type=event.change.cell_type)
+            else:
+                self._show_code(block, event.code)  # a tool call that is not code: the user sees what they approve
             self._op(approval)
             self._status("waiting for approval", urgent=True)
         elif isinstance(event, ApprovalDecided) and f"tool-{event.call_id}-{event.step}" not in self._blocks:
@@ -198,6 +201,8 @@ class LiveOps:
             finished = run.find_tool(event.step, event.call_id)
             if event.change is not None:  # the change as made: links to the cell, and to revert it
                 self._op({"op": "html", "id": block, "html": change_html(event.change, event.call_id)})
+            elif event.code is not None:
+                self._show_code(block, event.code)  # a call that ran without asking: what it was
             body = "".join(output_html(o) for o in event.outputs)
             if event.status in ("declined", "invalid") or (event.status != "ok" and not event.outputs):
                 body += f'<pre class="k2nb-out k2nb-error">{html.escape(event.model_text)}</pre>'
@@ -231,6 +236,12 @@ class LiveOps:
         title = tool_title(tool) if tool is not None else ""
         self._op({"op": "block", "id": block, "kind": "tool", "title": title, "open": True})
         if code is not None:
+            self._show_code(block, code)
+
+    def _show_code(self, block: str, code: str) -> None:
+        """The call's code (or a tool call as Python), once per block, above its approval and outputs."""
+        if block not in self._coded:
+            self._coded.add(block)
             self._op({"op": "html", "id": block, "html": code_html(code)})
 
     def _ensure_block(self, step: int, part: str, kind: str, title: str, *, open_: bool) -> None:

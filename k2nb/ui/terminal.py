@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from ..core.events import (
+    ApprovalNeeded,
     ContentDelta,
     Event,
     ModelTurnDone,
@@ -26,6 +27,7 @@ class TerminalPrinter:
     def __init__(self, out: TextIO | None = None) -> None:
         self._out = out or sys.stdout
         self._lane: str | None = None
+        self._shown: set[tuple[int, str]] = set()  # (step, call id): calls whose code is printed
 
     def _lane_to(self, lane: str, header: str) -> None:
         if self._lane != lane:
@@ -48,9 +50,11 @@ class TerminalPrinter:
             w("\n")
         elif isinstance(event, ToolStarted):
             w(f"🔧 {event.name}\n")
-            for line in (event.code or "").splitlines():
-                w(f"  ▌ {line}\n")
+            self._code(event.step, event.call_id, event.code)
+        elif isinstance(event, ApprovalNeeded):
+            self._code(event.step, event.call_id, event.code)  # what the stdin prompt below asks about
         elif isinstance(event, ToolFinished):
+            self._code(event.step, event.call_id, event.code)
             tool = run.find_tool(event.step, event.call_id)
             if tool is not None:
                 w(f"  {tool_title(tool)}\n")
@@ -63,3 +67,10 @@ class TerminalPrinter:
         elif isinstance(event, RunFinished):
             w(f"\n{status_line(run)}\n")
         self._out.flush()
+
+    def _code(self, step: int, call_id: str, code: str | None) -> None:
+        """A call's code, or a tool call as Python, printed once (before its approval prompt, if any)."""
+        if code is not None and (step, call_id) not in self._shown:
+            self._shown.add((step, call_id))
+            for line in code.splitlines():
+                self._out.write(f"  ▌ {line}\n")
