@@ -46,6 +46,34 @@ def tool_run(*, waited: float, total: float, decision: str = "run", approve: str
     return events
 
 
+MCP_CALL = "# MCP server 'demo' · the server marks this tool read-only (its hint; your approval decides)\nadd(a=2, b=3)"
+
+
+def mcp_run(*, asked: bool) -> list[Event]:
+    """One call of a tool that is not code (an MCP tool): its call text comes with the approval or the result."""
+    events: list[Event] = [
+        RunStarted("r1", "kimi-k2-thinking", "toy", 5, "p", 0.0, approve="ask" if asked else "auto"),
+        StepStarted(1),
+        ToolStarted(1, "add:0", "add", {"a": 2, "b": 3}),
+    ]
+    if asked:
+        events.append(ApprovalNeeded(1, "add:0", MCP_CALL, channel="stdin", tool="add"))
+    events += [
+        ApprovalDecided(1, "add:0", "run" if asked else "auto", MCP_CALL, waited=1.0 if asked else 0.0, tool="add"),
+        ToolFinished(
+            1,
+            "add:0",
+            "add",
+            "ok",
+            "5",
+            ({"output_type": "stream", "name": "stdout", "text": "5\n"},),
+            seconds=1.2,
+            code=MCP_CALL,
+        ),
+    ]
+    return events
+
+
 def transcript_of(events: list[Event]) -> Transcript:
     t = Transcript()
     for event in events:

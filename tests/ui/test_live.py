@@ -22,7 +22,7 @@ from k2nb.core.turn import AssistantTurn, Usage
 from k2nb.ui.live import Cadence, LiveOps, Op
 from k2nb.ui.static import status_line
 from tests.harness.hostile import assert_inert, evil_run
-from tests.harness.runs import Clock, live_ops, tool_run, transcript_of
+from tests.harness.runs import MCP_CALL, Clock, live_ops, mcp_run, tool_run, transcript_of
 
 
 def test_the_status_line_says_approvals_are_off_in_later_runs() -> None:
@@ -211,3 +211,16 @@ def test_live_html_ops_are_sanitized() -> None:
     assert len(html_ops) >= 4
     for op in html_ops:
         assert_inert(op["html"])
+
+
+def test_a_tool_call_that_is_not_code_is_shown_before_its_approval_and_when_it_ran_unasked() -> None:
+    from k2nb.ui.static import code_html
+
+    for asked in (True, False):
+        ops, _ = live_ops(mcp_run(asked=asked))
+        mine = [op for op in ops if op.get("id") == "tool-add:0-1" and op["op"] in ("html", "approval")]
+        shown = [i for i, op in enumerate(mine) if op["op"] == "html" and op["html"] == code_html(MCP_CALL)]
+        assert len(shown) == 1, mine  # the call as Python under its server's comment, once
+        later = [op["op"] for op in mine[shown[0] + 1 :]]
+        assert later == (["approval", "html"] if asked else ["html"])  # then the question (if any), then the result
+        assert "5" in mine[-1]["html"] and mine[-1]["mode"] == "append"

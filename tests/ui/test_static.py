@@ -3,6 +3,7 @@ thinking, the HTML is inert whatever the model wrote, a call's wait is told apar
 
 from __future__ import annotations
 
+import html
 import re
 
 from k2nb.config import cost_text
@@ -11,7 +12,7 @@ from k2nb.core.transcript import ALWAYS, Transcript
 from k2nb.core.turn import AssistantTurn, Usage
 from k2nb.ui.static import output_html, render_html, render_plain, status_line, tool_title
 from tests.harness.hostile import EVIL, Elements, assert_inert, evil_run
-from tests.harness.runs import CALL, live_ops, tool_run, transcript_of
+from tests.harness.runs import CALL, live_ops, mcp_run, tool_run, transcript_of
 
 
 def test_a_retried_attempts_partial_text_stays_visible_and_marked() -> None:
@@ -118,3 +119,18 @@ def test_static_html_of_a_whole_run_is_inert() -> None:
     plain = render_plain(transcript)
     assert "Final " + EVIL in plain
     assert "done" in plain.splitlines()[-1]
+
+
+def test_an_mcp_call_reads_as_its_server_tool_arguments_and_result_in_every_rendering() -> None:
+    from k2nb.ui.export import transcript_markdown
+
+    t = transcript_of(mcp_run(asked=True))
+    (markup,) = re.findall(r'<details class="k2nb-tool".*?</details>', render_html(t), re.S)
+    block = html.unescape(re.sub(r"<[^>]+>", "", markup))  # as it reads (highlighted tokens are spans)
+    assert "add · ✓ · waited 1.0 s · ran 0.2 s" in block
+    assert "# MCP server 'demo' · the server marks this tool read-only" in block and "add(a=2, b=3)" in block
+    assert block.rstrip().endswith("5")
+    plain = render_plain(t)
+    assert "  ▌ # MCP server 'demo'" in plain and "  ▌ add(a=2, b=3)" in plain and "  → 5" in plain
+    markdown = transcript_markdown(t)
+    assert "```python\n# MCP server 'demo'" in markdown and "add(a=2, b=3)\n```" in markdown

@@ -35,3 +35,26 @@ def test_terminal_ipython_prints_a_readable_trace(scripted_server: Any) -> None:
     assert "There are 3 words." in text
     assert "NS 3" in text
     assert "Traceback" not in text
+
+
+def test_a_tool_call_is_printed_before_its_stdin_question_and_when_it_ran_unasked() -> None:
+    import io
+
+    from k2nb.core.transcript import Transcript
+    from k2nb.ui.terminal import TerminalPrinter
+    from tests.harness.runs import mcp_run
+
+    for asked in (True, False):
+        out = io.StringIO()
+        printer, run = TerminalPrinter(out), Transcript()
+        seen_before_question = ""
+        for event in mcp_run(asked=asked):
+            run.apply(event)
+            printer(event, run)
+            if event.type == "approval_needed":
+                seen_before_question = out.getvalue()  # what the user has read when the prompt asks
+        printed = out.getvalue()
+        assert printed.count("  ▌ add(a=2, b=3)") == 1 and "  ▌ # MCP server 'demo'" in printed
+        assert printed.index("add(a=2, b=3)") < printed.index("add · ✓")
+        if asked:
+            assert "add(a=2, b=3)" in seen_before_question
