@@ -2,12 +2,14 @@
 
 The JSON is the shape Claude Desktop, Cursor and kimi-cli write: ``{"mcpServers": {NAME: {"command",
 "args", "env", "cwd"} | {"url", "headers"}}}`` (a bare ``{NAME: {…}}`` mapping is taken too), plus
-k2nb's own ``"trust": true``. Pure: no process is started here.
+k2nb's own ``"trust": true``; values may name the kernel's environment (``${NAME}``), so a secret
+need not be written down. No process is started here.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from ..kernel.secrets import MIN_SECRET_CHARS
 SERVER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,31}$")
 _HTTP_TYPES = frozenset({"http", "streamable-http", "streamable_http", "streamableHttp"})
 ADD_USAGE = (
-    "`%k2 mcp add NAME [--trust] [--env K=V …] [--cwd DIR] -- COMMAND ARGS…` (stdio) or "
+    "`%k2 mcp add NAME [--trust] [--env K=V | --env K …] [--cwd DIR] -- COMMAND ARGS…` (stdio) or "
     "`%k2 mcp add NAME --url URL [--header K=V …] [--trust]` (streamable HTTP)"
 )
 
@@ -67,17 +69,39 @@ def check_name(name: str) -> str:
     return name
 
 
-def _pairs(values: Any, what: str, where: str) -> dict[str, str]:
+_REFERENCE = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand(value: str, where: str, environ: Mapping[str, str]) -> str:
+    """``${NAME}`` (or Cursor's ``${env:NAME}``) from the kernel's environment: secrets need not be written
+    into a notebook or a config file."""
+
+    def look_up(match: re.Match[str]) -> str:
+        if match[1] not in environ:
+            raise ConfigError(f"{where}: {match[0]} is not set in the kernel's environment (set it with %env).")
+        return environ[match[1]]
+
+    return _REFERENCE.sub(look_up, value)
+
+
+def check_url(url: Any, where: str) -> str:
+    if not isinstance(url, str) or not re.match(r"https?://", url):
+        raise ConfigError(f"{where}: the URL must start with http:// or https://.")
+    return url
+
+
+def _pairs(values: Any, what: str, where: str, environ: Mapping[str, str]) -> dict[str, str]:
     if values is None:
         return {}
     if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
         raise ConfigError(f"{where}: '{what}' must be an object of names to strings.")
-    return {k: str(v) for k, v in values.items()}
+    return {k: expand(str(v), where, environ) for k, v in values.items()}
 
 
-def server_from_json(name: str, entry: Any, where: str) -> ServerConfig:
+def server_from_json(name: str, entry: Any, where: str, environ: Mapping[str, str] | None = None) -> ServerConfig:
     """One ``mcpServers`` entry; ConfigError (one line, naming ``where`` and the server) if it is unusable."""
     here = f"{where}: MCP server {name!r}"
+    environ = os.environ if environ is None else environ
     check_name(name)
     if not isinstance(entry, Mapping):
         raise ConfigError(f"{here} must be an object with 'command' (stdio) or 'url' (streamable HTTP).")
@@ -89,9 +113,9 @@ def server_from_json(name: str, entry: Any, where: str) -> ServerConfig:
     if not isinstance(trust, bool):
         raise ConfigError(f"{here}: 'trust' must be true or false.")
     if url is not None and (command is None or kind in _HTTP_TYPES):
-        if not isinstance(url, str) or not re.match(r"https?://", url):
-            raise ConfigError(f"{here}: 'url' must be an http:// or https:// URL.")
-        return ServerConfig(name, url=url, headers=_pairs(entry.get("headers"), "headers", here), trust=trust)
+        return ServerConfig(
+            name, url=check_url(url, here), headers=_pairs(entry.get("headers"), "headers", here, environ), trust=trust
+        )
     if not isinstance(command, str) or not command.strip():
         raise ConfigError(f"{here} needs a 'command' (stdio) or a 'url' (streamable HTTP).")
     args = entry.get("args") or []
@@ -102,20 +126,20 @@ def server_from_json(name: str, entry: Any, where: str) -> ServerConfig:
         name,
         command=command,
         args=tuple(str(a) for a in args),
-        env=_pairs(entry.get("env"), "env", here),
+        env=_pairs(entry.get("env"), "env", here, environ),
         cwd=str(cwd) if cwd else None,
         trust=trust,
     )
 
 
-def servers_from_json(data: Any, where: str) -> list[ServerConfig]:
+def servers_from_json(data: Any, where: str, environ: Mapping[str, str] | None = None) -> list[ServerConfig]:
     """``{"mcpServers": {…}}`` or a bare ``{NAME: {…}}``; servers marked ``"disabled": true`` are left out."""
     if isinstance(data, Mapping) and "mcpServers" in data:
         data = data["mcpServers"]
     if not isinstance(data, Mapping):
         raise ConfigError(f'{where}: expected {{"mcpServers": {{NAME: {{"command": …}} | {{"url": …}}}}}}.')
     return [
-        server_from_json(str(name), entry, where)
+        server_from_json(str(name), entry, where, environ)
         for name, entry in data.items()
         if not (isinstance(entry, Mapping) and entry.get("disabled") is True)
     ]
@@ -135,17 +159,23 @@ def servers_from_file(path: str) -> list[ServerConfig]:
     return servers_from_json(data, where)
 
 
-def _pair(word: str, flag: str) -> tuple[str, str]:
+def _pair(word: str, flag: str, environ: Mapping[str, str]) -> tuple[str, str]:
     key, sep, value = word.partition("=")
     if not sep and flag == "--header":
         key, sep, value = word.partition(":")
+    if not sep and flag == "--env" and key.strip():  # `--env NAME`: the kernel's own value, never typed out
+        if key not in environ:
+            raise ConfigError(f"`--env {key}`: {key} is not set in the kernel's environment; %env {key}=… first.")
+        return key, environ[key]
     if not sep or not key.strip():
         raise ConfigError(f"`{flag} {word}`: write {flag} NAME=VALUE. Usage: {ADD_USAGE}.")
+    value = expand(value, f"`{flag} {word}`", environ)
     return key.strip(), value.strip() if flag == "--header" else value
 
 
-def parse_add(words: Sequence[str]) -> ServerConfig:
+def parse_add(words: Sequence[str], environ: Mapping[str, str] | None = None) -> ServerConfig:
     """``%k2 mcp add``'s words (after ``add``) as a server definition."""
+    environ = os.environ if environ is None else environ
     if "--" in words:
         at = list(words).index("--")
         options, command = list(words[:at]), list(words[at + 1 :])
@@ -172,12 +202,12 @@ def parse_add(words: Sequence[str]) -> ServerConfig:
         elif flag == "--cwd":
             cwd = value
         else:
-            key, text = _pair(value, flag)
+            key, text = _pair(value, flag, environ)
             (env if flag == "--env" else headers)[key] = text
     if url is not None:
         if command or env or cwd:
             raise ConfigError(f"a server has a URL or a command, not both. Usage: {ADD_USAGE}.")
-        return server_from_json(name, {"url": url, "headers": headers, "trust": trust}, "`%k2 mcp add`")
+        return ServerConfig(name, url=check_url(url, f"`%k2 mcp add {name}`"), headers=headers, trust=trust)
     if headers:
         raise ConfigError(f"--header is for servers reached by --url. Usage: {ADD_USAGE}.")
     if not command:

@@ -44,6 +44,11 @@ from .static import STATUS_LABEL, approvals_note, code_html, output_html, step_t
 __all__ = ["DEFAULT_CADENCE", "Cadence", "LiveOps", "Op"]  # the live view's cadence, read by the reference
 
 
+def _running(decided: ApprovalDecided) -> str:
+    """The phase once a call may run: code runs; any other tool (a user tool, an MCP tool) is called."""
+    return "running code" if decided.tool in ("code_interpreter", "") else "calling a tool"
+
+
 class LiveOps:
     """A view of a run: takes each event with the run's state after it, and sends batched ops."""
 
@@ -178,7 +183,7 @@ class LiveOps:
             self._op(approval)
             self._status("waiting for approval", urgent=True)
         elif isinstance(event, ApprovalDecided) and f"tool-{event.call_id}-{event.step}" not in self._blocks:
-            self._status("running code" if event.decision != "declined" else "thinking", urgent=True)
+            self._status(_running(event) if event.decision != "declined" else "thinking", urgent=True)
         elif isinstance(event, ApprovalDecided):
             block = f"tool-{event.call_id}-{event.step}"
             self._op({"op": "approval_done", "id": block})
@@ -188,10 +193,13 @@ class LiveOps:
                 self._op({"op": "html", "id": block, "html": html_})
             elif event.decision == "edit":
                 original = edited.original_code if edited is not None else None
+                self._coded.add(block)
                 self._op({"op": "html", "id": block, "html": code_html(event.code, original)})
+            else:
+                self._show_code(block, event.code)  # a call decided without asking: what runs now
             self._op({"op": "title", "id": block, "title": f"{event.tool or 'tool'} · {event.decision}"})
             self._status(
-                "running code" if event.decision in ("auto", "run", "edit", "always") else "thinking",
+                _running(event) if event.decision in ("auto", "run", "edit", "always") else "thinking",
                 urgent=True,
             )
         elif isinstance(event, ToolFinished) and f"tool-{event.call_id}-{event.step}" not in self._blocks:

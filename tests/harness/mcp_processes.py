@@ -25,14 +25,12 @@ def stdio_entry(*, only: str | None = None, token: str = TOKEN) -> dict[str, Any
     return {"command": sys.executable, "args": args, "env": {"DEMO_TOKEN": token}}
 
 
-def add_words(name: str, *, only: str | None = None, trust: bool = False, token: str = TOKEN) -> str:
-    """``%k2 mcp add …`` for the stdio server."""
+def add_words(name: str, *, only: str | None = None, trust: bool = False, token: str | None = TOKEN) -> str:
+    """``%k2 mcp add …`` for the stdio server (``token=None``: DEMO_TOKEN passed from the kernel's environment)."""
     flags = " --trust" if trust else ""
     extra = f" --only {only}" if only else ""
-    return (
-        f"%k2 mcp add {name}{flags} --env DEMO_TOKEN={token} -- "
-        f"{shlex.quote(sys.executable)} {shlex.quote(str(SERVER))}{extra}"
-    )
+    env = "--env DEMO_TOKEN" if token is None else f"--env DEMO_TOKEN={token}"
+    return f"%k2 mcp add {name}{flags} {env} -- {shlex.quote(sys.executable)} {shlex.quote(str(SERVER))}{extra}"
 
 
 def free_port() -> int:

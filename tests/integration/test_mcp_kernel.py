@@ -126,6 +126,18 @@ def test_a_hang_past_the_timeout_ends_the_call_not_the_run(kernel: Kernel) -> No
     assert "It returned: 7" in _text(kernel.execute("%%k2 --approve auto\nUse `add` with a 3 and b 4"))
 
 
+def test_the_kernels_interrupt_cancels_a_call_in_flight(kernel: Kernel) -> None:
+    stopped = kernel.execute(
+        "%%k2 --approve auto\nUse `hang` with seconds 60",
+        interrupt_when=lambda run: "hang(seconds=60.0)" in _code(run.text),  # shown as it starts
+        timeout=40,
+    )
+    assert stopped.interrupted_at is not None and stopped.seconds - stopped.interrupted_at < 10
+    said = _text(stopped)
+    assert "stopped by the user" in said and "hang · ⊘ stopped" in said and "Traceback" not in stopped.printed
+    assert "It returned: 9" in _text(kernel.execute("%%k2 --approve auto\nUse `add` with a 4 and b 5"))
+
+
 def test_images_from_a_streamable_http_server(kernel: Kernel) -> None:
     with http_server(only="square") as url:
         added = kernel.execute(f"%k2 mcp add web --url {url} --header X-Demo={HEADER_TOKEN}", timeout=60)

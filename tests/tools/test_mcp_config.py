@@ -53,7 +53,7 @@ def test_values_given_to_a_server_are_its_secrets_and_never_described() -> None:
     [
         ({"mcpServers": {"bad name": {"command": "x"}}}, "MCP server name 'bad name' is not allowed"),
         ({"mcpServers": {"s": {"args": ["x"]}}}, "needs a 'command' (stdio) or a 'url'"),
-        ({"mcpServers": {"s": {"url": "ftp://x"}}}, "'url' must be an http:// or https:// URL"),
+        ({"mcpServers": {"s": {"url": "ftp://x"}}}, "the URL must start with http:// or https://"),
         ({"mcpServers": {"s": {"url": "https://x/sse", "type": "sse"}}}, "old SSE transport"),
         ({"mcpServers": {"s": {"command": "x", "env": ["A=1"]}}}, "'env' must be an object"),
         ({"mcpServers": {"s": {"command": "x", "trust": "yes"}}}, "'trust' must be true or false"),
@@ -93,7 +93,7 @@ def test_add_words_for_stdio_and_http() -> None:
     [
         ([], "name the server first"),
         (["files"], "give the command that starts the server after `--`"),
-        (["files", "--env", "NOEQUALS", "--", "x"], "write --env NAME=VALUE"),
+        (["files", "--url", "http://x/mcp", "--header", "NOVALUE"], "write --header NAME=VALUE"),
         (["files", "--url", "http://x/mcp", "--", "cmd"], "a URL or a command, not both"),
         (["files", "--header", "A=1", "--", "cmd"], "--header is for servers reached by --url"),
         (["files", "--verbose", "--", "cmd"], "unexpected '--verbose'"),
@@ -103,3 +103,20 @@ def test_bad_add_words_say_the_usage(words: list[str], message: str) -> None:
     with pytest.raises(ConfigError) as raised:
         parse_add(words)
     assert message in str(raised.value) and "Usage: `%k2 mcp add NAME" in str(raised.value)
+
+
+def test_values_can_come_from_the_kernels_environment_so_no_secret_is_typed_out() -> None:
+    environ = {"GITHUB_TOKEN": "ghp_fromtheenvironment1", "HOST": "example.org"}
+    passed = parse_add(["gh", "--env", "GITHUB_TOKEN", "--", "server"], environ)
+    assert dict(passed.env) == {"GITHUB_TOKEN": "ghp_fromtheenvironment1"}
+    header = parse_add(["web", "--url", "https://x/mcp", "--header", "Authorization=Bearer ${GITHUB_TOKEN}"], environ)
+    assert dict(header.headers) == {"Authorization": "Bearer ghp_fromtheenvironment1"}
+    entry = {"command": "s", "env": {"TOKEN": "${env:GITHUB_TOKEN}", "URL": "https://${HOST}/api"}}
+    assert dict(servers_from_json({"s": entry}, "test", environ)[0].env) == {
+        "TOKEN": "ghp_fromtheenvironment1",
+        "URL": "https://example.org/api",
+    }
+    with pytest.raises(ConfigError, match=r"`--env MISSING`: MISSING is not set in the kernel's environment"):
+        parse_add(["gh", "--env", "MISSING", "--", "server"], environ)
+    with pytest.raises(ConfigError, match=r"\$\{NOPE\} is not set in the kernel's environment"):
+        servers_from_json({"s": {"command": "s", "env": {"A": "${NOPE}"}}}, "test", environ)

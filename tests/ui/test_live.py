@@ -223,4 +223,6 @@ def test_a_tool_call_that_is_not_code_is_shown_before_its_approval_and_when_it_r
         assert len(shown) == 1, mine  # the call as Python under its server's comment, once
         later = [op["op"] for op in mine[shown[0] + 1 :]]
         assert later == (["approval", "html"] if asked else ["html"])  # then the question (if any), then the result
+        phases = [op["phase"] for op in ops if op["op"] == "status"]
+        assert "calling a tool" in phases and "running code" not in phases  # an MCP call is no code
         assert "5" in mine[-1]["html"] and mine[-1]["mode"] == "append"
