@@ -54,7 +54,7 @@ LINE_COMMANDS = {
     "history": "the conversation messages so far (roles and sizes)",
     "models": "list the models the configured server offers",
     "config": "the resolved settings (the API key is never shown)",
-    "tools": "the tools the model can call (built-in, inspection, and your @k2nb.tool functions)",
+    "tools": "the tools the model can call (built-in, inspection, your @k2nb.tool functions, MCP servers' tools)",
     "export": "FILE [--format md|html|json|cells]: write this session's runs (format from the suffix)",
     "approve": "[ask|auto|never]: show or set approval of model code for this session (after Always: `ask` asks again)",
     "fix": "[flags]: fix the latest error: the fixed cell as a diff, applied on Accept, re-run and checked",

@@ -46,15 +46,20 @@ def _block_text(block: Mapping[str, Any]) -> str | None:
     return None if kind == "image" else f"[{kind} content, not shown]"
 
 
+def _wrapper(structured: Any) -> bool:
+    """``{"result": 5}``, ``{"content": "…"}``: one value in an object, as servers wrap a scalar or a text."""
+    return isinstance(structured, dict) and len(structured) == 1
+
+
 def _says_the_same(texts: list[str], structured: Any) -> bool:
-    """Whether the text content is just the structured content written out (FastMCP sends both)."""
+    """Whether the text content is just the structured content written out (most servers send both)."""
     joined = "\n".join(texts).strip()
     try:
         parsed: Any = json.loads(joined)
     except ValueError:
         parsed = joined
-    inner = structured.get("result") if isinstance(structured, dict) and len(structured) == 1 else structured
-    return parsed in (structured, inner)
+    inner = next(iter(structured.values())) if _wrapper(structured) else structured
+    return parsed in (structured, inner) or (isinstance(inner, str) and inner.strip() == joined)
 
 
 def result_outputs(result: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -76,8 +81,8 @@ def result_outputs(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     structured = result.get("structured_content")
     if structured is not None:
         if texts and _says_the_same(texts, structured):
-            if not isinstance(structured, dict) or list(structured) != ["result"]:
-                # The JSON view replaces the text that only repeats it; a wrapped scalar stays as text.
+            if not _wrapper(structured):
+                # The JSON view replaces the text that only repeats it; a wrapped value stays as text.
                 outputs = [o for o in outputs if o.get("output_type") != "stream"]
                 outputs.append(_json_output(structured))
         else:

@@ -38,6 +38,12 @@ def test_structured_content_is_shown_as_json_once() -> None:
     # A scalar wrapped as {"result": …} says nothing the text does not: the text stays.
     wrapped = result_outputs({"content": [{"type": "text", "text": "5"}], "structured_content": {"result": 5}})
     assert [o["output_type"] for o in wrapped] == ["stream"] and wrapped[0]["text"] == "5\n"
+    # The filesystem server wraps its text as {"content": …}: the text stays, once.
+    text = "hello from a file\n"
+    wrapped_text = result_outputs(
+        {"content": [{"type": "text", "text": text}], "structured_content": {"content": text}}
+    )
+    assert [o["output_type"] for o in wrapped_text] == ["stream"] and wrapped_text[0]["text"] == text
     # Structured content that differs from the text: both.
     both = result_outputs({"content": [{"type": "text", "text": "3 numbers"}], "structured_content": stats})
     assert [o["output_type"] for o in both] == ["stream", "display_data"]
