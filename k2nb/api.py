@@ -61,7 +61,7 @@ from .tools.approval import Answer, ApprovalPolicy, Approver, StdinApprover, as_
 from .tools.builtins import web_search
 from .tools.code_interpreter import code_interpreter
 from .tools.inspect_tools import inspection_tools
-from .tools.mcp import MCPServers
+from .tools.mcp import MCPServers, RunCalls
 from .tools.mcp_config import ServerConfig, servers_from_file, servers_from_json
 from .tools.notebook_tools import Notebook, notebook_tools
 from .tools.presenter import StdinPacer
@@ -222,15 +222,8 @@ class Agent:
         if options.web_search:
             specs.append(web_search())
         specs += self.extra_tools
-        specs += self.mcp.specs(
-            [spec.name for spec in specs],
-            policy,
-            self.approver,
-            redactor=redactor,
-            seconds=options.mcp_timeout,
-            stop=self.stop_requested,
-            validate=validate_arguments,
-        )
+        calls = RunCalls(policy, self.approver, redactor, options.mcp_timeout, self.stop_requested, validate_arguments)
+        specs += self.mcp.specs([spec.name for spec in specs], calls)
         return ToolBox(specs)
 
     def run(

@@ -44,6 +44,19 @@ def require_sdk() -> None:
 
 
 @dataclass(frozen=True)
+class RunCalls:
+    """What one run's MCP calls go through: its approval policy and approver, its redactor, the call
+    timeout, its Stop, and the argument check (the toolbox's)."""
+
+    policy: ApprovalPolicy
+    ask: Approver | Answer
+    redactor: Redactor
+    seconds: float
+    stop: threading.Event | None
+    validate: Callable[..., str | None]
+
+
+@dataclass(frozen=True)
 class Report:
     """What adding a server did, as one line for the user (printed to stderr when it failed)."""
 
@@ -105,7 +118,6 @@ class MCPServers:
         self.log_dir = log_dir
         self._servers: dict[str, Server] = {}
         self._loop = LoopThread()
-        self._lock = threading.Lock()
         self._at_exit = False
 
     # -- declaring servers -----------------------------------------------------------------------
@@ -175,22 +187,10 @@ class MCPServers:
         return tuple(v for server in self._servers.values() for v in server.config.secrets())
 
     # -- what the model is offered ---------------------------------------------------------------
-    def specs(
-        self,
-        taken: Iterable[str],
-        policy: ApprovalPolicy,
-        ask: Approver | Answer,
-        *,
-        redactor: Redactor,
-        seconds: float,
-        stop: threading.Event | None,
-        validate: Callable[..., str | None],
-    ) -> list[ToolSpec]:
+    def specs(self, taken: Iterable[str], run: RunCalls) -> list[ToolSpec]:
         """The servers' tools for one run, named so that no two tools share a name."""
         offered, _left_out = self.offered(taken)
-        return [
-            _bind(server, tool, name, policy, ask, redactor, seconds, stop, validate) for server, tool, name in offered
-        ]
+        return [_bind(server, tool, name, run) for server, tool, name in offered]
 
     def offered(self, taken: Iterable[str]) -> tuple[list[tuple[Server, RemoteTool, str]], list[str]]:
         """(server, tool, name offered) for each tool a run offers, and why the others are not.
@@ -255,34 +255,28 @@ class MCPServers:
             self._at_exit = False
 
 
-def _bind(
-    server: Server,
-    tool: RemoteTool,
-    name: str,
-    policy: ApprovalPolicy,
-    ask: Approver | Answer,
-    redactor: Redactor,
-    seconds: float,
-    stop: threading.Event | None,
-    validate: Callable[..., str | None],
-) -> ToolSpec:
+def _bind(server: Server, tool: RemoteTool, name: str, run: RunCalls) -> ToolSpec:
     """One MCP tool as a run's tool: approval (unless the server is trusted), the call, its outputs."""
     header = call_header(server, tool)
 
     def handle(arguments: dict[str, Any], context: ToolContext) -> ToolOutcome:
         shown = header + call_text(name, arguments)
         if not server.config.trust:
-            approved = ask_to_call(name, tool.parameters, arguments, policy, ask, context, validate, header=header)
+            approved = ask_to_call(
+                name, tool.parameters, arguments, run.policy, run.ask, context, run.validate, header=header
+            )
             if isinstance(approved, ToolOutcome):
                 return approved
             arguments, shown = approved
         try:
-            result = server.connection.call(tool.name, arguments, seconds=seconds, stop=stop)
+            result = server.connection.call(tool.name, arguments, seconds=run.seconds, stop=run.stop)
         except CallStopped:
             raise ToolStopped(code=shown) from None
         except MCPFault as fault:
-            return ToolOutcome("timeout" if fault.timeout else "error", redactor.text(f"Error: {fault}"), code=shown)
-        outputs = [redactor.output(o) for o in result_outputs(result.model_dump(mode="json"))]
+            return ToolOutcome(
+                "timeout" if fault.timeout else "error", run.redactor.text(f"Error: {fault}"), code=shown
+            )
+        outputs = [run.redactor.output(o) for o in result_outputs(result.model_dump(mode="json"))]
         text = outputs_to_model_text(outputs)
         if result.is_error:
             text = f"Error: {tool.name} on MCP server {server.name!r} returned an error:\n{text}"

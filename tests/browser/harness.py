@@ -86,6 +86,13 @@ def wait_for_link(page: Any) -> None:
     raise AssertionError("the k2nb labextension never connected to the kernel")
 
 
+def change_theme(page: Any, name: str, light: bool) -> None:
+    """JupyterLab's theme, as Settings → Theme sets it; returns once its stylesheet applies."""
+    page.evaluate("(t) => { void window.jupyterapp.commands.execute('apputils:change-theme', {theme: t}); }", name)
+    page.wait_for_function("(light) => document.body.dataset.jpThemeLight === String(light)", arg=light, timeout=30_000)
+    time.sleep(0.5)  # the theme's stylesheet applies a moment after the flag
+
+
 def approval_box(page: Any, nth: int) -> Any:
     box = page.locator(".k2nb-approval").nth(nth)
     try:

@@ -17,6 +17,7 @@ from tests.browser.conftest import ARTIFACTS, JupyterServer, open_notebook, scre
 from tests.browser.harness import (
     Switchboard,
     approval_box,
+    change_theme,
     output_text,
     run_cell,
     wait_for_link,
@@ -47,12 +48,6 @@ def _editor(box: Any) -> Any:
 
 def _value(box: Any) -> str:
     return str(_editor(box).evaluate("(el) => el.value"))
-
-
-def _theme(page: Any, name: str, light: bool) -> None:
-    page.evaluate("(t) => { void window.jupyterapp.commands.execute('apputils:change-theme', {theme: t}); }", name)
-    page.wait_for_function("(light) => document.body.dataset.jpThemeLight === String(light)", arg=light, timeout=30_000)
-    time.sleep(0.5)  # the theme's stylesheet applies a moment after the flag
 
 
 def _close_up(box: Any, name: str) -> None:
@@ -143,10 +138,10 @@ def test_the_edit_box_is_a_code_editor_and_the_skip_reason_submits_with_enter(
     screenshot(page, f"edit-box-light-{ui}")
     _close_up(box, f"edit-box-light-{ui}-close")
     if ui == "lab":
-        _theme(page, "JupyterLab Dark", light=False)
+        change_theme(page, "JupyterLab Dark", light=False)
         screenshot(page, f"edit-box-dark-{ui}")
         _close_up(box, f"edit-box-dark-{ui}-close")
-        _theme(page, "JupyterLab Light", light=True)
+        change_theme(page, "JupyterLab Light", light=True)
     editor.click()  # the theme switch may have moved focus; the caret's place does not matter
 
     # Shift+Enter runs the edited code; the notebook neither re-queues the cell nor moves on.

@@ -9,7 +9,6 @@ sends a reason, and the model reads exactly that.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from tests.browser.conftest import ARTIFACTS, JupyterServer, open_notebook, scre
 from tests.browser.harness import (
     Switchboard,
     approval_box,
+    change_theme,
     output_text,
     run_cell,
     wait_for_link,
@@ -44,12 +44,6 @@ def jupyter_env(board: Switchboard) -> dict[str, str]:
 
 def _call(name: str, arguments: dict[str, Any]) -> str:
     return f"tool: {name} {json.dumps(arguments)}"
-
-
-def _theme(page: Any, name: str, light: bool) -> None:
-    page.evaluate("(t) => { void window.jupyterapp.commands.execute('apputils:change-theme', {theme: t}); }", name)
-    page.wait_for_function("(light) => document.body.dataset.jpThemeLight === String(light)", arg=light, timeout=30_000)
-    time.sleep(0.5)  # the theme's stylesheet applies a moment after the flag
 
 
 def test_an_mcp_call_shows_its_server_and_is_edited_then_another_skipped_by_keyboard(
@@ -85,9 +79,9 @@ def test_an_mcp_call_shows_its_server_and_is_edited_then_another_skipped_by_keyb
     page.locator(".k2nb-live").last.screenshot(path=str(ARTIFACTS / f"mcp-approval-light-{ui}.png"))
     screenshot(page, f"mcp-approval-light-{ui}-page")
     if ui == "lab":
-        _theme(page, "JupyterLab Dark", light=False)
+        change_theme(page, "JupyterLab Dark", light=False)
         page.locator(".k2nb-live").last.screenshot(path=str(ARTIFACTS / f"mcp-approval-dark-{ui}.png"))
-        _theme(page, "JupyterLab Light", light=True)
+        change_theme(page, "JupyterLab Light", light=True)
 
     # Edit: the editor holds the call; change the arguments with the keyboard and run it (Ctrl+Enter).
     box.locator("button", has_text="Edit").click()
