@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import psutil
 import pytest
 
-from tests.harness.kernel import Execution, Kernel
+from tests.harness.kernel import Execution, Kernel, run_notebook
 from tests.harness.mcp_processes import (
     HEADER_TOKEN,
     TOKEN,
@@ -29,7 +30,7 @@ from tests.harness.mcp_processes import (
     stdio_entry,
     wait_until,
 )
-from tests.harness.outputs import html_text
+from tests.harness.outputs import cell_text, html_text
 
 pytestmark = pytest.mark.kernel
 
@@ -188,9 +189,32 @@ def test_the_values_a_server_is_given_appear_in_no_artefact(kernel: Kernel, tmp_
         assert TOKEN not in text, where
 
 
-def test_the_servers_end_with_the_kernel(tmp_path: Path) -> None:
+def test_a_saved_notebook_holds_no_value_a_server_was_given(tmp_path: Path) -> None:
+    """Headless (nbclient), the token passed from the kernel's environment: not in one byte of the file."""
+    nb = run_notebook(
+        [
+            "%load_ext k2nb",
+            add_words("demo", only="whoami", token=None),  # `--env DEMO_TOKEN`: the kernel's value, unwritten
+            "%%k2 --approve auto\nUse `whoami`",
+            "%k2 mcp",
+        ],
+        env={"K2NB_PROVIDER": "toy", "DEMO_TOKEN": TOKEN},
+        cwd=tmp_path,
+    )
+    saved = nbformat.writes(nb)
+    assert "with token [redacted]" in cell_text(nb.cells[2]) and "- demo · running" in cell_text(nb.cells[3])
+    assert TOKEN not in saved
+
+
+def test_the_servers_end_with_the_extension_and_with_the_kernel(tmp_path: Path) -> None:
     kernel = Kernel({"K2NB_PROVIDER": "toy"}, cwd=tmp_path)
     try:
+        kernel.run("%load_ext k2nb")
+        kernel.execute(add_words("demo", only="pid"), timeout=60)
+        unloaded = server_processes(kernel.pid())
+        assert len(unloaded) == 1
+        kernel.run("%unload_ext k2nb")
+        assert wait_until(lambda: not any(_running(p) for p in unloaded))
         kernel.run("%load_ext k2nb")
         kernel.execute(add_words("demo", only="pid"), timeout=60)
         servers = server_processes(kernel.pid())

@@ -45,7 +45,8 @@ taken from your prompt.
   *letter frequency of 'mississippi'* · *reverse the words in "one two three"*
 - **Simulation** (*Monte Carlo*, *estimate pi*): *estimate pi with Monte Carlo using 200000
   points and seed 7*
-- **Your tools** (a declared tool named in backticks): *Use `outliers` on yield_kg* ·
+- **Your tools** (a declared tool named in backticks: a `@k2nb.tool` function or an MCP server's
+  tool): *Use `outliers` on yield_kg* ·
   *call `outliers` with column yield_kg and z 3*. The arguments come from the tool's JSON schema
   and the prompt: strings from a column, quoted word or identifier (*column X* / *name=X* pick
   one explicitly), numbers from the numbers in the prompt (an optional one only when named, e.g.
