@@ -21,7 +21,7 @@ from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 from .mcp_config import ServerConfig
 
@@ -269,7 +269,8 @@ class MCPConnection:
         try:
             self.tools = wait(ready, seconds, stop)
         except CallStopped:
-            self._fail("stopped by the user while it started")
+            self.stop()
+            self.state, self.reason = "failed", "stopped by the user while it started."
             raise
         except concurrent.futures.TimeoutError:
             self._fail(f"it did not list its tools within {seconds:g} s")
@@ -278,7 +279,7 @@ class MCPConnection:
         self.state = "running"
         return self.tools
 
-    def _fail(self, why: str) -> None:
+    def _fail(self, why: str) -> NoReturn:
         self.stop()
         self.state, self.reason = "failed", f"{why}.{self.log.note()}"
         raise MCPFault(f"MCP server {self.name!r} could not be started: {self.reason}")
