@@ -195,8 +195,6 @@ class LiveOps:
                 original = edited.original_code if edited is not None else None
                 self._coded.add(block)
                 self._op({"op": "html", "id": block, "html": code_html(event.code, original)})
-            else:
-                self._show_code(block, event.code)  # a call decided without asking: what runs now
             self._op({"op": "title", "id": block, "title": f"{event.tool or 'tool'} · {event.decision}"})
             self._status(
                 _running(event) if event.decision in ("auto", "run", "edit", "always") else "thinking",
