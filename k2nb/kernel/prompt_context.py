@@ -143,6 +143,9 @@ def parse_names(spec: str) -> list[str]:
     return names
 
 
+CONTEXT_HEADER = "[Context from the user's kernel (summaries, not full data)]"  # the toy engine reads it too
+
+
 def context_block(names: list[str], namespace: Mapping[str, Any], *, budget_tokens: int = 2000) -> str:
     """Summaries of the named variables, sharing a budget; a missing name is a clear error."""
     missing = [n for n in names if n not in namespace]
@@ -153,4 +156,4 @@ def context_block(names: list[str], namespace: Mapping[str, Any], *, budget_toke
         return ""
     share = max(200, budget_tokens * CHARS_PER_TOKEN // len(names))
     parts = [summarize(name, namespace[name], limit=share) for name in names]
-    return "[Context from the user's kernel (summaries, not full data)]\n" + "\n\n".join(parts)
+    return CONTEXT_HEADER + "\n" + "\n\n".join(parts)

@@ -20,6 +20,8 @@ _repr.maxstring = 200
 _repr.maxother = 200
 _repr.maxlist = _repr.maxtuple = _repr.maxset = _repr.maxdict = 10
 _repr.maxlevel = 3
+_columns_repr = reprlib.Repr()  # a DataFrame's columns in list_variables: up to 20 names of up to 40 characters
+_columns_repr.maxlist, _columns_repr.maxstring, _columns_repr.maxother = 20, 40, 40
 
 
 def type_name(value: Any) -> str:
@@ -51,6 +53,8 @@ def variable_row(name: str, value: Any) -> str:
         parts.append(f"= {value!r}")
     elif callable(value) and not isinstance(value, type):
         parts.append(_signature(value))
+    elif hasattr(value, "columns") and hasattr(value, "dtypes"):  # a DataFrame: which frame has column x
+        parts.append(_safe(lambda: f"columns {_columns_repr.repr(list(value.columns))}"))
     return " ".join(parts)
 
 

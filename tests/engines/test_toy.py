@@ -286,18 +286,19 @@ def sales_frame(rng: random.Random, rows: int = 40) -> Any:
     )
 
 
-def test_dataframe_group_mean_inspects_first(server: ChatServer, rng: random.Random) -> None:
+def test_dataframe_group_mean_lists_first_without_inspection_tools(server: ChatServer, rng: random.Random) -> None:
     sales = sales_frame(rng)
     run = drive(server, "What is the mean price by region in `sales`?", {"sales": sales})
-    assert len(run.codes) == 2
-    assert "type(sales)" in run.codes[0] and "groupby" not in run.codes[0]
-    assert "shape" in run.outputs[0] and "columns" in run.outputs[0]
+    assert len(run.codes) == 2  # no inspection tool declared: list the data with code, then compute
+    assert "globals()" in run.codes[0] and "groupby" not in run.codes[0]
+    assert "'price': 'float64'" in run.outputs[0]  # the listing shows the frame's dtypes
     assert "groupby('region')" in run.codes[1]
     truth = sales.groupby("region")["price"].mean().round(4).sort_values(ascending=False)
     assert run.printed("top_group") == truth.index[0]
     assert run.printed("top_value") == str(truth.iloc[0])
     assert f"**{truth.index[0]}** ({truth.iloc[0]})" in run.answer
-    assert "(40, 3)" in run.answer  # the inspected shape, as printed
+    assert "You asked for the mean of `price` for each `region` in `sales`" in run.answer
+    assert "40 rows and 3 columns" in run.answer  # the listed shape, as printed
 
 
 @pytest.mark.parametrize(
@@ -345,7 +346,7 @@ def test_user_variables_named_like_temporaries_survive(server: ChatServer, rng: 
 def test_list_statistics(server: ChatServer, rng: random.Random) -> None:
     values = [rng.randint(-100, 100) for _ in range(rng.randint(10, 60))]
     run = drive(server, "median and average of my_values", {"my_values": values})
-    assert "type(my_values)" in run.codes[0]
+    assert "globals()" in run.codes[0] and "list(my_values)" in run.codes[1]
     assert run.printed("median") == str(round(statistics.median(values), 4))
     assert run.printed("mean") == str(round(statistics.mean(values), 4))
     assert run.printed("median") in run.answer and run.printed("mean") in run.answer
@@ -374,8 +375,8 @@ def test_plot_column_histogram(server: ChatServer, rng: random.Random) -> None:
     plt.close("all")
     df = sales_frame(rng)
     run = drive(server, "plot a histogram of price in df", {"df": df})
-    assert "plot.hist" in run.codes[1] and plt.get_fignums()
-    assert "shown above" in run.answer
+    assert "ax.hist(rows['price']" in run.codes[1] and plt.get_fignums()
+    assert "shown above" in run.answer and run.printed("peak[price]") in run.answer
     plt.close("all")
 
 
@@ -439,17 +440,17 @@ def test_self_correction(server: ChatServer, rng: random.Random, prompt: str, er
 
 def test_missing_variable_lists_what_exists(server: ChatServer, rng: random.Random) -> None:
     run = drive(server, "mean price by region in orders", {"sales": sales_frame(rng)})
-    assert "NameError: name 'orders' is not defined" in run.outputs[0]
-    assert "globals()" in run.codes[1]
-    assert "`orders`" in run.answer and "`sales` (DataFrame)" in run.answer
+    assert len(run.codes) == 1 and "globals()" in run.codes[0]  # it listed what exists, and computed nothing
+    assert "no variable named `orders`" in run.answer and "`sales` (DataFrame 40×3: region, price, qty)" in run.answer
 
 
-def test_non_numeric_column_is_converted_and_retried(server: ChatServer) -> None:
+def test_a_text_column_is_converted_before_computing(server: ChatServer) -> None:
     costs = pd.DataFrame({"item": ["a", "b", "c", "d"], "cost": ["1.5", "2", "n/a", "4"]})
     run = drive(server, "what is the average cost in costs?", {"costs": costs})
-    assert "Traceback" in run.outputs[1] and "pd.to_numeric" in run.codes[2]
+    assert "pd.to_numeric" in run.codes[1] and "Traceback" not in run.outputs[1]
     assert run.printed("mean[cost]") == str(round((1.5 + 2 + 4) / 3, 4))
-    assert run.printed("mean[cost]") in run.answer and "first attempt failed" in run.answer
+    assert run.printed("mean[cost]") in run.answer
+    assert "stored as text" in run.answer and "1 value(s) could not be converted" in run.answer
 
 
 def test_gives_up_after_one_failed_fix(server: ChatServer) -> None:
@@ -606,20 +607,23 @@ def drive_tools(server: ChatServer, prompt: str, box: Any, *, max_steps: int = 6
     raise AssertionError(f"no answer after {max_steps} steps: {run}")
 
 
-def test_statistics_inspect_with_inspect_variable_when_asked(server: ChatServer, rng: random.Random) -> None:
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "What is the mean price by region in `sales`?",
+        "mean price by region in sales, look at it with `inspect_variable` first",
+    ],
+)
+def test_a_data_question_inspects_with_the_read_only_tool(server: ChatServer, rng: random.Random, prompt: str) -> None:
     sales = sales_frame(rng)
-    namespace = {"sales": sales}
-    prompt = "What is the mean price by region in `sales`? Look at it with `inspect_variable` first."
-    run = drive_tools(server, prompt, k2nb_tools(namespace))
+    run = drive_tools(server, prompt, k2nb_tools({"sales": sales}))
+    # one call that needs approval: inspect_variable is read-only
     assert [name for name, _ in run.calls] == ["inspect_variable", "code_interpreter"]
     assert run.calls[0][1] == {"name": "sales"}
-    assert "type(sales)" not in run.calls[1][1]["code"]  # no inspection code: the columns came from the tool
+    assert "globals()" not in run.calls[1][1]["code"]  # no inspection code: the columns came from the tool
     truth = sales.groupby("region")["price"].mean().round(4).sort_values(ascending=False)
     assert f"RESULT top_group={truth.index[0]}" in run.outputs[1]
     assert f"**{truth.index[0]}** ({truth.iloc[0]})" in run.answer
-    # the same question without naming the tool keeps inspecting with code
-    plain = drive_tools(server, "What is the mean price by region in `sales`?", k2nb_tools(namespace))
-    assert [name for name, _ in plain.calls] == ["code_interpreter", "code_interpreter"]
 
 
 def test_inspect_variable_reads_columns_and_dtypes(server: ChatServer, rng: random.Random) -> None:
@@ -635,7 +639,8 @@ def test_inspect_variable_reads_columns_and_dtypes(server: ChatServer, rng: rand
 def test_inspect_variable_names_what_exists_when_missing(server: ChatServer, rng: random.Random) -> None:
     names = rng.sample(["alpha", "beta_2", "gamma_frame", "delta"], 2)
     run = drive_tools(server, "mean of x in `nothere`, use `inspect_variable`", k2nb_tools({n: [1, 2] for n in names}))
-    assert [name for name, _ in run.calls] == ["inspect_variable"]
+    assert [name for name, _ in run.calls] == ["inspect_variable", "list_variables"]  # then what the others hold
+    assert "no variable named `nothere`" in run.answer
     assert "`nothere`" in run.answer and all(f"`{n}`" in run.answer for n in names)
 
 

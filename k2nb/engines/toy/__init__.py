@@ -30,9 +30,11 @@ from .core import (
     read_conversation,
 )
 from .help import toy_help
-from .policy import ToyEngine, decide, route, to_turn, tools_available
+from .policy import ToyEngine, decide, to_turn, tools_available
+from .routes import ROUTES, route
 
 __all__ = [
+    "ROUTES",
     "TOOL_NAME",
     "Action",
     "Answer",

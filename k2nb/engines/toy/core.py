@@ -188,6 +188,14 @@ def need(obs: Observation, key: str) -> str:
     return obs.results[key]
 
 
+def gist(text: str, limit: int = 160) -> str:
+    """A printed value as the thinking quotes it: whole when short, else its head and its size."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()}… ({len(text):,} characters)"
+
+
 def literal(value: str) -> Any:
     """A printed Python literal (list, tuple, quoted string); the raw text if it is not one."""
     try:
@@ -207,6 +215,7 @@ class Skill:
     kernel_var: str | None = None  # a user variable the code reads (NameError means it is missing)
     needs_code = True  # False for skills that only call other declared tools
     handles_errors = False  # True: the skill answers failed and declined calls itself
+    learns = False  # True: inspection-tool results reach ``next`` even when they failed (they are knowledge)
 
     def next(self, done: Sequence[Observation]) -> Action:
         raise NotImplementedError

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from ...core.notebook_view import NOTE_MARK
 from .core import Action, Answer, CodeStep, ErrorInfo, Observation, Skill, Task, ToolStep, lines, observe
+from .data.knowledge import read_summary
 from .parsing import shorten
-from .tools import INSPECT_TOOL, LIST_TOOL, inspected_results
+from .tools import INSPECT_TOOL, LIST_TOOL
 
 READ_CELL, EDIT_CELL, INSERT_CELL, RUN_CELL = "read_cell", "edit_cell", "insert_cell", "run_cell"
 
@@ -301,9 +302,11 @@ def candidates(typo: Typo, done: Sequence[Observation], cell: ReadCell) -> list[
         inspected = _observed(done, INSPECT_TOOL)
         if not inspected:
             return None
-        results = inspected_results(inspected[-1].output) or {}
-        return re.findall(r"'([^']+)'", results.get("columns", "")) or re.findall(
-            r"['\"]([^'\"]+)['\"]\s*:", inspected[-1].output
+        summary = read_summary(inspected[-1].output)
+        return (
+            list(summary.columns or ())
+            if summary and summary.columns
+            else re.findall(r"['\"]([^'\"]+)['\"]\s*:", inspected[-1].output)
         )
     coded = [o for o in done if o.tool == "code_interpreter" and "attributes" in o.results]
     if not coded:

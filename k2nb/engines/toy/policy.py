@@ -6,7 +6,6 @@ import difflib
 import json
 import keyword
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -23,49 +22,16 @@ from .core import (
     ToolStep,
     Unreadable,
     assigned_names,
+    gist,
     lines,
     literal,
     need,
     read_conversation,
 )
-from .notebook import notebook_route, strip_note
-from .numbers import (
-    arithmetic_skill,
-    digit_sum_skill,
-    factorial_skill,
-    fibonacci_skill,
-    gcd_skill,
-    prime_skill,
-    range_sum_skill,
-)
+from .notebook import strip_note
 from .parsing import shorten
-from .plots import plot_function_skill
-from .simulation import monte_carlo_skill
-from .stats import stats_skill
-from .text import text_skill
-from .tools import INSPECT_TOOL, ToolSkill, tool_route
-
-_BUILDERS: tuple[Callable[[Task], Skill | None], ...] = (
-    monte_carlo_skill,
-    plot_function_skill,
-    gcd_skill,
-    digit_sum_skill,
-    text_skill,
-    stats_skill,
-    prime_skill,
-    fibonacci_skill,
-    factorial_skill,
-    range_sum_skill,
-    arithmetic_skill,
-)
-
-
-def route(task: Task) -> Skill | None:
-    for build in _BUILDERS:
-        skill = build(task)
-        if skill is not None:
-            return skill
-    return None
+from .routes import route
+from .tools import BUILTIN_READERS, INSPECT_TOOL, ToolSkill
 
 
 def _typo(name: str) -> str:
@@ -187,7 +153,7 @@ def missing_variable_answer(obs: Observation) -> Answer:
     else:
         hint = "I found no DataFrames or lists in the kernel; create or load the data first."
     return Answer(
-        f"The listing printed {found}. `{name}` does not exist; I'll say so and offer the alternatives.",
+        f"The listing printed {gist(str(found))}. `{name}` does not exist; I'll say so and offer the alternatives.",
         f"There is no variable named `{name}` in your kernel (`NameError`).\n\n{hint}",
     )
 
@@ -288,11 +254,11 @@ def decide(task: Task | None, observations: list[Observation], *, tools_ok: bool
             "A greeting, no task yet: introduce myself and show what I can do.",
             "Hi! I'm the k2nb toy engine, an offline stand-in for Kimi K2 Thinking. " + _EXAMPLES,
         )
-    skill = notebook_route(task, route) or tool_route(task) or route(task)
+    skill = route(task)
     if skill is None and task.named_tools():  # e.g. "use `inspect_variable` on sales"
         skill = ToolSkill(task, task.named_tools()[0])
     if skill is None and task.self_correct:
-        skill = range_sum_skill(Task("sum of the squares from 1 to 100"))
+        skill = route(Task("sum of the squares from 1 to 100"))
     if skill is None:
         return fallback_answer(task)
     if not tools_ok and skill.needs_code:
@@ -300,13 +266,17 @@ def decide(task: Task | None, observations: list[Observation], *, tools_ok: bool
             "I would need to run code for this, but no code_interpreter tool is available in this request.",
             "I need the `code_interpreter` tool to answer this, and it isn't enabled for this request.",
         )
+
+    def knowledge(o: Observation) -> bool:  # what an inspection tool said, failures included
+        return skill.learns and o.tool in BUILTIN_READERS
+
     if observations:
         last = observations[-1]
         if last.declined and not skill.handles_errors:
             return decline_answer(last)
-        if last.error is not None and not skill.handles_errors:
+        if last.error is not None and not skill.handles_errors and not knowledge(last):
             return _recover(skill, observations)
-    done = [o for o in observations if skill.handles_errors or (o.error is None and not o.declined)]
+    done = [o for o in observations if skill.handles_errors or knowledge(o) or (o.error is None and not o.declined)]
     if done and "kernel_variables" in done[-1].results:
         try:
             return missing_variable_answer(done[-1])
@@ -316,7 +286,7 @@ def decide(task: Task | None, observations: list[Observation], *, tools_ok: bool
         action = skill.next(done)
     except Unreadable as exc:
         return unreadable_answer(done[-1], str(exc))
-    errors = [o.error for o in observations if o.error is not None]
+    errors = [o.error for o in observations if o.error is not None and not knowledge(o)]
     if isinstance(action, CodeStep) and task.self_correct and not errors:
         action = inject_bug(action, task) or action
     if isinstance(action, Answer) and errors and not skill.handles_errors:

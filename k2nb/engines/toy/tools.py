@@ -30,45 +30,6 @@ def wants_variable_list(task: Task) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# inspect_variable's summary, read back into the keys the statistics code would have printed
-# ---------------------------------------------------------------------------------------------
-
-_NUMERIC_DTYPE = re.compile(r"(?:u?int|float|complex|Int|UInt|Float)\d*$")
-
-
-def inspected_results(text: str) -> dict[str, str] | None:
-    """``type``/``shape``/``columns``/``numeric`` (a DataFrame) or ``type``/``len``/``sample`` (a sequence).
-
-    None when the summary is something else (an array, a Series, a cut summary): then the
-    statistics skill inspects with code instead.
-    """
-    lines = text.splitlines()
-    head = re.fullmatch(r"\s*([A-Za-z_]\w*): ([\w.]+)(?:, (?:shape )?(.+))?", lines[0]) if lines else None
-    if head is None or "[summary cut]" in text:
-        return None
-    kind, size = head[2].rsplit(".", 1)[-1], head[3] or ""
-    if "dtypes:" in lines and "head:" in lines:
-        rows = lines[lines.index("dtypes:") + 1 : lines.index("head:")]
-        pairs = [row.rstrip().rsplit(None, 1) for row in rows if row.strip()]
-        if not pairs or any(len(p) != 2 for p in pairs) or not re.fullmatch(r"\d+×\d+", size):
-            return None
-        columns = [p[0].strip() for p in pairs]
-        numeric = [c for c, (_, dtype) in zip(columns, pairs, strict=True) if _NUMERIC_DTYPE.match(dtype)]
-        rows_n, cols_n = size.split("×")
-        return {
-            "type": kind,
-            "shape": f"({rows_n}, {cols_n})",
-            "columns": repr(columns),
-            "numeric": repr(numeric),
-        }
-    m = re.fullmatch(r"len (\d+)", size)
-    if m and kind in ("list", "tuple", "dict", "set", "frozenset"):
-        body = lines[1] if len(lines) > 1 else ""
-        return {"type": kind, "len": m[1], "sample": shorten(body, 80)}
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
 # A tool named in the prompt: arguments from its schema
 # ---------------------------------------------------------------------------------------------
 

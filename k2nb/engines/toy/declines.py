@@ -1,0 +1,38 @@
+"""What the toy cannot do yet, said plainly: a decline beats answering a different question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .core import Action, Answer, Observation, Skill, Task
+
+_CELLS = re.compile(
+    r"\b(?:previous|last|above|next|below|earlier|preceding|following|first|second|third|other|that|this|my)\s+cells?\b"
+    r"|\bcells?\s+(?:above|below|before|after|\d+)\b|\bin\s*\[\s*\d+\s*\]|\b(?:this|the|my)\s+notebook\b"
+    r"|\bfix\s+(?:the|my|this|that)\s+(?:error|bug|exception|traceback|code)\b|\bwhy\s+(?:did|does)\s+(?:it|my\s+code)\s+fail",
+    re.I,
+)
+
+
+class NotebookCellsDecline(Skill):
+    """Questions about the notebook's cells: the toy sees only the prompt and, through tools, the variables."""
+
+    needs_code = False
+
+    def next(self, done: Sequence[Observation]) -> Action:
+        return Answer(
+            "The question is about the notebook's cells (an error, a previous cell). I can't read cells: I see "
+            "this prompt and, through the inspection tools, the kernel's variables. Treating a word like "
+            "'previous' as a variable name would answer a different question, so I'll say what works instead.",
+            "I can't read the notebook's cells yet, so I can't see that cell or its error. Two ways that work "
+            "today:\n\n"
+            "- put the cell or the error into the prompt: `{In[3]}` is cell 3's source, `{Err}` the latest "
+            "error (k2nb fills them in before I see the prompt);\n"
+            "- or paste the code in a ```python``` block.",
+        )
+
+
+def cells_decline(task: Task) -> Skill | None:
+    """Until the toy can read the notebook (issue 13), questions about cells are declined honestly."""
+    return NotebookCellsDecline() if _CELLS.search(task.text) else None

@@ -1,0 +1,81 @@
+"""Which skill answers a request: the ordered routes, the one place to add toy behaviour.
+
+Each route is a builder, ``build(task) -> Skill | None``: it looks at the task (the prompt and the
+declared tools) and returns a skill, or None to pass. The first route that returns a skill wins, so
+specific routes come before general ones:
+
+0. ``notebook`` — questions about the notebook's cells, when k2nb declared the notebook tools
+   (read a cell, fix a failing one, add a markdown or a code cell).
+1. ``tools`` — requests about the declared tools themselves: *what variables do I have*, a tool
+   named in backticks (``@k2nb.tool`` functions, MCP tools).
+2. ``declines`` — what the toy cannot do here, said plainly instead of answering a different
+   question (questions about notebook cells when the notebook tools are not declared).
+3. ``lessons`` — the teaching families that explain a printed trace step by step.
+4. families keyed on words that are never about kernel data: Monte Carlo, plots of a function of
+   x, number theory, quoted text, unit conversions and percentages.
+5. statistics of numbers written in the prompt, and arithmetic (an expression).
+6. questions about the kernel's data, resolved against what the inspection tools say exists.
+
+To add behaviour, write a module with a builder and add one line to ``ROUTES`` at the place where
+its trigger words are specific enough. A request no route takes gets an honest "I can't do that".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .core import Skill, Task
+from .data import data_skill, inline_skill
+from .declines import cells_decline
+from .lessons import lesson_skill, units_skill
+from .notebook import notebook_route
+from .numbers import (
+    arithmetic_skill,
+    digit_sum_skill,
+    factorial_skill,
+    fibonacci_skill,
+    gcd_skill,
+    prime_skill,
+    range_sum_skill,
+)
+from .plots import plot_function_skill
+from .simulation import monte_carlo_skill
+from .text import text_skill
+from .tools import tool_route
+
+Route = Callable[[Task], Skill | None]
+
+
+def notebook(task: Task) -> Skill | None:
+    """The notebook skills; a new code cell holds the code the other routes would run."""
+    return notebook_route(task, route)
+
+
+ROUTES: tuple[Route, ...] = (
+    notebook,
+    tool_route,
+    cells_decline,
+    lesson_skill,
+    monte_carlo_skill,
+    plot_function_skill,
+    gcd_skill,
+    digit_sum_skill,
+    text_skill,
+    units_skill,
+    prime_skill,
+    fibonacci_skill,
+    factorial_skill,
+    range_sum_skill,
+    inline_skill,
+    arithmetic_skill,
+    data_skill,
+)
+
+
+def route(task: Task) -> Skill | None:
+    """The first route's skill for ``task``, or None: then the engine says what it can do instead."""
+    for build in ROUTES:
+        skill = build(task)
+        if skill is not None:
+            return skill
+    return None
