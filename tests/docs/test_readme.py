@@ -42,7 +42,9 @@ def test_an_unknown_figure_name_says_which_exist() -> None:
 def test_the_tree_names_every_module_of_the_package() -> None:
     tree = tree_markdown()
     for path in (ROOT / "k2nb").rglob("*.py"):
-        if "labextension" in path.parts or path.stem == "__init__" or path.parent.name == "toy":
+        if (
+            "labextension" in path.parts or path.stem == "__init__" or "toy" in path.parts
+        ):  # the toy is one line; its modules are listed in its docstring
             continue
         assert f"`{path.stem}` — " in tree, f"{path} is missing from the README's module tree"
 

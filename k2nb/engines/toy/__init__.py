@@ -7,11 +7,13 @@ engine thinks out loud, writes real Python for ``code_interpreter``, reads the p
 every number it reports was printed by code or returned by a tool.
 
 Layout: ``core`` (actions, reading the conversation and tool output, skills), ``parsing``
-(prompts), one module per skill family (``numbers``, ``simulation``, ``plots``, ``text``,
-``stats``; each builder returns a ``Skill`` or None), ``tools`` (calls of the other declared
-tools: ``list_variables``, ``inspect_variable``, user tools named in the prompt), ``policy``
-(routing, declines, errors, retries, the deliberate self-correction demo, the engine) and
-``help`` (``toy_help``).
+(numbers, ranges, quoted text, expressions), ``names`` (which prompt words may name a variable),
+``routes`` (the ordered routes: the one place to add behaviour), one module or package per family
+(``numbers``, ``simulation``, ``plots``, ``text``, ``lessons/`` — sorting, searching, recursion,
+loops, strings, units and percentages, fits — and ``data/`` — questions about the kernel's data:
+what exists, the typed request, its code and its answer), ``declines`` (what it cannot do yet,
+said plainly), ``tools`` (calls of the other declared tools), ``policy`` (declines, errors,
+retries, the deliberate self-correction demo, the engine) and ``help`` (``toy_help``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .core import Answer, Observation, OneShot, Skill, Task, lines, literal, need
+from .core import Answer, Observation, OneShot, Skill, Task, gist, lines, literal, need
 from .parsing import (
     _BIG_GUARD,
     _NUM,
@@ -278,7 +278,7 @@ def _first_primes(n: int) -> Skill:
     def answer(obs: Observation) -> Answer:
         primes, total = need(obs, "primes"), need(obs, "sum")
         text = f"The first {n} primes are {shorten(primes)} (their sum is {total})."
-        return Answer(f"Printed primes={primes}.", text)
+        return Answer(f"Printed primes={gist(primes)}.", text)
 
     return OneShot(
         f"The first {n} primes: build them one by one with trial division by the smaller primes.", code, answer
@@ -377,7 +377,7 @@ def fibonacci_skill(task: Task) -> Skill | None:
         def below_answer(obs: Observation) -> Answer:
             count, fibs = need(obs, "count"), need(obs, "fibs")
             return Answer(
-                f"Printed count={count}, fibs={fibs}.",
+                f"Printed count={count}, fibs={gist(fibs)}.",
                 f"There are **{count}** Fibonacci numbers below {limit} (starting from 0): {fibs}.",
             )
 
@@ -395,7 +395,7 @@ def fibonacci_skill(task: Task) -> Skill | None:
         def first_answer(obs: Observation) -> Answer:
             fibs = need(obs, "fibs")
             return Answer(
-                f"Printed fibs={fibs}.", f"The first {n} Fibonacci numbers (F(0) = 0) are: {shorten(fibs, 2000)}"
+                f"Printed fibs={gist(fibs)}.", f"The first {n} Fibonacci numbers (F(0) = 0) are: {shorten(fibs, 2000)}"
             )
 
         return OneShot(

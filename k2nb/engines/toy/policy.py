@@ -220,7 +220,7 @@ def unreadable_answer(obs: Observation, key: str) -> Answer:
 def fallback_answer(task: Task) -> Answer:
     return Answer(
         "This request doesn't match anything the toy engine can do with code (it routes by "
-        "keywords: numbers, statistics on a kernel variable, plots, quoted text, Monte Carlo). "
+        "keywords: numbers, lessons, questions about the kernel's data, plots, quoted text, Monte Carlo). "
         "Better to say so plainly and show what works than to call a tool pointlessly.",
         "I'm the k2nb **toy engine**, a small offline stand-in for Kimi K2 Thinking, and I "
         "couldn't match that request to one of my skills.\n\n"
@@ -229,11 +229,14 @@ def fallback_answer(task: Task) -> Answer:
     )
 
 
-_EXAMPLES = """Things I can do (each runs real Python in your kernel):
+_EXAMPLES = """Things I can do (each runs real Python in your kernel; `%k2 help toy` has the full list):
 - *How many numbers from 1 to 1000 have a prime digit sum?*
 - *How many primes are there below 10000?* · *Factorize 360* · *gcd of 84 and 126*
 - *What is the 100th Fibonacci number?* · *What is 2**200 - 1?* · *sum of squares from 1 to 100*
-- *Mean price by region in `sales`* · *describe the DataFrame df* · *top 5 rows of df by price*
+- *Mean price by region in `sales`* · *top 3 rows of df sorted by x* · *plot x against dose in df*
+- *Explain bubble sort on [5, 3, 1]* · *binary search for 7 in [1, 3, 5, 7, 9]* · *factorial of 5 with recursion*
+- *Use a loop to add up [3, 5, 8]* · *are 'listen' and 'silent' anagrams?* · *convert 5 miles to km*
+- *t-test between [5.1, 4.9, 6.2] and [7.0, 6.8, 7.4]* · *fit a line through (1, 2), (2, 4), (3, 5)*
 - *Plot sin(x) and cos(x) from 0 to 10*
 - *Count the words in "the quick brown fox"* · *Is "racecar" a palindrome?*
 - *Estimate pi with Monte Carlo, 100000 points, seed 7*

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .core import Answer, Observation, OneShot, Skill, Task, Unreadable, lines, literal, need
+from .core import Answer, Observation, OneShot, Skill, Task, Unreadable, gist, lines, literal, need
 from .parsing import text_subject
 
 
@@ -53,7 +53,7 @@ def _palindromes(candidates: list[str]) -> Skill:
             f"| {c} | {'yes' if v == 'True' else 'no'} |" for c, v in zip(candidates, verdicts, strict=True)
         )
         return Answer(
-            f"Printed verdicts {verdicts}.",
+            f"Printed verdicts {gist(str(verdicts))}.",
             f"| text | palindrome? |\n|---|---|\n{rows}\n\n(Ignoring case, spaces and punctuation.)",
         )
 
@@ -82,7 +82,9 @@ def _palindrome_words(text: str) -> Skill:
     def answer(obs: Observation) -> Answer:
         found, count = literal(need(obs, "palindromes")), need(obs, "count")
         listing = ", ".join(f"*{w}*" for w in found) if isinstance(found, list) else str(found)
-        return Answer(f"Printed palindromes={found}.", f"I found **{count}** palindromic words: {listing or 'none'}.")
+        return Answer(
+            f"Printed palindromes={gist(str(found))}.", f"I found **{count}** palindromic words: {listing or 'none'}."
+        )
 
     return OneShot(
         "Find the words in the text that read the same backwards (case-insensitive, longer than one letter).",
@@ -97,7 +99,9 @@ def _reverse(text: str, *, by_words: bool) -> Skill:
 
     def answer(obs: Observation) -> Answer:
         value = literal(need(obs, "reversed"))
-        return Answer(f"Printed reversed={value!r}.", f"Reversed{' word by word' if by_words else ''}:\n\n> {value}")
+        return Answer(
+            f"Printed reversed={gist(repr(value))}.", f"Reversed{' word by word' if by_words else ''}:\n\n> {value}"
+        )
 
     what = "the order of the words" if by_words else "the characters (slice with step -1)"
     return OneShot(f"Reverse {what}.", code, answer)
@@ -127,7 +131,7 @@ def _frequency(text: str, letters: bool, k: int) -> Skill:
             raise Unreadable("top")
         rows = "\n".join(f"| {item} | {n} |" for item, n in top)
         return Answer(
-            f"Printed the top {unit}s {top}; {distinct} distinct out of {total}.",
+            f"Printed the top {unit}s {gist(str(top))}; {distinct} distinct out of {total}.",
             f"{unit.title()} frequencies ({total} {unit}s, {distinct} distinct):\n\n"
             f"| {unit} | count |\n|---|---|\n{rows}",
         )
@@ -158,8 +162,8 @@ def _count_text(text: str) -> Skill:
         letters, vowels = need(obs, "letters"), need(obs, "vowels")
         return Answer(
             f"Printed words={words}, characters={chars}, letters={letters}, vowels={vowels}.",
-            f"- words: **{words}**\n- characters (with spaces): **{chars}**\n"
-            f"- letters: **{letters}**\n- vowels: **{vowels}**",
+            f"You asked me to count in “{gist(text, 80)}”:\n\n- words: **{words}**\n"
+            f"- characters (with spaces): **{chars}**\n- letters: **{letters}**\n- vowels: **{vowels}**",
         )
 
     return OneShot(

@@ -1,0 +1,173 @@
+"""Loops and accumulators: a running total, product, count, maximum or average, one iteration per line."""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Answer, Observation, OneShot, Skill, Task, lines, need
+from ..parsing import find_span
+from .common import bracket_lists, number_run, numbered, step_lines
+
+_LOOP = re.compile(
+    r"\bloops?\b|\baccumulat|\brunning\s+(?:total|sum|count|product)|\biterat|\bone\s+(?:by|at\s+a)\s+(?:one|time)",
+    re.I,
+)
+_PRINTED = 25  # iterations printed; the rest are counted
+
+_KINDS = (
+    ("average", r"\baverage|\bmean\b"),
+    ("product", r"\bproduct|\bmultipl"),
+    ("count", r"\bcount|\bhow\s+many"),
+    ("max", r"\blargest|\bbiggest|\bmax(?:imum)?\b|\bhighest"),
+    ("min", r"\bsmallest|\bmin(?:imum)?\b|\blowest"),
+    ("sum", r"\bsum|\btotal|\badd"),
+)
+_CONDITIONS = (
+    (r"\beven\b", "n % 2 == 0", "even"),
+    (r"\bodd\b", "n % 2 == 1", "odd"),
+    (r"\bpositive\b", "n > 0", "positive"),
+    (r"\bnegative\b", "n < 0", "negative"),
+)
+
+
+def loop_skill(task: Task) -> Skill | None:
+    text, low = task.text, task.low
+    if not _LOOP.search(text):
+        return None
+    kind = next((k for k, p in _KINDS if re.search(p, low)), None)
+    if kind is None:
+        return None
+    lists = bracket_lists(text)
+    span = find_span(low)
+    if lists and all(isinstance(v, (int, float)) for v in lists[0]):
+        source, label = repr(lists[0]), str(lists[0])
+    elif span is not None:
+        source, label = f"range({span.lo}, {span.hi + 1})", f"the numbers from {span.lo} to {span.hi}"
+    elif (run := number_run(text)) is not None:
+        source, label = repr(run), str(run)
+    else:
+        return None
+    condition = next(((code, word) for p, code, word in _CONDITIONS if re.search(p, low)), None)
+    greater = re.search(r"(?:greater|more|bigger|larger)\s+than\s+(-?\d+)|above\s+(-?\d+)", low)
+    if greater:
+        bound = greater[1] or greater[2]
+        condition = (f"n > {bound}", f"greater than {bound}")
+    return LoopLesson(kind, source, label, condition)
+
+
+_UPDATE = {
+    "sum": ("total = 0", "old = total", "total = total + n", "total = {old} + {n} = {total}", "total"),
+    "product": ("total = 1", "old = total", "total = total * n", "total = {old} × {n} = {total}", "total"),
+    "count": ("total = 0", "old = total", "total = total + 1", "count = {old} + 1 = {total}", "total"),
+    "max": (
+        "total = None",
+        "old = total",
+        "total = n if total is None or n > total else total",
+        "largest so far = {total}",
+        "total",
+    ),
+    "min": (
+        "total = None",
+        "old = total",
+        "total = n if total is None or n < total else total",
+        "smallest so far = {total}",
+        "total",
+    ),
+    "average": (
+        "total = 0\ncount = 0",
+        "old = total",
+        "total = total + n\ncount = count + 1",
+        "total = {old} + {n} = {total}, count = {count}",
+        "total",
+    ),
+}
+
+
+class LoopLesson(OneShot):
+    def __init__(self, kind: str, source: str, label: str, condition: tuple[str, str] | None) -> None:
+        self.kind, self.label, self.condition = kind, label, condition
+        start, keep, update, shown, _ = _UPDATE[kind]
+        test = condition[0] if condition else "True"
+        body = [
+            f"numbers = {source}",
+            *start.split("\n"),
+            "step = 0",
+            "for n in numbers:",
+            "    step += 1",
+            f"    if not ({test}):" if condition else None,
+            f"        if step <= {_PRINTED}:" if condition else None,
+            '            print(f"step {step}: n = {n!r}: skipped")' if condition else None,
+            "        continue" if condition else None,
+            f"    {keep}",
+            *(f"    {line}" for line in update.split("\n")),
+            f"    if step <= {_PRINTED}:",
+            f'        print(f"step {{step}}: n = {{n!r}}: {shown}")',
+            'print(f"RESULT steps={step}")',
+            f'print(f"RESULT printed={{min(step, {_PRINTED})}}")',
+        ]
+        if kind == "average":
+            body += [
+                "average = total / count if count else None",
+                'print(f"RESULT count={count}")',
+                'print(f"RESULT result={average}")',
+            ]
+        else:
+            body.append('print(f"RESULT result={total}")')
+        code = lines(*(line for line in body if line is not None))
+        what = {
+            "sum": "running total",
+            "product": "running product",
+            "count": "counter",
+            "max": "largest value so far",
+            "min": "smallest value so far",
+            "average": "running total and a counter",
+        }[kind]
+        filt = f", counting only the {condition[1]} ones" if condition else ""
+        super().__init__(
+            f"A loop with an accumulator: a variable that starts at a neutral value and is updated once per "
+            f"iteration. Here the accumulator is the {what}, over {label}{filt}. I'll print every iteration "
+            f"(the first {_PRINTED}) so the class can follow how the value grows.",
+            code,
+            self.explain,
+        )
+
+    def question(self) -> str:
+        if self.kind == "count":
+            return (
+                f"how many of {self.label} are {self.condition[1]}"
+                if self.condition
+                else f"how many {self.label} there are"
+            )
+        what = {"sum": "sum", "product": "product", "max": "largest", "min": "smallest", "average": "average"}[
+            self.kind
+        ]
+        return f"the {what} of {self.label}" + (f" that are {self.condition[1]}" if self.condition else "")
+
+    def explain(self, obs: Observation) -> Answer:
+        steps = []
+        for m in step_lines(obs, r"step (\d+): n = (.+?): (.+)"):
+            test = f"not {self.condition[1]}" if self.condition else ""
+            steps.append(f"n = {m[2]}: {f'skipped ({test})' if m[3] == 'skipped' else m[3]}")
+        result, total_steps = need(obs, "result"), need(obs, "steps")
+        what = {
+            "sum": "sum",
+            "product": "product",
+            "count": "count",
+            "max": "largest value",
+            "min": "smallest value",
+            "average": "average",
+        }[self.kind]
+        filt = f" of the {self.condition[1]} numbers" if self.condition else ""
+        extra = f" (= total / count, with count = {need(obs, 'count')})" if self.kind == "average" else ""
+        start = {"sum": "0", "product": "1", "count": "0", "max": "nothing yet", "min": "nothing yet", "average": "0"}[
+            self.kind
+        ]
+        return Answer(
+            f"The loop ran {total_steps} times and printed result={result}. I'll walk through the iterations.",
+            f"You asked for {self.question()}, computed with a loop.\n\n"
+            f"**The idea.** The accumulator starts at {start}; each time round the loop it is updated with the "
+            f"current number{', if the number passes the test' if self.condition else ''}; after the last "
+            "iteration it holds the answer.\n\n"
+            f"**What the code printed, iteration by iteration:**\n\n{numbered(steps)}\n\n"
+            f"**Result:** the {what}{filt} is **{result}**{extra}, after {total_steps} iterations.",
+        )

@@ -1,0 +1,140 @@
+"""Linear and binary search, step by step, for the student's target in the student's list."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..core import Answer, Observation, OneShot, Skill, Task, lines, need
+from .common import MAX_ITEMS, bracket_lists, numbered, step_lines
+
+_SEARCH = re.compile(
+    r"\b(linear|sequential|binary)\s+search|\bsearch(?:es|ing)?\s+(?:for\b|through\b)|\b(?:find|locate|look\s+for)\s+"
+    r"(?:the\s+)?(?:number\s+|value\s+|position\s+of\s+|index\s+of\s+)?-?\d",
+    re.I,
+)
+
+
+def search_skill(task: Task) -> Skill | None:
+    text = task.text
+    if not _SEARCH.search(text):
+        return None
+    lists = bracket_lists(text)
+    if not lists:
+        return None
+    items = lists[0][: MAX_ITEMS * 2]
+    outside = text
+    for m in re.finditer(r"\[[^\[\]\n]*\]", text):
+        outside = outside.replace(m[0], " ")
+    target_m = re.search(
+        r"(?:for|find|locate|look\s+for|where\s+is|position\s+of|index\s+of|is)\s+(-?\d+(?:\.\d+)?)", outside, re.I
+    )
+    target_m = target_m or re.search(r"(-?\d+(?:\.\d+)?)", outside)
+    if target_m is None:
+        return None
+    target: Any = float(target_m[1]) if "." in target_m[1] else int(target_m[1])
+    kinds = [k for k in ("linear", "binary") if re.search(rf"\b{k}\b", text, re.I)] or ["linear"]
+    return SearchLesson(items, target, kinds)
+
+
+_LINEAR = (
+    "steps = 0",
+    "found = -1",
+    "for i, value in enumerate(items):",
+    "    steps += 1",
+    "    if value == target:",
+    '        print(f"linear step {steps}: position {i} holds {value!r}: that is the target")',
+    "        found = i",
+    "        break",
+    '    print(f"linear step {steps}: position {i} holds {value!r}: not the target, move on")',
+    'print(f"RESULT linear_found={found}")',
+    'print(f"RESULT linear_steps={steps}")',
+)
+
+_AT = "binary step {steps}: low={low} high={high} mid={mid} holds {value!r}"
+_BINARY = (
+    "ordered = sorted(items)",
+    "if ordered != items:",
+    '    print(f"binary search needs a sorted list; sorted: {ordered}")',
+    "low, high = 0, len(ordered) - 1",
+    "steps = 0",
+    "found = -1",
+    "while low <= high:",
+    "    steps += 1",
+    "    mid = (low + high) // 2",
+    "    value = ordered[mid]",
+    "    if value == target:",
+    f'        print(f"{_AT}: that is the target")',
+    "        found = mid",
+    "        break",
+    "    if value < target:",
+    f'        print(f"{_AT} < {{target!r}}: keep the right half")',
+    "        low = mid + 1",
+    "    else:",
+    f'        print(f"{_AT} > {{target!r}}: keep the left half")',
+    "        high = mid - 1",
+    'print(f"RESULT binary_found={found}")',
+    'print(f"RESULT binary_steps={steps}")',
+    'print(f"RESULT sorted_first={ordered != items}")',
+)
+
+
+class SearchLesson(OneShot):
+    def __init__(self, items: list[Any], target: Any, kinds: list[str]) -> None:
+        self.items, self.target, self.kinds = items, target, kinds
+        code = lines(
+            f"items = {items!r}",
+            f"target = {target!r}",
+            *(_LINEAR if "linear" in kinds else ()),
+            *(_BINARY if "binary" in kinds else ()),
+        )
+        which = " and ".join(f"{k} search" for k in kinds)
+        thought = (
+            f"You want {which} for {target} in {items}. Linear search checks the positions one by one; binary "
+            "search needs a sorted list and halves the part that can still hold the target at every step. I'll "
+            "print every step and explain the trace."
+        )
+        super().__init__(thought, code, self.explain)
+
+    def explain(self, obs: Observation) -> Answer:
+        parts = [f"You asked for {' and '.join(f'{k} search' for k in self.kinds)} of {self.target} in {self.items}."]
+        printed = []
+        if "linear" in self.kinds:
+            found, steps = need(obs, "linear_found"), need(obs, "linear_steps")
+            trace = [
+                f"position {m[1]} holds {m[2]}: "
+                + ("the target — stop" if m[3] == "that is the target" else "not the target, move on")
+                for m in step_lines(
+                    obs, r"linear step \d+: position (\d+) holds (.+?): (that is the target|not the target, move on)"
+                )
+            ]
+            where = f"found at position **{found}**" if found != "-1" else "**not in the list**"
+            parts.append(
+                "**Linear search** looks at each position in turn until it meets the target.\n\n"
+                f"{numbered(trace)}\n\nThe target is {where} after {steps} comparison(s)."
+            )
+            printed.append(f"linear_found={found}, linear_steps={steps}")
+        if "binary" in self.kinds:
+            found, steps = need(obs, "binary_found"), need(obs, "binary_steps")
+            trace = [
+                f"low = {m[1]}, high = {m[2]}, middle position {m[3]} holds {m[4]}"
+                + (": that is the target — stop" if m[5] == "that is the target" else f": {m[5]}")
+                for m in step_lines(
+                    obs, r"binary step \d+: low=(\d+) high=(\d+) mid=(\d+) holds (.+?)(?: [<>] .+?)?: (.+)"
+                )
+            ]
+            sorted_note = step_lines(obs, r"binary search needs a sorted list; sorted: (\[.*\])")
+            first = f"The list was not sorted, so it was sorted first: {sorted_note[0][1]}.\n\n" if sorted_note else ""
+            where = f"found at position **{found}** of the sorted list" if found != "-1" else "**not in the list**"
+            parts.append(
+                "**Binary search** compares the target with the middle of the part that can still hold it and "
+                f"throws away the half that cannot.\n\n{first}{numbered(trace)}\n\nThe target is {where} after "
+                f"{steps} comparison(s)."
+            )
+            printed.append(f"binary_found={found}, binary_steps={steps}")
+        if len(self.kinds) == 2:
+            parts.append(
+                f"Linear search took {need(obs, 'linear_steps')} comparison(s) and binary search "
+                f"{need(obs, 'binary_steps')}: on long sorted lists binary search wins by far (about log₂ n steps)."
+            )
+        return Answer(f"The code printed {'; '.join(printed)}. I'll explain each step.", "\n\n".join(parts))

@@ -1,0 +1,291 @@
+"""Sorting algorithms pass by pass: bubble, insertion, selection, merge and quick sort on the student's list."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..core import Answer, Observation, OneShot, Skill, Task, lines, need
+from .common import INDENT, MAX_ITEMS, input_list, numbered, step_lines, teaching
+
+ALGORITHMS = {
+    "bubble": r"bubble",
+    "insertion": r"insertion",
+    "selection": r"selection",
+    "merge": r"merge",
+    "quick": r"quick|partition",
+}
+_SORT = re.compile(r"\b(?:sort(?:s|ed|ing)?)\b(?!\s+(?:by|on)\b)", re.I)  # "sorted by x" is a data question
+
+IDEAS = {
+    "bubble": (
+        "Bubble sort walks along the list comparing each pair of neighbours and swaps them when they are out "
+        "of order. After each pass the largest value not yet in place has bubbled to the end, so the next pass "
+        "can stop one place earlier; a pass without a swap means the list is sorted."
+    ),
+    "insertion": (
+        "Insertion sort grows a sorted part at the front of the list. It takes the next value, shifts every "
+        "larger value of the sorted part one place to the right, and drops the value into the gap — the way "
+        "you sort playing cards in your hand."
+    ),
+    "selection": (
+        "Selection sort finds the smallest value of the unsorted part and swaps it to the front of that part; "
+        "then the sorted part is one longer. It makes the same number of comparisons whatever the input."
+    ),
+    "merge": (
+        "Merge sort splits the list in half again and again until each piece has one value (one value is "
+        "sorted), then merges pieces back together: merging two sorted lists only needs to compare their "
+        "first values each time."
+    ),
+    "quick": (
+        "Quick sort picks a pivot (here the last value), puts the values that are not larger than the pivot "
+        "on its left and the larger ones on its right, and sorts both sides the same way. Each pivot ends up "
+        "in its final place."
+    ),
+}
+
+
+def sorting_skill(task: Task) -> Skill | None:
+    text = task.text
+    named = [name for name, p in ALGORITHMS.items() if re.search(rf"\b(?:{p})[\s-]*sort", text, re.I)]
+    items = input_list(text)
+    if not named and not (_SORT.search(text) and (teaching(text) or re.search(r"algorithm", text, re.I) or items)):
+        return None
+    given = items is not None
+    if items is None:
+        if not named:
+            return None  # "sort" alone with nothing to sort is not this lesson
+        items = [5, 2, 9, 1, 7]
+    return SortLesson(named[0] if named else "bubble", items[:MAX_ITEMS], given=given, cut=len(items) > MAX_ITEMS)
+
+
+def _bubble(detail: bool) -> tuple[str, ...]:
+    return (
+        "passes = comparisons = swaps = 0",
+        "for end in range(len(items) - 1, 0, -1):",
+        "    passes += 1",
+        "    swapped = False",
+        "    for i in range(end):",
+        "        comparisons += 1",
+        "        a, b = items[i], items[i + 1]",
+        "        if a > b:",
+        "            items[i], items[i + 1] = b, a",
+        "            swaps += 1",
+        "            swapped = True",
+        *(
+            ("        print(f\"pass {passes}: compare {a!r} and {b!r}: {'swap' if a > b else 'keep'} -> {items}\")",)
+            if detail
+            else ()
+        ),
+        '    print(f"after pass {passes}: {items}" + ("" if swapped else " (no swap: sorted)"))',
+        "    if not swapped:",
+        "        break",
+    )
+
+
+_INSERTION = (
+    "passes = comparisons = swaps = 0",
+    "for i in range(1, len(items)):",
+    "    passes += 1",
+    "    key = items[i]",
+    "    j = i - 1",
+    "    moved = []",
+    "    while j >= 0:",
+    "        comparisons += 1",
+    "        if items[j] <= key:",
+    "            break",
+    "        moved.append(items[j])",
+    "        items[j + 1] = items[j]",
+    "        swaps += 1",
+    "        j -= 1",
+    "    items[j + 1] = key",
+    '    print(f"step {passes}: insert {key!r}: moved {moved} one place right, put it at position {j + 1} -> {items}")',
+)
+
+_SELECTION = (
+    "passes = comparisons = swaps = 0",
+    "for i in range(len(items) - 1):",
+    "    passes += 1",
+    "    smallest = i",
+    "    for j in range(i + 1, len(items)):",
+    "        comparisons += 1",
+    "        if items[j] < items[smallest]:",
+    "            smallest = j",
+    "    rest = items[i:]",
+    "    if smallest != i:",
+    "        items[i], items[smallest] = items[smallest], items[i]",
+    "        swaps += 1",
+    '    print(f"step {passes}: smallest of {rest} is {items[i]!r}, swapped to position {i} -> {items}")',
+)
+
+_MERGE = (
+    "passes = comparisons = swaps = 0",
+    "",
+    "",
+    "def merge_sort(part, depth=0):",
+    "    global comparisons, passes",
+    '    pad = "  " * depth',
+    "    if len(part) <= 1:",
+    '        print(f"{pad}{part}: one value, already sorted")',
+    "        return part",
+    "    mid = len(part) // 2",
+    '    print(f"{pad}split {part} -> {part[:mid]} | {part[mid:]}")',
+    "    left, right = merge_sort(part[:mid], depth + 1), merge_sort(part[mid:], depth + 1)",
+    "    merged, a, b = [], 0, 0",
+    "    while a < len(left) and b < len(right):",
+    "        comparisons += 1",
+    "        if left[a] <= right[b]:",
+    "            merged.append(left[a])",
+    "            a += 1",
+    "        else:",
+    "            merged.append(right[b])",
+    "            b += 1",
+    "    merged += left[a:] + right[b:]",
+    "    passes += 1",
+    '    print(f"{pad}merge {left} + {right} -> {merged}")',
+    "    return merged",
+    "",
+    "",
+    "items = merge_sort(items)",
+)
+
+_QUICK = (
+    "passes = comparisons = swaps = 0",
+    "",
+    "",
+    "def quick_sort(part, depth=0):",
+    "    global comparisons, passes",
+    '    pad = "  " * depth',
+    "    if len(part) <= 1:",
+    '        print(f"{pad}{part}: nothing to sort")',
+    "        return part",
+    "    pivot = part[-1]",
+    "    comparisons += len(part) - 1",
+    "    passes += 1",
+    "    smaller = [x for x in part[:-1] if x <= pivot]",
+    "    larger = [x for x in part[:-1] if x > pivot]",
+    '    print(f"{pad}pivot {pivot!r}: not larger {smaller}, larger {larger}")',
+    "    joined = quick_sort(smaller, depth + 1) + [pivot] + quick_sort(larger, depth + 1)",
+    '    print(f"{pad}joined -> {joined}")',
+    "    return joined",
+    "",
+    "",
+    "items = quick_sort(items)",
+)
+
+
+def sort_code(algorithm: str, items: list[Any]) -> str:
+    body = {
+        "bubble": _bubble(detail=len(items) <= 8),
+        "insertion": _INSERTION,
+        "selection": _SELECTION,
+        "merge": _MERGE,
+        "quick": _QUICK,
+    }[algorithm]
+    return lines(
+        f"data = {items!r}",
+        "items = list(data)",
+        'print(f"start: {items}")',
+        *body,
+        'print(f"RESULT sorted={items}")',
+        'print(f"RESULT correct={items == sorted(data)}")',
+        'print(f"RESULT passes={passes}")',
+        'print(f"RESULT comparisons={comparisons}")',
+        'print(f"RESULT swaps={swaps}")',
+        'print(f"RESULT most={len(data) * (len(data) - 1) // 2}")',
+    )
+
+
+_LIST = r"(\[.*\])"
+
+
+def narrate(algorithm: str, obs: Observation) -> list[str]:
+    """Each printed step of the trace as a sentence."""
+    steps: list[str] = []
+    if algorithm == "bubble":
+        for m in step_lines(
+            obs,
+            rf"(?:pass (\d+): compare (.+?) and (.+?): (swap|keep) -> {_LIST})"
+            rf"|(?:after pass (\d+): {_LIST}( \(no swap: sorted\))?)",
+        ):
+            if m[1]:
+                verb = f"{m[2]} > {m[3]}, so swap them" if m[4] == "swap" else f"{m[2]} ≤ {m[3]}, so keep them"
+                steps.append(f"Pass {m[1]}: compare {m[2]} and {m[3]}: {verb} → {m[5]}")
+            else:
+                done = " — no swap in this pass, so the list is sorted and we stop." if m[8] else ""
+                steps.append(f"**After pass {m[6]}: {m[7]}**{done}")
+    elif algorithm == "insertion":
+        for m in step_lines(
+            obs, rf"step (\d+): insert (.+?): moved {_LIST} one place right, put it at position (\d+) -> {_LIST}"
+        ):
+            moved = f"the larger values {m[3]} move one place right" if m[3] != "[]" else "nothing before it is larger"
+            steps.append(f"take {m[2]}: {moved}; it goes to position {m[4]} → {m[5]}")
+    elif algorithm == "selection":
+        for m in step_lines(obs, rf"step (\d+): smallest of {_LIST} is (.+?), swapped to position (\d+) -> {_LIST}"):
+            steps.append(f"the smallest of the unsorted part {m[2]} is {m[3]}; it goes to position {m[4]} → {m[5]}")
+    elif algorithm == "merge":
+        for m in step_lines(
+            obs,
+            rf"( *)(?:split {_LIST} -> {_LIST} \| {_LIST}|merge {_LIST} \+ {_LIST} -> {_LIST}"
+            rf"|{_LIST}: one value, already sorted)",
+        ):
+            depth = len(m[1]) // 2
+            if m[2]:
+                steps.append(f"{INDENT * depth}split {m[2]} into {m[3]} and {m[4]}")
+            elif m[5]:
+                steps.append(f"{INDENT * depth}merge {m[5]} and {m[6]} into {m[7]}")
+            else:
+                steps.append(f"{INDENT * depth}{m[8]} has one value: already sorted")
+    else:
+        for m in step_lines(
+            obs, rf"( *)(?:pivot (.+?): not larger {_LIST}, larger {_LIST}|joined -> {_LIST}|{_LIST}: nothing to sort)"
+        ):
+            depth = len(m[1]) // 2
+            if m[2]:
+                steps.append(f"{INDENT * depth}pivot {m[2]}: not larger {m[3]}, larger {m[4]}")
+            elif m[5]:
+                steps.append(f"{INDENT * depth}join the sorted sides around the pivot → {m[5]}")
+            else:
+                steps.append(f"{INDENT * depth}{m[6]} needs no sorting")
+    return steps
+
+
+class SortLesson(OneShot):
+    def __init__(self, algorithm: str, items: list[Any], *, given: bool, cut: bool) -> None:
+        self.algorithm, self.items, self.given, self.cut = algorithm, items, given, cut
+        source = (
+            f"the list {items}" + (f" (the first {MAX_ITEMS} of yours)" if cut else "")
+            if given
+            else f"an example list, {items}, since the prompt gave none"
+        )
+        thought = (
+            f"You want to see {algorithm} sort at work, on {source}. {IDEAS[algorithm]} I'll write it out in plain "
+            "Python that prints every step, run it on that list, and then explain the printed trace step by step. "
+            "I'll also count comparisons and swaps and check the result against Python's sorted()."
+        )
+        super().__init__(thought, sort_code(algorithm, items), self.explain)
+
+    def explain(self, obs: Observation) -> Answer:
+        result, correct = need(obs, "sorted"), need(obs, "correct")
+        passes, comparisons, swaps, most = (need(obs, k) for k in ("passes", "comparisons", "swaps", "most"))
+        steps = narrate(self.algorithm, obs)
+        unit = {"bubble": "passes", "merge": "merges", "quick": "partitions"}.get(self.algorithm, "steps")
+        moves = (
+            ""
+            if self.algorithm in ("merge", "quick")
+            else f" and {swaps} {'shifts' if self.algorithm == 'insertion' else 'swaps'}"
+        )
+        tail = ""
+        if self.algorithm in ("bubble", "insertion", "selection"):
+            tail = f" For {len(self.items)} values these algorithms need at most {most} comparisons."
+        start = f"your list {self.items}" if self.given else f"the example list {self.items} (the prompt gave no list)"
+        checked = "matches" if correct == "True" else "does NOT match"
+        return Answer(
+            f"The code printed {len(steps)} steps and sorted={result}, {comparisons} comparisons; the check against "
+            f"sorted() printed {correct}. I'll walk through the trace line by line.",
+            f"You asked how **{self.algorithm} sort** works, shown on {start}.\n\n"
+            f"**The idea.** {IDEAS[self.algorithm]}\n\n"
+            f"**What the code printed, step by step:**\n\n{numbered(steps)}\n\n"
+            f"**Result:** {result} after {passes} {unit}, with {comparisons} comparisons{moves}.{tail} "
+            f"The result {checked} Python's `sorted()`.",
+        )
