@@ -346,7 +346,7 @@ def test_user_variables_named_like_temporaries_survive(server: ChatServer, rng: 
 def test_list_statistics(server: ChatServer, rng: random.Random) -> None:
     values = [rng.randint(-100, 100) for _ in range(rng.randint(10, 60))]
     run = drive(server, "median and average of my_values", {"my_values": values})
-    assert "globals()" in run.codes[0] and "list(my_values)" in run.codes[1]
+    assert "globals()" in run.codes[0] and "_k2nb_compute(my_values)" in run.codes[1]
     assert run.printed("median") == str(round(statistics.median(values), 4))
     assert run.printed("mean") == str(round(statistics.mean(values), 4))
     assert run.printed("median") in run.answer and run.printed("mean") in run.answer

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import re
-
-from ..core import assigned_names, lines
+from ..core import lines
 from .request import Plot, Request
 
-PLACEHOLDER = "__k2nb_data__"
+FUNCTION = "_k2nb_compute"
 
 
-def spare(var: str, code: str) -> str:
-    """Put the user's variable into ``code``, renaming a temporary that would overwrite it."""
-    if var in assigned_names(code):  # e.g. their DataFrame is called `rows`
-        # Not right after "RESULT "/"BEGIN "/"END ": those are output keys the engine reads back.
-        code = re.sub(rf"(?<!RESULT )(?<!BEGIN )(?<!END )(?<![\"'])\b{re.escape(var)}\b(?![\"'\]])", f"{var}_", code)
-    return code.replace(PLACEHOLDER, var)
+def in_function(imports: list[str], body: list[str], argument: str) -> str:
+    """``body`` as a function called once with ``argument``: its temporaries (``rows``, ``x``…) stay
+    local, so they never overwrite the user's variables of the same name."""
+    return lines(
+        *imports,
+        *([""] if imports else []),
+        "",
+        f"def {FUNCTION}(data):  # a function keeps its temporaries out of your namespace",
+        *(f"    {line}" if line else "" for line in body),
+        "",
+        "",
+        f"{FUNCTION}({argument})",
+    )
 
 
 def table(name: str, expr: str) -> tuple[str, ...]:
@@ -29,15 +34,15 @@ def key(column: object) -> str:
 
 
 def request_code(req: Request) -> str:
-    """Code over the user's frame (see ``spare``) that prints every figure the answer will quote."""
-    out = [f"# You asked for {req.question()}.".replace("`", "")]
-    if req.coerce or req.describe is not None or req.difference or req.ttest:
-        out.append("import pandas as pd")
+    """Code over the user's frame ``req.frame`` that prints every figure the answer will quote."""
+    imports = [f"# You asked for {req.question()}.".replace("`", "")]
+    if req.coerce:
+        imports.append("import pandas as pd")
     if req.fit or req.ttest:
-        out.append("import numpy as np")
+        imports.append("import numpy as np")
     if req.plot:
-        out.append("import matplotlib.pyplot as plt")
-    out += ["", f"data = {PLACEHOLDER}"]
+        imports.append("import matplotlib.pyplot as plt")
+    out: list[str] = []
     for column in req.coerce:
         out += [
             f'converted = pd.to_numeric(data[{column!r}], errors="coerce")',
@@ -67,7 +72,7 @@ def request_code(req: Request) -> str:
     out += _tests(req)
     if req.plot:
         out += _plot(req.plot, req)
-    return lines(*out)
+    return in_function(imports, out, req.frame)
 
 
 def _measures(req: Request) -> list[str]:

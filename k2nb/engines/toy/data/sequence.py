@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..core import Answer, Observation, Unreadable, gist, lines
+from ..core import Answer, Observation, Unreadable, gist
 from ..parsing import listed_text
+from .code import in_function
 from .request import OP_WORDS
 
 _OPS = (
@@ -74,18 +75,16 @@ def read_sequence_request(low: str) -> SequenceRequest:
 
 
 def sequence_code(source: str, req: SequenceRequest) -> str:
-    """``source``: a Python expression for the values (a literal list, or ``list(name)``)."""
-    out = ["import statistics", ""]
-    if req.plot:
-        out += ["import matplotlib.pyplot as plt", ""]
-    out += [
+    """``source``: a Python expression for the values (the user's variable, or a literal list)."""
+    imports = ["import statistics"] + (["import matplotlib.pyplot as plt"] if req.plot else [])
+    out = [
         "values = []",
-        f"for v in {source}:",
+        "for v in data:",
         "    try:",
         "        values.append(float(v) if not isinstance(v, int) else v)",
         "    except (TypeError, ValueError):",
         "        pass",
-        f'print(f"RESULT skipped={{len({source}) - len(values)}}")',
+        'print(f"RESULT skipped={len(data) - len(values)}")',
         'print(f"RESULT n={len(values)}")',
     ]
     ops = list(req.ops)
@@ -105,7 +104,7 @@ def sequence_code(source: str, req: SequenceRequest) -> str:
     if req.plot:
         draw = "plt.hist(values, bins=20)" if req.plot == "hist" else "plt.plot(values)"
         out += ["plt.figure(figsize=(7, 4))", draw, "plt.show()", 'print(f"RESULT plotted={len(values)}")']
-    return lines(*out)
+    return in_function(imports, out, source)
 
 
 def sequence_answer(req: SequenceRequest, source: str, obs: Observation, described: str = "") -> Answer:

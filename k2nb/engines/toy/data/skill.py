@@ -16,7 +16,7 @@ from ..core import TOOL_NAME, Action, Answer, CodeStep, Observation, Skill, Task
 from ..names import guesses, may_name
 from ..tools import INSPECT_TOOL, LIST_TOOL
 from .answer import answer
-from .code import PLACEHOLDER, request_code, spare
+from .code import request_code
 from .knowledge import Knowledge, Variable, learn, split_context
 from .parse import mark_columns, parse
 from .request import Request, Unclear
@@ -25,19 +25,24 @@ from .sequence import read_sequence_request, sequence_answer, sequence_code
 LISTING_CODE = lines(
     "import types",
     "",
-    "listing = {}",
-    "for name, value in list(globals().items()):",
-    '    if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):',
-    "        continue",
-    "    if isinstance(value, types.ModuleType) or callable(value):",
-    "        continue",
-    '    if hasattr(value, "columns") and hasattr(value, "dtypes"):',
-    '        size = "×".join(map(str, value.shape))',
-    "        listing[name] = (type(value).__name__, size, {str(c): str(t) for c, t in value.dtypes.items()})",
-    '    elif isinstance(value, (list, tuple, set, dict)) or hasattr(value, "shape"):',
-    '        size = "×".join(map(str, value.shape)) if hasattr(value, "shape") else f"len {len(value)}"',
-    "        listing[name] = (type(value).__name__, size, None)",
-    'print(f"RESULT listing={listing}")',
+    "",
+    "def _k2nb_listing():  # a function keeps its temporaries out of your namespace",
+    "    listing = {}",
+    "    for name, value in list(globals().items()):",
+    '        if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):',
+    "            continue",
+    "        if isinstance(value, types.ModuleType) or callable(value):",
+    "            continue",
+    '        if hasattr(value, "columns") and hasattr(value, "dtypes"):',
+    '            size = "×".join(map(str, value.shape))',
+    "            listing[name] = (type(value).__name__, size, {str(c): str(t) for c, t in value.dtypes.items()})",
+    '        elif isinstance(value, (list, tuple, set, dict)) or hasattr(value, "shape"):',
+    '            size = "×".join(map(str, value.shape)) if hasattr(value, "shape") else f"len {len(value)}"',
+    "            listing[name] = (type(value).__name__, size, None)",
+    '    print(f"RESULT listing={listing}")',
+    "",
+    "",
+    "_k2nb_listing()",
 )
 
 
@@ -217,7 +222,7 @@ class DataSkill(Skill):
             thought += (
                 f" {', '.join(f'`{c}`' for c in request.coerce)} is text, so I convert it with pd.to_numeric first."
             )
-        return CodeStep(thought, spare(var.name, request_code(request)))
+        return CodeStep(thought, request_code(request))
 
     def _sequence(self, var: Variable, computed: list[Observation]) -> Action:
         req = read_sequence_request(self.question.lower())
@@ -226,7 +231,7 @@ class DataSkill(Skill):
             return CodeStep(
                 f"`{var.name}` is a {var.kind} ({var.size}). You asked for {req.question(source)}; the statistics "
                 "module handles plain sequences, skipping values that are not numbers.",
-                spare(var.name, sequence_code(f"list({PLACEHOLDER})", req)),
+                sequence_code(var.name, req),
             )
         return sequence_answer(req, source, computed[-1], f"`{var.name}` is a `{var.kind}` ({var.size}).")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..core import Answer, Observation, OneShot, Skill, Task, lines
+from ..core import Answer, Observation, OneShot, Skill, Task
 from ..data.answer import fit_text, ttest_steps
-from ..data.code import FIT_STEPS, TTEST_STEPS
+from ..data.code import FIT_STEPS, TTEST_STEPS, in_function
 from .common import bracket_lists
 
 _TTEST = re.compile(r"\bt[- ]?test|\bstudent'?s\s+t\b|\bwelch\b|\bsignifican", re.I)
@@ -45,7 +45,7 @@ class TTestLesson(OneShot):
             f"A two-sample t-test of {a} against {b}. I'll use Welch's version (it does not assume equal "
             "variances): t = (mean_a − mean_b) / √(var_a/n_a + var_b/n_b). NumPy gives the means and variances; the "
             "p-value needs the t distribution from scipy, if it is installed. Every intermediate value is printed.",
-            lines("import numpy as np", "", f"a, b = {a!r}, {b!r}", *TTEST_STEPS),
+            in_function(["import numpy as np"], ["a, b = data", *TTEST_STEPS], repr((a, b))),
             self.explain,
         )
 
@@ -64,12 +64,10 @@ class FitLesson(OneShot):
             f"A least-squares line through the points with x = {xs} and y = {ys}: slope = Sxy / Sxx, intercept = "
             "mean y − slope · mean x, and r² = 1 − SSres / SStot says how much of the variation the line explains. "
             "NumPy computes each sum; I'll print them all.",
-            lines(
-                "import numpy as np",
-                "",
-                f"x = np.array({xs!r}, dtype=float)",
-                f"y = np.array({ys!r}, dtype=float)",
-                *FIT_STEPS,
+            in_function(
+                ["import numpy as np"],
+                ["x, y = np.array(data[0], dtype=float), np.array(data[1], dtype=float)", *FIT_STEPS],
+                repr((xs, ys)),
             ),
             self.explain,
         )
