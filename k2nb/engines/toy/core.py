@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ...kernel.prompt_context import CONTEXT_HEADER
 from ..server import message_text
 
 TOOL_NAME = "code_interpreter"
@@ -111,9 +112,10 @@ def observe_tool(name: str, arguments: dict[str, Any], output: str) -> Observati
 
 @dataclass(frozen=True)
 class Task:
-    text: str
+    text: str  # the user's words
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)  # declared function tools: name → parameters
     notes: str = ""  # what k2nb sent with the prompt for the model alone (its "[k2nb: …]" paragraphs)
+    context: str = ""  # the ``--context`` summaries k2nb appended to the prompt, if any
 
     def has_tool(self, name: str) -> bool:
         return name in self.tools
@@ -151,7 +153,8 @@ def read_conversation(
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
     if last_user is None:
         return None, []
-    task = Task(message_text(messages[last_user].get("content")).strip(), dict(tools or {}))
+    words, context = split_context(message_text(messages[last_user].get("content")).strip())
+    task = Task(words, dict(tools or {}), context=context)
     pending: dict[str, tuple[str, dict[str, Any]]] = {}
     observations = []
     for message in messages[last_user + 1 :]:
@@ -166,6 +169,15 @@ def read_conversation(
             else:
                 observations.append(observe_tool(name, args, text))
     return task, observations
+
+
+def split_context(text: str) -> tuple[str, str]:
+    """The user's words, and the ``--context`` summaries k2nb appended to them (empty when there are none).
+
+    Only the words are the task: numbers in the summaries (a shape, a row) are not part of the question.
+    """
+    at = text.find(CONTEXT_HEADER)
+    return (text, "") if at < 0 else (text[:at].rstrip(), text[at + len(CONTEXT_HEADER) :])
 
 
 def _call_of(call: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ from .core import Action, Answer, Observation, Skill, Task
 
 _CELLS = re.compile(
     r"\b(?:previous|last|above|next|below|earlier|preceding|following|first|second|third|other|that|this|my)\s+cells?\b"
-    r"|\bcells?\s+(?:above|below|before|after|\d+)\b|\bin\s*\[\s*\d+\s*\]|\b(?:this|the|my)\s+notebook\b"
+    r"|\bcells?\s+(?:above|below|before|after|\d+)\b|(?-i:\bIn\s?\[\s*\d+\s*\])|\b(?:this|the|my)\s+notebook\b"
     r"|\bfix\s+(?:the|my|this|that)\s+(?:error|bug|exception|traceback|code)\b|\bwhy\s+(?:did|does)\s+(?:it|my\s+code)\s+fail",
     re.I,
 )

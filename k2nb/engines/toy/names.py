@@ -19,7 +19,8 @@ compute calculate explain describe summarize look see sort sorted order ordered 
 filtered remove removed drop dropped keep kept remaining remain between against versus vs per across
 along among without except including include high higher highest low lower lowest large larger largest
 small smaller smallest big bigger biggest often times way ways thing things something anything
-everything nothing
+everything nothing common general particular detail fact short practice place case turn advance future
+past mind total order english python pandas numpy loop line words
 """
 # Nouns a prompt uses for data ("count the rows in data"): a variable only when one of that name exists
 # and the prompt puts the word where data is named ("in data", "the data DataFrame"), or in backticks.
@@ -63,7 +64,6 @@ _PLACES = (
     rf"\b{_KIND}\s+(?:called\s+|named\s+)?([A-Za-z_]\w*)",
     rf"\b([A-Za-z_]\w*)\s+{_KIND}s?\b",
     r"\b([A-Za-z_]\w*)'s\b",
-    r"^\s*([A-Za-z_]\w*)\b",
 )
 
 

@@ -6,7 +6,6 @@ import re
 
 from ..core import Skill, Task
 from ..names import backticked, guesses
-from .knowledge import split_context
 from .sequence import inline_numbers
 from .skill import DataSkill, InlineSkill
 
@@ -23,7 +22,7 @@ _DATA_WORDS = re.compile(
 
 def data_skill(task: Task) -> Skill | None:
     """A question about the kernel's data: it names a variable, or asks a data question of one."""
-    question = split_context(task.text)[0]
+    question = task.text
     named = [n for n in backticked(question) if n not in task.tools]
     if named or guesses(question) or _DATA_WORDS.search(question.lower()):
         return DataSkill(task)
@@ -32,7 +31,7 @@ def data_skill(task: Task) -> Skill | None:
 
 def inline_skill(task: Task) -> Skill | None:
     """Statistics of numbers written in the prompt (``average of 3, 5, 8 and 13``)."""
-    values = inline_numbers(split_context(task.text)[0])
+    values = inline_numbers(task.text)
     return InlineSkill(task, values) if values else None
 
 

@@ -6,7 +6,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from ....kernel.prompt_context import CONTEXT_HEADER
 from ..core import TOOL_NAME, Observation, Task, literal
 from ..tools import INSPECT_TOOL, LIST_TOOL
 
@@ -59,17 +58,11 @@ class Knowledge:
         return [v for v in self.variables.values() if v.sequence]
 
 
-def split_context(text: str) -> tuple[str, str]:
-    """The user's words, and the ``--context`` summaries k2nb appended to them (empty when there are none)."""
-    at = text.find(CONTEXT_HEADER)
-    return (text, "") if at < 0 else (text[:at].rstrip(), text[at + len(CONTEXT_HEADER) :])
-
-
 def learn(task: Task, done: Sequence[Observation]) -> Knowledge:
     """Everything the conversation has said about the kernel's variables so far."""
     variables: dict[str, Variable] = {}
     listed, missing, looked_up = False, set(), set()
-    for block in re.split(r"\n\s*\n", split_context(task.text)[1]):
+    for block in re.split(r"\n\s*\n", task.context):
         found = read_summary(block)
         if found:
             variables[found.name] = found

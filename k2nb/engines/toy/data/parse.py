@@ -52,7 +52,9 @@ _WORDLIKE = frozenset(
     ]
 )
 _COLUMN_PLACE = re.compile(
-    r"(?:\bof|\bin|\bby|\bper|\bagainst|\bvs\.?|\bversus|\bbetween|\band|\bwhere|\bcolumns?|[`'\"])\s*$", re.I
+    r"(?:\bof|\bin|\bby|\bper|\beach|\bevery|\bacross|\bagainst|\bvs\.?|\bversus|\bbetween|\band|\bwhere|"
+    r"\bcolumns?|[`'\"])\s*$",
+    re.I,
 )
 
 _OPS = (
@@ -214,6 +216,17 @@ def parse(question: str, var: Variable) -> Request | Unclear:
         use(group)
     elif group_m and top_m:  # "top 5 rows by price": the order, not a group
         order_m = order_m or group_m
+
+    # "Which group has the most rows", "the most common site": rows counted per value of a text column.
+    if req.group is None and re.search(
+        r"\b(?:most|fewest|least)\s+(?:rows|entries|records|often)\b|most\s+common|\bcommonest|"
+        r"\bmost\s+frequent",
+        low,
+    ):
+        labels = [c for c in mentioned if not var.numeric(c)]
+        if labels:
+            req = replace(req, group=labels[0])
+            use(labels[0])
 
     # Measures: "mean and median of x and y", "x's mean".
     measures: list[tuple[str, str]] = []
@@ -549,8 +562,8 @@ def _two_column_parts(
         if len(numeric) >= 2 and not labels and groups is None:
             used.update(numeric[:2])
             return replace(req, ttest=TTest(numeric[0], other=numeric[1]), measures=(), group=None)
-        group = req.group or (labels[0] if labels else None)
         text_columns = tuple(c for c in columns if not var.numeric(c))
+        group = req.group or (labels[0] if labels else None) or (text_columns[0] if len(text_columns) == 1 else None)
         value = numeric[0] if numeric else None
         if value is None or (group is None and (groups is None or not text_columns)):
             return Unclear(
@@ -570,8 +583,9 @@ def _two_column_parts(
             re.I,
         )
         if two and "⟨" not in two[0]:
-            group = req.group or (labels[0] if labels else None)
             text_columns = tuple(c for c in columns if not var.numeric(c))
+            group = req.group or (labels[0] if labels else None)
+            group = group or (text_columns[0] if len(text_columns) == 1 else None)
             value = numeric[0] if numeric else (req.measures[0][1] if req.measures else None)
             if value is None or (group is None and not text_columns):
                 return Unclear(

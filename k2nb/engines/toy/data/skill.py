@@ -17,7 +17,7 @@ from ..names import guesses, may_name
 from ..tools import INSPECT_TOOL, LIST_TOOL
 from .answer import answer
 from .code import request_code
-from .knowledge import Knowledge, Variable, learn, split_context
+from .knowledge import Knowledge, Variable, learn
 from .parse import mark_columns, parse
 from .request import Request, Unclear
 from .sequence import read_sequence_request, sequence_answer, sequence_code
@@ -62,7 +62,7 @@ class DataSkill(Skill):
 
     def __init__(self, task: Task) -> None:
         self.task = task
-        self.question = split_context(task.text)[0]
+        self.question = task.text
 
     def next(self, done: Sequence[Observation]) -> Action:
         known = learn(self.task, done)
