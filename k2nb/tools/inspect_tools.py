@@ -42,7 +42,8 @@ def inspection_tools(shell: Any, redactor: Redactor | None = None) -> list[ToolS
     return [
         ToolSpec(
             "list_variables",
-            "List the variables in the user's live kernel: name, type, shape or length, and small values. "
+            "List the variables in the user's live kernel: name, type, shape or length, a DataFrame's columns, "
+            "and small values. "
             "Read-only. Private names, modules and secrets are hidden or masked.",
             {"type": "object", "properties": {}, "additionalProperties": False},
             list_handler,

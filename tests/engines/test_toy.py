@@ -438,6 +438,15 @@ def test_toy_help_documents_the_repertoire() -> None:
         "self-correct",
         "RESULT key=value",
         "declined",
+        "Sorting",
+        "Searching",
+        "Recursion with its call trace",
+        "Loops and accumulators",
+        "String algorithms",
+        "Units and percentages",
+        "t-test and least squares",
+        "a data question asks for one approval",
+        "Your notebook",
     ):
         assert word in text
 

@@ -315,7 +315,16 @@ def test_teaching_demo_runs_offline_and_replays(tmp_path: pathlib.Path) -> None:
     digits = trace("How many numbers from 1 to 1000 have a prime digit sum?")
     count = re.search(r"RESULT count=(\d+)", digits)
     assert count and f"**{count[1]}**" in digits
+    bubble = trace("Explain step by step how bubble sort works and show it on [5, 3, 8, 1, 4]")
+    assert "RESULT sorted=[1, 3, 4, 5, 8]" in bubble and "RESULT correct=True" in bubble
+    passes = re.search(r"RESULT passes=(\d+)", bubble)
+    assert passes and f"after {passes[1]} passes" in bubble and "**After pass 1: [3, 5, 1, 4, 8]**" in bubble
+    merge = trace("show merge sort on [5, 3, 8, 1, 4]")
+    assert "merge [3, 5] and [1, 4, 8] into [1, 3, 4, 5, 8]" in merge
+    declined = trace("What is the correlation between score and class in `grades`?")
+    assert "`class` is not numeric" in declined and "🔧 code_interpreter" not in declined
     by_class = trace("What is the mean score by class in `grades`?")
+    assert "🔧 inspect_variable" in by_class and by_class.count("🔧 code_interpreter") == 1
     check = trace('grades.groupby("class")["score"].mean().round(4).sort_values(ascending=False)')
     top_class, top_mean = check.split("\n")[1].split()
     assert f"**{top_class}** ({top_mean})" in by_class

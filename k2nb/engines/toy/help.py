@@ -14,10 +14,64 @@ _HELP = """\
 An offline stand-in for Kimi K2 Thinking (`k2nb serve --engine toy`). It behaves like K2 in
 miniature: it thinks out loud, writes real Python, calls `code_interpreter` with
 `{"code": "..."}`, reads what the code printed and answers with those values. It never computes
-an answer itself: every number in its reply was printed by the code.
+an answer itself: every number in its reply was printed by the code. Every answer starts with
+the question it answered; what it cannot do, it says plainly rather than answer something else.
 
-It routes by keywords, so phrasing is flexible; numbers, variable names and column names are
-taken from your prompt.
+Phrasing is free; numbers, lists, variable names and column names are taken from your prompt.
+
+### Lessons (real code on your input, its printed trace explained step by step)
+
+- **Sorting** (*bubble*, *insertion*, *selection*, *merge*, *quick sort*): *explain step by step
+  how bubble sort works on [5, 3, 1]* · *show merge sort on 8, 3, 5, 1* · *how does quick sort
+  work?* (no list: an example list, said so). Pass by pass, with comparisons and swaps counted and
+  the result checked against `sorted()`.
+- **Searching**: *binary search for 7 in [1, 3, 5, 7, 9]* · *compare linear and binary search for
+  4 in [9, 4, 2, 7]* (binary search sorts first when it must)
+- **Recursion with its call trace**: *explain recursion with the factorial of 5* · *the call tree
+  of recursive fibonacci of 6* (and how often each call repeats) · *gcd of 84 and 126 step by step
+  with Euclid's algorithm*
+- **Loops and accumulators**: *use a loop to add up [3, 5, 8]* · *count the even numbers from 1
+  to 20 with a loop* · *find the largest value in [4, 9, 2] with a loop*
+- **String algorithms**: *is "Never odd or even" a palindrome? explain step by step* · *are
+  'listen' and 'silent' anagrams?* · *count the vowels in 'banana split' step by step* · *reverse
+  'hello' step by step*
+- **Units and percentages**: *convert 5 miles to km* · *100 fahrenheit in celsius* · *how many
+  feet are in 3 m* · *what percent of 80 is 20* · *percentage change from 80 to 100* · *increase
+  50 by 20%*
+- **t-test and least squares** on numbers in the prompt: *t-test between [5.1, 4.9, 6.2] and
+  [7.0, 6.8, 7.4]* (Welch; the p-value needs scipy, and says so without it) · *fit a line through
+  (1, 2), (2, 4.1), (3, 5.9)* (slope, intercept, r², each sum shown)
+
+### Your data (a DataFrame or a list in the kernel)
+
+It first finds out what exists with the read-only inspection tools — `inspect_variable` when the
+prompt names a variable, `list_variables` when it does not (a DataFrame's columns are in the
+listing) — so **a data question asks for one approval**: the single `code_interpreter` call that
+computes. Words of the prompt name a variable only if one of that name exists; builtins
+(`sorted`, `len`), keywords and ordinary words (*have*, *previous*, *rows*) never do unless written
+in backticks. A column named without a frame picks the one DataFrame that has it; if several do,
+it asks which; if none does, it says so. With `--context df` the summary comes with the prompt and
+it skips the inspection.
+
+It reads the question into a small request and computes exactly that:
+- **Filter and remove rows**: *remove rows where dose is 0 from df and tell me how many are left*
+  (on a filtered view: `df` stays as it is, and the answer says how to keep the result) · *mean x
+  for rows where group is treated*
+- **Sort and top n**: *show me the top 3 rows of df sorted by x* · *which row has the highest x?*
+- **Group by, count, percentages**: *mean score by class in `grades`* · *how many rows per
+  region* · *what percentage of rows have dose above 1?* · *which site has the most rows?*
+- **Statistics**: *mean, median, std, min, max, sum* of columns · *describe df* · *distinct
+  values of site* · *missing values in df* · *duplicated rows* · *the 90th percentile of x* ·
+  *median of my_list* · *average of 3, 5, 8 and 13* (numbers in the prompt)
+- **Two columns**: *correlation between price and qty* (both must be numeric, else it says why) ·
+  *linear regression of x on dose* · *t-test of x between control and treated* · *difference in
+  mean x between control and treated* · *revenue per unit* (total over total)
+- **Plots**: *plot x against dose in df* (a scatter, x on the vertical axis) · *line plot of y
+  versus t* · *histogram of x* · *mean x by group, plot it* (a bar chart)
+
+What it does not do (*merge*, *pivot*, *forecast*, *rename*…) it names, and computes nothing.
+
+### Everything else
 
 - **Digit sums** (*digit sum*, *sum of digits* + a range or a value): *How many numbers from
   1 to 1000 have a prime digit sum?* · *numbers 1..500 whose digit sum is divisible by 7* ·
@@ -31,15 +85,10 @@ taken from your prompt.
 - **Sums and products of ranges** (*sum* / *product* + a range or *first N*): *sum of squares
   from 1 to 100* · *sum of multiples of 3 or 5 below 1000* · *product of 1..20*
 - **Arithmetic and big integers** (an expression, or words): *What is 2**200 - 1?* ·
-  *compute 17 * 23 + 5* · *what is sqrt(2) * pi* · *what is 15% of 80* · *multiply 123 by 456* ·
+  *compute 17 * 23 + 5* · *what is sqrt(2) * pi* · *multiply 123 by 456* ·
   *subtract 17 from 100* · *raise 3 to the power of 40*
-- **Statistics on your data**: a kernel variable (*`df`*, *the sales DataFrame*, *in prices*,
-  *of my_list*) plus *mean, median, std, min, max, sum, describe, group by / per, top N,
-  correlation, count, unique*: *mean price by region in `sales`* · *describe df* ·
-  *top 5 rows of df by revenue* · *correlation between price and qty in df* ·
-  *median of my_list* · *average of 3, 5, 8 and 13*
-- **Plots** (*plot*, *graph*, *draw* + a function of x, or a column): *plot sin(x) and cos(x)
-  from 0 to 2pi* · *plot y = x^2 - 3x + 2 between -5 and 5* · *histogram of price in df*
+- **Plots of a function**: *plot sin(x) and cos(x) from 0 to 2pi* · *plot y = x^2 - 3x + 2
+  between -5 and 5*
 - **Text** (quoted text + *words, characters, palindrome, reverse, frequency, vowels*):
   *count the words in "to be or not to be"* · *is "Never odd or even" a palindrome?* ·
   *letter frequency of 'mississippi'* · *reverse the words in "one two three"*
@@ -63,25 +112,22 @@ taken from your prompt.
   proposes the fixed cell (`edit_cell`), re-runs it (`run_cell`) and reports the new output.
   *Add a markdown cell that explains the result of the previous cell* quotes the output it read;
   *add a new cell that plots sin(x) from 0 to 6 and run it* inserts the code and runs it. Without
-  the k2nb extension it cannot change cells and gives the code instead.
-
-**Statistics** take two calls: the first inspects the variable (type, shape or length, columns
-and dtypes), the second computes what you asked about the columns it found. Name the read-only
-inspection tool to inspect without code: *mean price by region in `sales` — look at it with
-`inspect_variable` first* calls `inspect_variable` with `{"name": "sales"}`, reads the columns and
-dtypes from its summary, then computes with `code_interpreter`.
+  the k2nb extension it cannot change cells and gives the code instead; where no notebook tool is
+  declared at all, it says it cannot read cells here.
 
 **Self-correction.** Add *make a mistake and self-correct* (or *TypeError*) to any task: the first
 code has a real bug (a misspelt variable, or `str + int`), the engine reads the traceback from the
 tool result, explains the fix in its reasoning and reruns. Whenever code fails unexpectedly it
-reads the error and retries once with a fix (missing variable → lists what exists; non-numeric
-column → converts; typo → renames) or explains what went wrong.
+reads the error and retries once with a fix (missing variable → lists what exists; typo →
+renames) or explains what went wrong.
 
 **Declined calls.** If you decline the code, it says that nothing ran and how to allow it.
 
 **Output conventions.** The code prints its results as `RESULT key=value` lines (tables between
 `BEGIN name` and `END name`); the engine reads the tool result text for those lines, for a
-traceback's final `SomeError: message` line, and for the word *declined*.
+traceback's final `SomeError: message` line, and for the word *declined*. Long printed values are
+quoted in its thinking by their head and size. Code about your data runs inside a small function,
+so its temporaries never overwrite your variables.
 
 Anything else gets a short explanation of these abilities instead of a tool call.
 
