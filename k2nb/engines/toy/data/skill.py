@@ -18,9 +18,10 @@ from ..tools import INSPECT_TOOL, LIST_TOOL
 from .answer import answer
 from .code import request_code
 from .knowledge import Knowledge, Variable, learn
-from .parse import mark_columns, parse
+from .parse import parse
 from .request import Request, Unclear
 from .sequence import read_sequence_request, sequence_answer, sequence_code
+from .words import mark_columns
 
 LISTING_CODE = lines(
     "import types",
