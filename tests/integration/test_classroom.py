@@ -82,6 +82,11 @@ CELLS = {
     "builtin_max": "what is the max dose in df?",
     "builtin_sum": "sum of x in df",
     "builtin_list": "list the rows of df where dose is 5 and count them",
+    # free phrasing
+    "best_class": "which class has the highest average score?",
+    "above": "how many students got more than 80 in grades?",
+    "label": "what is the mean score of the 7B students?",
+    "unread": "mean x for the treated patients at noon",
 }
 LATE = {  # after `df2 = df.copy()`: a column in two frames
     "ambiguous": "what is the median x?",
@@ -297,6 +302,20 @@ def test_builtin_names_in_the_prompt_are_words(traces: dict[str, str], df: Any) 
     assert printed(traces["builtin_max"], "max[dose]") == str(df["dose"].max())
     assert printed(traces["builtin_sum"], "sum[x]") == str(round(df["x"].sum(), 4))
     assert printed(traces["builtin_list"], "rows") == str(int((df["dose"] == 5).sum()))
+
+
+def test_free_phrasing(traces: dict[str, str]) -> None:
+    grades = pd.DataFrame(GRADES)
+    means = grades.groupby("class")["score"].mean().round(4).sort_values(ascending=False)
+    assert f"highest: **{means.index[0]}** ({means.iloc[0]})" in answer(traces["best_class"]), SEED
+    assert f"**matching rows:** {int((grades['score'] > 80).sum())} of 30" in answer(traces["above"])
+    # "7B students": the label is not a student; the code finds the column that holds it, and says so
+    trace = traces["label"]
+    assert printed(trace, "where[0]") == "class" and "where `class` is '7B'" in answer(trace)
+    truth = round(grades.loc[grades["class"] == "7B", "score"].mean(), 4)
+    assert f"**mean of `score`:** {truth}" in answer(trace)
+    # words it did not understand: named, and nothing computed
+    assert "code_interpreter" not in tools(traces["unread"]) and "“patients”" in answer(traces["unread"])
 
 
 def test_a_column_in_two_frames_is_asked_about(traces: dict[str, str]) -> None:

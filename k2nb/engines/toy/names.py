@@ -82,6 +82,7 @@ _STRONG = (
     rf"\b([A-Za-z_]\w*)\s+{_KIND}s?\b",
     r"\b([A-Za-z_]\w*)'s\b",
     r"\b(df\w*)\b",
+    r"\btell\s+me\s+about\s+(?:my\s+|the\s+)?([A-Za-z_]\w*)",
 )
 
 

@@ -6,6 +6,7 @@ import ast
 import re
 
 from .core import Answer, Observation, OneShot, Skill, Task, lines, need
+from .names import guesses
 
 _PLOT = re.compile(r"\b(?:plot|graph|draw|sketch|visuali[sz]e|chart)\b")
 _NP_NAMES = {
@@ -56,8 +57,8 @@ def _bound_code(text: str) -> str:
 def plot_function_skill(task: Task) -> Skill | None:
     low = task.low
     m = _PLOT.search(low)
-    if not m:
-        return None
+    if not m or guesses(task.text):
+        return None  # "plot x in df" is a column of the user's data, not the function y = x
     body = low[m.end() :]
     body = re.sub(r"^\s*(?:the\s+)?(?:function|graph|curve|functions)?\s*(?:of\s+)?", "", body)
     body = re.sub(r"^\s*(?:y|f\(x\))\s*=\s*", "", body)

@@ -16,7 +16,8 @@ _DATA_WORDS = re.compile(
     r"\bunique\b|\bdistinct\b|histogram|scatter|\bplot|\bchart|\bgraph|analy[sz]|\binspect|\bexplore|\blook at\b|"
     r"\bshape\b|\bcolumns?\b|\brows?\b|\bdata\s*frames?\b|\bdataset\b|\bsort(?:ed)?\s+by\b|\border(?:ed)?\s+by\b|"
     r"\bwhere\b|\bfilter|\bpercent|\bproportion|\bregress|\bbest[- ]fit|\bt[- ]?test|\bsignifican|\bmissing values|"
-    r"\bduplicat|\bpercentile|\bagainst\b|\bvs\.?\b|\bversus\b"
+    r"\bduplicat|\bpercentile|\bagainst\b|\bvs\.?\b|\bversus\b|\bhow\s+many\b|\beach\b|\bcompar|\brelat|"
+    r"\bsort\b|\bfraction\b|\b(?:above|below|over|under)\s+-?\d|\bwho\b|\bwhich\b.*\b(?:highest|lowest|most|least)\b"
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..core import Answer, Observation, Unreadable, gist, literal, need
 from .request import OP_WORDS, Request
 
@@ -9,6 +11,7 @@ from .request import OP_WORDS, Request
 def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
     """``inspected``: what the variable is (e.g. "`df` is a DataFrame with 200 rows and 3 columns.")."""
     r, tables = obs.results, obs.tables
+    req = _where_as_run(req, r)
     parts: list[str] = [f"You asked for {req.question()}."]
     if inspected:
         parts.append(inspected)
@@ -21,8 +24,8 @@ def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
     total = need(obs, "total_rows")
     if req.where:
         kept = need(obs, "rows")
-        for c in req.where:
-            seen = r.get(f"values[{c.column}]")
+        for i, c in enumerate(req.where):
+            seen = r.get(f"values[{i}]")
             if seen is not None:
                 listed = ", ".join(f"'{v}'" for v in (literal(seen) or []))
                 parts.append(f"No row has `{c.column}` equal to '{c.value}'. Its values are: {listed}.")
@@ -98,6 +101,14 @@ def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
     )
 
 
+def _where_as_run(req: Request, results: dict[str, str]) -> Request:
+    """The request with each label condition on the column the code found holding the label."""
+    where = tuple(
+        replace(c, column=results.get(f"where[{i}]", c.column), elsewhere=()) for i, c in enumerate(req.where)
+    )
+    return replace(req, where=where)
+
+
 def _minus(a: str, b: str) -> str:
     return str(int(a) - int(b)) if a.isdigit() and b.isdigit() else "?"
 
@@ -121,7 +132,8 @@ def _group_text(req: Request, obs: Observation) -> str:
     else:
         what = "Rows"
     return (
-        f"{what} by `{req.group}` ({need(obs, 'groups')} groups) — highest: **{need(obs, 'top_group')}** "
+        f"{what} by `{req.group}` ({need(obs, 'groups')} groups) — {'highest' if req.group_largest else 'lowest'}: "
+        f"**{need(obs, 'top_group')}** "
         f"({need(obs, 'top_value')}).\n```text\n{tables['table']}\n```"
     )
 

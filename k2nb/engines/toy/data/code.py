@@ -52,14 +52,27 @@ def request_code(req: Request) -> str:
         ]
     out.append('print(f"RESULT total_rows={len(data)}")')
     if req.where:
-        mask = " & ".join(f"(data[{c.column!r}] {c.op} {c.value!r})" for c in req.where)
-        out += [f"rows = data[{mask}]", 'print(f"RESULT rows={len(rows)}")']
-        for c in req.where:
-            if isinstance(c.value, str) and c.op == "==":
+        masks = []
+        for i, c in enumerate(req.where):
+            if c.elsewhere:  # the label may belong to another text column: use the one that holds it
                 out += [
-                    f"if not (data[{c.column!r}] == {c.value!r}).any():",
-                    f"    seen = sorted(data[{c.column!r}].dropna().astype(str).unique())",
-                    f'    print(f"RESULT values[{key(c.column)}]={{seen[:12]}}")',
+                    f"column_{i} = {c.column!r}",
+                    f"if not (data[column_{i}].astype(str) == {c.value!r}).any():",
+                    f"    holding = [c for c in {list(c.elsewhere)!r} if (data[c].astype(str) == {c.value!r}).any()]",
+                    f"    column_{i} = holding[0] if holding else column_{i}",
+                    f'print(f"RESULT where[{i}]={{column_{i}}}")',
+                ]
+                masks.append(f"(data[column_{i}].astype(str) {c.op} {c.value!r})")
+            else:
+                masks.append(f"(data[{c.column!r}] {c.op} {c.value!r})")
+        out += [f"rows = data[{' & '.join(masks)}]", 'print(f"RESULT rows={len(rows)}")']
+        for i, c in enumerate(req.where):
+            if isinstance(c.value, str) and c.op == "==":
+                column = f"column_{i}" if c.elsewhere else repr(c.column)
+                out += [
+                    f"if not (data[{column}].astype(str) == {c.value!r}).any():",
+                    f"    seen = sorted(data[{column}].dropna().astype(str).unique())",
+                    f'    print(f"RESULT values[{i}]={{seen[:12]}}")',
                 ]
     else:
         out.append("rows = data")
@@ -103,15 +116,18 @@ def _group(req: Request) -> list[str]:
     elif req.measures:
         ops = list(dict.fromkeys(op for op, _ in req.measures))
         value = req.measures[0][1]
+        ascending = not req.group_largest
         if len(ops) == 1:
-            make = f"table = rows.groupby({g!r})[{value!r}].{ops[0]}().round(4).sort_values(ascending=False){head}"
+            make = (
+                f"table = rows.groupby({g!r})[{value!r}].{ops[0]}().round(4).sort_values(ascending={ascending}){head}"
+            )
         else:
             make = (
                 f"table = rows.groupby({g!r})[{value!r}].agg({ops!r}).round(4)"
-                f".sort_values({ops[0]!r}, ascending=False){head}"
+                f".sort_values({ops[0]!r}, ascending={ascending}){head}"
             )
     else:
-        make = f"table = rows[{g!r}].value_counts(){head}"
+        make = f"table = rows[{g!r}].value_counts(ascending={not req.group_largest}){head}"
     first = "table.iloc[0]" if not (req.measures and len({op for op, _ in req.measures}) > 1) else "table.iloc[0, 0]"
     return [
         make,

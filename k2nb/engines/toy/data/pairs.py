@@ -69,7 +69,7 @@ def two_column_parts(
         a, b = groups if groups else (None, None)
         found = TTest(value, group, a, b, candidates=() if group else text_columns)
         return replace(req, ttest=found, measures=(), group=None)
-    if re.search(r"\bdifferen(?:ce|t)\b|\bgap\b", low):
+    if re.search(r"\bdifferen(?:ce|t)\b|\bgap\b|\bcompar", low):
         numeric = [c for c in mentioned if var.numeric(c)]
         labels = [c for c in mentioned if not var.numeric(c)]
         two = re.search(

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from .knowledge import Variable
 from .pairs import plot_of, two_column_parts
-from .request import Request, Unclear
+from .request import NEEDS_NUMBERS, Plot, Request, Unclear
 from .words import (
     COLS,
     FILLER,
@@ -20,6 +20,7 @@ from .words import (
     columns_in,
     conditions,
     example,
+    leftovers,
     mark_columns,
     unknown_columns,
 )
@@ -112,8 +113,25 @@ def parse(question: str, var: Variable) -> Request | Unclear:
             req = replace(req, group=labels[0])
             use(labels[0])
 
-    # Measures: "mean and median of x and y", "x's mean".
+    # "Which class has the highest average score": a grouped table, its first row the answer.
+    best = re.search(
+        rf"\b(?:which|what)\s+{C}\s+(?:\w+\s+){{0,2}}?(?:the\s+)?(highest|largest|biggest|greatest|best|most|top|"
+        rf"lowest|smallest|least|worst|fewest|bottom)\s+(?:({OP_RUN})\s+)?(?:of\s+)?(?:the\s+)?{C}",
+        rest,
+        re.I,
+    )
     measures: list[tuple[str, str]] = []
+    if best and req.group is None and not var.numeric(columns[int(best[1])]) and var.numeric(columns[int(best[4])]):
+        group, value = columns[int(best[1])], columns[int(best[4])]
+        largest = best[2].lower() in ("highest", "largest", "biggest", "greatest", "best", "most", "top")
+        ops = _ops_in(best[3] or "") or ["max" if largest else "min"]
+        req = replace(req, group=group, group_largest=largest)
+        measures = [(op, value) for op in ops]
+        use(group, value)
+        rest = rest[: best.start()] + " " * (best.end() - best.start()) + rest[best.end() :]
+        low = rest.lower()
+
+    # Measures: "mean and median of x and y", "x's mean".
     for m in re.finditer(rf"\b({OP_RUN}){FILLER}\s*(?:`)?{COLS}", rest, re.I):
         ops = _ops_in(m[1])
         for column in columns_in(rest, columns, m, len(m[1])):
@@ -128,7 +146,7 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     extreme = re.search(
         rf"\b(highest|largest|biggest|greatest|most|lowest|smallest|least)\s+(?:the\s+)?{C}", rest, re.I
     )
-    if extreme and not top_m:
+    if extreme and not top_m and not best:
         column = columns[int(extreme[2])]
         largest = extreme[1].lower() in ("highest", "largest", "biggest", "greatest", "most")
         if wants_row:
@@ -137,7 +155,7 @@ def parse(question: str, var: Variable) -> Request | Unclear:
             measures.append(("max" if largest else "min", column))
         use(column)
 
-    numbers_needed = [c for _, c in measures if not var.numeric(c)]
+    numbers_needed = [c for op, c in measures if not var.numeric(c) and op in NEEDS_NUMBERS]
     if numbers_needed:
         req = replace(req, coerce=tuple(dict.fromkeys(numbers_needed)))
     measures = list(dict.fromkeys(measures))
@@ -190,8 +208,13 @@ def parse(question: str, var: Variable) -> Request | Unclear:
         low,
     ):
         distinct = re.search(rf"\bhow\s+many\s+(?:different\s+|distinct\s+|unique\s+)?{C}", rest, re.I)
-        if distinct and not var.numeric(columns[int(distinct[1])]) and columns[int(distinct[1])] != req.group:
-            req = replace(req, unique=columns[int(distinct[1])])
+        counted = columns[int(distinct[1])] if distinct else None
+        if counted and req.group and counted != req.group and not var.numeric(counted) and not measures:
+            measures = [("nunique", counted)]  # "how many students in each class": distinct students per class
+            req = replace(req, measures=tuple(measures))
+            use(counted)
+        elif counted and not var.numeric(counted) and counted != req.group and not req.where:
+            req = replace(req, unique=counted)
             use(req.unique)
         elif (not measures or req.where) and not (req.group and not req.where):
             req = replace(req, count=True)
@@ -204,8 +227,22 @@ def parse(question: str, var: Variable) -> Request | Unclear:
                 f"percentage of rows where `{columns[0] if columns else 'x'}` is …*, or *by* a column."
             )
 
+    # "How does x relate to dose": their correlation, and a scatter plot of one against the other.
+    relate = re.search(
+        rf"{C}\s+(?:\w+\s+)?(?:relate[sd]?|associated|linked|connected)\s+(?:to|with)\s+(?:the\s+)?{C}|"
+        rf"\b(?:relationship|relation|association|link|connection)\s+between\s+{C}\s+and\s+{C}",
+        rest,
+        re.I,
+    )
+    if relate and not re.search(r"correlat|\bcorr\b|regress|best[- ]fit|fit\s+a", low):
+        ids = [int(i) for i in relate.groups() if i is not None]
+        y, x = columns[ids[0]], columns[ids[1]]
+        if var.numeric(y) and var.numeric(x):
+            req = replace(req, corr=(y, x), plot=Plot("scatter", x, (y,)))
+            use(y, x)
+
     # Correlation, summaries, distinct values, missing values, duplicates, percentiles.
-    if re.search(r"correlat|\bcorr\b", low):
+    if re.search(r"correlat|\bcorr\b", low) and req.corr is None:
         pair = [c for c in mentioned if c not in used] or mentioned
         if len(pair) >= 2:
             a, b = pair[0], pair[1]
@@ -253,8 +290,13 @@ def parse(question: str, var: Variable) -> Request | Unclear:
         return req_or
     req = req_or
 
-    # Plots.
-    plot = plot_of(rest, columns, var, req, mentioned, used)
+    # Plots. "Plot score by class": the mean score of each class, as bars.
+    plot = None if req.plot else plot_of(rest, columns, var, req, mentioned, used)
+    if isinstance(plot, Plot) and plot.kind == "bar" and not req.measures:
+        averaged = next((c for c in mentioned if var.numeric(c) and c not in used), None)
+        if averaged is not None:
+            req = replace(req, measures=(("mean", averaged),))
+            use(averaged)
     if isinstance(plot, Unclear):
         return plot
     if plot is not None:
@@ -267,6 +309,12 @@ def parse(question: str, var: Variable) -> Request | Unclear:
         req = replace(req, show=True)
     if req.where and not _asks_anything(req):
         req = replace(req, count=True, show=True)
+    if req.count or req.share or req.show or req.order:  # "show me the students with …": the rows themselves
+        subject = (
+            r"\b(?:show(?:\s+me)?|list|which|who|how\s+many|(?:fraction|percentage|share|proportion|number)\s+of|"
+            rf"all)\s+(?:the\s+)?{C}"
+        )
+        use(*(columns[int(i)] for i in re.findall(subject, rest, re.I)))
     if not _asks_anything(req):
         if re.search(
             r"\bshow\b|\bdisplay\b|\bprint\b|\bhead\b|\bwhat(?:'s|\s+is)\s+in\b|\btell\s+me\s+about\b", low
@@ -277,6 +325,19 @@ def parse(question: str, var: Variable) -> Request | Unclear:
             "take means, medians, sums and other statistics, percentages, correlations, fit a line, run a "
             f"t-test and plot one column against another — e.g. *mean {example(columns, var)}*."
         )
+    pairs = [(req.ttest.a, req.ttest.b)] if req.ttest else []
+    pairs += [(req.difference.a, req.difference.b)] if req.difference else []
+    labels_read = {str(v) for pair in pairs for v in pair if v}
+    read_spans = [span for m in (top_m, pct) if m is not None for span in (m.start(), m.end())]
+    numbers = re.findall(r"(?<![⟨\w.])-?\d+(?:\.\d+)?(?![\w⟩])", blank_out(rest, read_spans))
+    unread = [n for n in numbers if n not in labels_read] + leftovers(rest, labels_read)
+    if unread:
+        words = ", ".join(f"“{w}”" for w in unread)
+        labels = [c for c in columns if not var.numeric(c)]
+        hint = (
+            f" If it names rows, say which column holds it, e.g. *where {labels[0]} is {unread[0]}*." if labels else ""
+        )
+        return Unclear(f"I understood {req.question()}, but not {words}, so I didn't compute it.{hint}")
     left = [c for c in dict.fromkeys(mentioned) if c not in used]
     if left:
         names = ", ".join(f"`{c}`" for c in left)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 OP_WORDS = {
+    "nunique": "number of distinct values",
     "mean": "mean",
     "median": "median",
     "std": "standard deviation",
@@ -13,7 +14,7 @@ OP_WORDS = {
     "max": "maximum",
     "sum": "sum",
 }
-NEEDS_NUMBERS = frozenset(OP_WORDS)
+NEEDS_NUMBERS = frozenset(OP_WORDS) - {"nunique"}
 _CMP_WORDS = {"==": "is", "!=": "is not", ">": "is above", ">=": "is at least", "<": "is below", "<=": "is at most"}
 _NEGATED = {"==": "!=", "!=": "==", ">": "<=", ">=": "<", "<": ">=", "<=": ">"}
 
@@ -25,9 +26,12 @@ class Condition:
     column: str
     op: str
     value: int | float | str
+    # A label read from the phrasing ("mean score of 7A students"): if ``column`` does not hold it, the code
+    # uses the first of these text columns that does, and says so.
+    elsewhere: tuple[str, ...] = ()
 
     def negated(self) -> Condition:
-        return Condition(self.column, _NEGATED[self.op], self.value)
+        return replace(self, op=_NEGATED[self.op])
 
     def text(self) -> str:
         value = f"'{self.value}'" if isinstance(self.value, str) else str(self.value)
@@ -73,6 +77,7 @@ class Request:
     where: tuple[Condition, ...] = ()  # rows kept (a removal is stored as its opposite)
     removing: bool = False  # the prompt asked to remove rows: ``where`` says which are left
     group: str | None = None
+    group_largest: bool = True  # the grouped table's order: largest first (False: smallest first)
     measures: tuple[tuple[str, str], ...] = ()  # (op, column)
     order: tuple[str, bool] | None = None  # (column, largest first)
     limit: int | None = None
@@ -106,11 +111,13 @@ class Request:
                 rows = f"{df} without the rows where {removed}"
         asks: list[str] = []
         if self.count:
-            asks.append(
-                f"how many rows {'are left in' if self.removing else 'there are in'} {rows}"
-                if self.where
-                else f"how many rows {df} has"
-            )
+            kept = " and ".join(c.text() for c in self.where)
+            if self.removing:
+                asks.append(f"how many rows are left in {rows}")
+            elif self.where:
+                asks.append(f"how many rows of {df} there are where {kept}")
+            else:
+                asks.append(f"how many rows {df} has")
         if self.share:
             asks.append(
                 f"what percentage of the rows of {df} are those where {' and '.join(c.text() for c in self.where)}"
@@ -123,13 +130,11 @@ class Request:
                 by_column.setdefault(column, []).append(OP_WORDS[op])
             asks += [f"the {_join(ops)} of `{column}`" for column, ops in by_column.items()]
         if self.group is not None and not (self.share and not self.where) and not self.difference:
-            what = (
-                f"the {OP_WORDS[self.measures[0][0]]} of `{self.measures[0][1]}`"
-                if self.measures
-                else "the number of rows"
-            )
-            top = f" (the top {self.limit})" if self.limit else ""
-            asks.append(f"{what} for each `{self.group}`{top}")
+            ops = _join(list(dict.fromkeys(OP_WORDS[op] for op, _ in self.measures)))
+            what = f"the {ops} of `{self.measures[0][1]}`" if self.measures else "the number of rows"
+            top = f" (the {'top' if self.group_largest else 'bottom'} {self.limit})" if self.limit else ""
+            which = "" if self.group_largest else ", lowest first"
+            asks.append(f"{what} for each `{self.group}`{top}{which}")
         if self.order is not None or (self.limit and self.group is None):
             n = f"{self.limit} " if self.limit else ""
             if self.order is not None and self.limit == 1:

@@ -37,6 +37,7 @@ class SequenceRequest:
     unique: bool = False
     count: bool = False
     plot: str | None = None  # hist | line
+    sort: bool | None = None  # sorted, largest first (True) or smallest first (False)
     summary: bool = False  # no specific statistic asked: the usual five
 
     def question(self, source: str) -> str:
@@ -51,6 +52,10 @@ class SequenceRequest:
             asks.append("how many values there are")
         if self.plot:
             asks.append("a histogram" if self.plot == "hist" else "a line plot")
+        if self.sort is not None:
+            asks.append(f"the values sorted, {'largest' if self.sort else 'smallest'} first")
+        if self.sort is not None and len(asks) == 1:
+            return f"the values of {source} sorted, {'largest' if self.sort else 'smallest'} first"
         text = ", ".join(asks[:-1]) + (" and " if len(asks) > 1 else "") + asks[-1]
         return f"{text} of {source}"
 
@@ -69,8 +74,11 @@ def read_sequence_request(low: str) -> SequenceRequest:
         unique=re.search(r"\bunique\b|\bdistinct\b", low) is not None,
         count=re.search(r"\bcount\b|how many|\blength\b", low) is not None,
         plot=plot,
+        sort=(re.search(r"\bdesc\w*|\blargest\s+first|\breverse|\bdecreasing", low) is not None)
+        if re.search(r"\bsort|\border\b", low)
+        else None,
     )
-    asked = found.ops or found.top or found.unique or found.count or found.plot
+    asked = found.ops or found.top or found.unique or found.count or found.plot or found.sort is not None
     return found if asked else SequenceRequest(summary=True)
 
 
@@ -101,6 +109,8 @@ def sequence_code(source: str, req: SequenceRequest) -> str:
         out += [f"top = sorted(values, reverse={largest})[:{k}]", 'print(f"RESULT top={top}")']
     if req.unique:
         out += ['print(f"RESULT unique={len(set(values))}")']
+    if req.sort is not None:
+        out += [f"ordered = sorted(values, reverse={req.sort})", 'print(f"RESULT sorted={ordered}")']
     if req.plot:
         draw = "plt.hist(values, bins=20)" if req.plot == "hist" else "plt.plot(values)"
         out += ["plt.figure(figsize=(7, 4))", draw, "plt.show()", 'print(f"RESULT plotted={len(values)}")']
@@ -123,6 +133,8 @@ def sequence_answer(req: SequenceRequest, source: str, obs: Observation, describ
         parts.append(f"- **{'largest' if req.top[1] else 'smallest'} values:** {listed_text(r['top'])}")
     if "unique" in r:
         parts.append(f"- **distinct values:** {r['unique']}")
+    if "sorted" in r:
+        parts.append(f"- **sorted:** {listed_text(r['sorted'])}")
     if "plotted" in r:
         parts.append(f"The chart ({r['plotted']} points) is shown above.")
     if len(parts) <= (2 if described else 1):

@@ -63,7 +63,8 @@ class DataSkill(Skill):
 
     def __init__(self, task: Task) -> None:
         self.task = task
-        self.question = task.text
+        # A declared tool named in the prompt ("look at it with `inspect_variable` first") is no part of the data.
+        self.question = re.sub(r"`([A-Za-z_]\w*)`", lambda m: " " if m[1] in task.tools else m[0], task.text)
 
     def next(self, done: Sequence[Observation]) -> Action:
         known = learn(self.task, done)
@@ -124,7 +125,12 @@ class DataSkill(Skill):
         if named:
             return named[0]
         named_here = [g for g in guesses(question) if g not in self.task.tools]
-        missing = [g for g in named_here if g in known.missing or (known.listed and g not in known.variables)]
+        columns = {c for v in known.variables.values() for c in v.columns or ()}
+        missing = [
+            g
+            for g in named_here
+            if (g in known.missing or (known.listed and g not in known.variables)) and g not in columns
+        ]
         if not known.listed:
             pending = [g for g in named_here if g not in known.looked_up and g not in known.missing]
             if pending and self.task.has_tool(INSPECT_TOOL):
@@ -198,7 +204,8 @@ class DataSkill(Skill):
             return sequences[0]
         return Answer(
             "The question names no variable and no column that would pick one of the several in the kernel; I'll ask.",
-            f"Which data do you mean? Your kernel has {listing}. Ask again naming one of them.",
+            f"Which data do you mean? Your kernel has {listing}. Ask again naming one of them. (If the question "
+            "is not about your data: I'm the offline toy engine, and I can't answer it.)",
         )
 
     # -- the steps ------------------------------------------------------------------------------

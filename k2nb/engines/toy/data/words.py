@@ -52,7 +52,7 @@ _WORDLIKE = frozenset(
 )
 _COLUMN_PLACE = re.compile(
     r"(?:\bof|\bin|\bby|\bper|\beach|\bevery|\bacross|\bagainst|\bvs\.?|\bversus|\bbetween|\band|\bwhere|"
-    r"\bcolumns?|[`'\"])\s*$",
+    r"\bcolumns?|[`'\"]|\b(?:the|a)\s+[A-Za-z0-9_][\w.-]*)\s*$",  # "for the treated group"
     re.I,
 )
 
@@ -95,6 +95,8 @@ def mark_columns(text: str, columns: tuple[str, ...], frame: str) -> str:
         forms = {name, spaced, name + "s", spaced + "s", name + "es"}
         if name.endswith("s") and len(name) > 3:
             forms.add(name[:-1])
+        if name.lower() not in _WORDLIKE and len(name) > 3:  # "students scored below 50"
+            forms |= {name + "d", name + "ed"}
         variants += [(form, i) for form in forms if form.strip()]
     for form, i in sorted(variants, key=lambda v: -len(v[0])):
         pattern = re.compile(rf"(?<![\w⟨'\"]){re.escape(form)}(?![\w⟩])", re.I)
@@ -149,24 +151,104 @@ def blank_out(text: str, spans: list[int]) -> str:
     return out
 
 
+# Words of data questions the parser reads (or may safely pass over); any other word left in a question
+# is a part it did not understand, and the answer says so instead of computing something else.
+_VOCABULARY = """mean means average averages avg median medians std stdev standard deviation deviations variance
+    min minimum
+    max maximum sum sums total totals count counts counted counting how many number numbers distinct unique different
+    describe description summary summaries summarize summarise overview statistics statistic stats explore look
+    plot plots plotted chart charts graph graphs draw visualize visualise visualization histogram histograms hist
+    distribution distributions spread scatter line lines bar bars correlation correlations correlate correlated
+    corr relate relates related relation relationship association associated regression regress linear fit
+    fitted best trend least squares slope intercept r2 r² squared t-test ttest test student's welch welch's
+    significant significantly significance difference differences differ differs compare comparison gap ratio
+    per unit units percent percentage percentages proportion fraction share missing nan null nulls empty duplicate
+    duplicates duplicated percentile quantile sort sorted order ordered rank ranked arrange ascending descending
+    increasing decreasing largest smallest highest lowest biggest greatest most least top bottom first last
+    show display list print give tell find get compute calculate remove removed drop dropped exclude excluding
+    filter filtered keep only each every group grouped grouping against versus vs between across left remain
+    remaining are is was there value values row rows column columns data dataset table frame dataframe df
+    in on of for by with where which who whom whose what when and or than above below over under equal equals
+    greater less more fewer at not no yes all any please me us i you it its they them their this that these those
+    the a an to do does did have has had be been being can could would should will let's lets want like know see
+    scored score got get gets getting appear appears appearing times often common frequent frequently type types
+    kind kinds category categories item items entry entries record records observation observations sample samples
+    case cases overall whole entire typical contain contains belong belongs fall falls occur occurs happen happens
+    now here there then also just really actually roughly approximately exactly again so too very much many
+    inspect inspecting check checking tool using use matrix matrices heatmap"""
+VOCABULARY = frozenset(_VOCABULARY.split())
+
+_TRIGGER = re.compile(
+    r"(?:\b(?:where|with|whose|for\s+which|if|when|having|have|has|that\s+have|which\s+have|in\s+which|and|rows|only|"
+    r"without|excluding|except|remove\w*|drop\w*|keep\w*|filter\w*|who|that|which)|⟨\d+⟩)\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?:rows?\s+)?(?:where\s+)?(?:the\s+)?(?:column\s+)?$",
+    re.I,
+)
+# A label that names rows of a text column: "for the treated group", "in class 7A", "with group control".
+_LABEL = r"(?!⟨)('[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)"
+_LABEL_PLACES = (
+    re.compile(rf"\b(?:for|in|among|with|within|of|where)\s+(?:the\s+)?{C}\s+{_LABEL}", re.I),  # in class 7A
+    re.compile(rf"\b(?:for|in|among|with|within|of)\s+(?:the\s+)?{_LABEL}\s+{C}", re.I),  # for the treated group
+)
+
+
 def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[list[Condition] | Unclear, list[int]]:
-    """Filters written in the question: ``where dose is 0``, ``dose > 5``, ``with group 'control'``."""
+    """Filters written in the question: ``where dose is 0``, ``dose > 5``, ``for the treated group``."""
     ops = "|".join(f"(?:{p})" for p, _ in _CMP)
     value = r"(-?\d+(?:\.\d+)?|'[^']*'|\"[^\"]*\"|[A-Za-z_][\w.-]*)"
     pattern = re.compile(rf"{C}\s*({ops})\s*{value}", re.I)
     found: list[Condition] = []
     spans: list[int] = []
+    for label_place in _LABEL_PLACES:
+        for m in label_place.finditer(marked):
+            index, label = (m[1], m[2]) if m.re is _LABEL_PLACES[0] else (m[2], m[1])
+            column = columns[int(index)]
+            bare = label.strip("'\"")
+            before_column = m.re is _LABEL_PLACES[1]
+            if var.numeric(column) or (label == bare and (_common(bare) or (before_column and bare.isdigit()))):
+                continue  # "the 3 groups" counts groups, it names none
+            others = tuple(c for c in columns if c != column and not var.numeric(c))
+            found.append(Condition(column, "==", bare, others))
+            spans += [m.start(), m.end()]
+    # "students who got more than 80": the comparison names no column; the only numeric one is meant.
+    bare = re.compile(
+        rf"(?<!⟩)\s(more|less|greater|fewer|higher|lower|above|below|over|under|at\s+least|at\s+most)(?:\s+than)?\s+({NUM})\b",
+        re.I,
+    )
+    for m in bare.finditer(marked):
+        if any(a <= m.start() < b for a, b in zip(spans[::2], spans[1::2], strict=True)) or pattern.search(
+            marked[max(0, m.start() - 12) : m.end()]
+        ):
+            continue
+        numeric = [c for c in columns if var.numeric(c)]
+        if len(numeric) != 1:
+            listed = ", ".join(f"`{c}`" for c in numeric)
+            return Unclear(
+                f"“{m[0].strip()}” — of which column? Say it, e.g. *where {numeric[0] if numeric else 'x'} "
+                f"is {m[0].strip()}* (numeric columns: {listed})."
+            ), []
+        word = m[1].lower().split()[-1] if " " in m[1] else m[1].lower()
+        op = {
+            "more": ">",
+            "greater": ">",
+            "higher": ">",
+            "above": ">",
+            "over": ">",
+            "less": "<",
+            "fewer": "<",
+            "lower": "<",
+            "below": "<",
+            "under": "<",
+            "least": ">=",
+            "most": "<=",
+        }[word]
+        found.append(Condition(numeric[0], op, float(m[2]) if "." in m[2] else int(m[2])))
+        spans += [m.start(), m.end()]
     for m in pattern.finditer(marked):
         column = columns[int(m[1])]
-        before = marked[: m.start()]
-        trigger = re.search(
-            r"\b(?:where|with|whose|for\s+which|if|when|having|have|has|that\s+have|which\s+have|in\s+which|and|rows|only|"
-            r"without|excluding|except|remove\w*|drop\w*|keep\w*|filter\w*)\s+(?:the\s+)?(?:rows?\s+)?(?:where\s+)?"
-            r"(?:the\s+)?(?:column\s+)?$",
-            before,
-            re.I,
-        )
-        if trigger is None:
+        if _TRIGGER.search(marked[: m.start()]) is None or any(
+            a <= m.start() < b for a, b in zip(spans[::2], spans[1::2], strict=True)
+        ):
             continue
         op = next(o for p, o in _CMP if re.fullmatch(p, m[2].strip(), re.I))
         raw = m[3]
@@ -181,6 +263,20 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
             found.append(Condition(column, op, raw.strip("'\"")))
         spans += [m.start(), m.end()]
     return found, spans
+
+
+def leftovers(rest: str, read: set[str]) -> list[str]:
+    """Words of ``rest`` (the marked question, filters blanked) that the parser did not read; ``read``: labels
+    the request uses (a t-test's groups)."""
+    words = re.findall(r"(?<![⟨\w'])[A-Za-z][A-Za-z'-]*", rest.replace("⟨frame⟩", " "))
+    bases = (re.sub(r"'(?:s|re|ll|ve|d|t)$", "", w) for w in words)
+    return list(dict.fromkeys(w for w in bases if len(w) > 1 and w not in read and not _common(w)))
+
+
+def _common(word: str) -> bool:
+    """An English or request word, not a label someone gave their rows."""
+    low = word.lower()
+    return low in FUNCTION_WORDS or low in NOUNS or low in VOCABULARY or re.fullmatch(OP, low) is not None
 
 
 def example(columns: tuple[str, ...], var: Variable) -> str:

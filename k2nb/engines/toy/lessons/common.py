@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Any
 
-from ..core import Observation
+from ..core import Answer, Observation, OneShot
 from ..parsing import quoted
 
 TEACH = re.compile(
@@ -68,6 +68,27 @@ def input_list(text: str) -> list[Any] | None:
     return words if len(words) >= 2 else None
 
 
+def as_function(name: str, code: str) -> str:
+    """A lesson's code as one function, called once: its variables (``items``, ``total``, ``text``…) stay local,
+    so a lesson never overwrites the class's own variables; the kernel gains only the function."""
+    imports = [line for line in code.splitlines() if re.match(r"(?:import|from)\s", line)]
+    body = [line for line in code.splitlines() if not re.match(r"(?:import|from)\s", line)]
+    while body and not body[0].strip():
+        body.pop(0)
+    indented = [f"    {line}".rstrip() for line in body]
+    header = [*imports, "", ""] if imports else []
+    return "\n".join(
+        [
+            *header,
+            f"def {name}():",
+            *(re.sub(r"^(\s*)global ", r"\1nonlocal ", x) for x in indented),
+            "",
+            "",
+            f"{name}()",
+        ]
+    )
+
+
 def step_lines(obs: Observation, pattern: str) -> list[re.Match[str]]:
     """The printed lines of the trace that match ``pattern`` (the lesson's own format), in order."""
     compiled = re.compile(pattern)
@@ -79,3 +100,13 @@ def numbered(items: list[str], limit: int = 40) -> str:
     if len(items) > limit:
         shown.append(f"… and {len(items) - limit} more steps (all of them are in the printed trace above).")
     return "\n".join(shown)
+
+
+class Lesson(OneShot):
+    """A lesson: its code runs as one function named ``name`` (``as_function``); ``explain`` reads the trace."""
+
+    def __init__(self, name: str, thought: str, code: str) -> None:
+        super().__init__(thought, as_function(name, code), self.explain)
+
+    def explain(self, obs: Observation) -> Answer:
+        raise NotImplementedError

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..core import Answer, Observation, OneShot, Skill, Task, lines, need
+from ..core import Answer, Observation, Skill, Task, lines, need
 from ..parsing import find_span
-from .common import bracket_lists, number_run, numbered, step_lines
+from .common import Lesson, bracket_lists, number_run, numbered, step_lines
 
 _LOOP = re.compile(
     r"\bloops?\b|\baccumulat|\brunning\s+(?:total|sum|count|product)|\biterat|\bone\s+(?:by|at\s+a)\s+(?:one|time)",
@@ -83,7 +83,7 @@ _UPDATE = {
 }
 
 
-class LoopLesson(OneShot):
+class LoopLesson(Lesson):
     def __init__(self, kind: str, source: str, label: str, condition: tuple[str, str] | None) -> None:
         self.kind, self.label, self.condition = kind, label, condition
         start, keep, update, shown, _ = _UPDATE[kind]
@@ -124,11 +124,11 @@ class LoopLesson(OneShot):
         }[kind]
         filt = f", counting only the {condition[1]} ones" if condition else ""
         super().__init__(
+            "show_loop",
             f"A loop with an accumulator: a variable that starts at a neutral value and is updated once per "
             f"iteration. Here the accumulator is the {what}, over {label}{filt}. I'll print every iteration "
             f"(the first {_PRINTED}) so the class can follow how the value grows.",
             code,
-            self.explain,
         )
 
     def question(self) -> str:

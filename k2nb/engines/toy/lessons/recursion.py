@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..core import Answer, Observation, OneShot, Skill, Task, lines, need
+from ..core import Answer, Observation, Skill, Task, lines, need
 from ..parsing import integers
-from .common import INDENT, numbered, step_lines, teaching
+from .common import INDENT, Lesson, numbered, step_lines, teaching
 
 _RECURSION = re.compile(r"recurs|call\s+(?:trace|stack|tree)|trace\s+the\s+calls|base\s+case", re.I)
 _FIB_TRACE_LIMIT = 12  # fib(12) makes 465 calls: the printed trace stops at the first 60 lines
@@ -27,7 +27,7 @@ def recursion_skill(task: Task) -> Skill | None:
     return None
 
 
-class FactorialLesson(OneShot):
+class FactorialLesson(Lesson):
     def __init__(self, n: int) -> None:
         self.n = n
         code = lines(
@@ -52,11 +52,11 @@ class FactorialLesson(OneShot):
             'print(f"RESULT calls={calls}")',
         )
         super().__init__(
+            "show_factorial",
             f"A recursive factorial: factorial(n) = n × factorial(n − 1), and factorial(1) = 1 is the base case "
             f"that stops the recursion. I'll run it for n = {n}, printing every call as it starts and every value "
             "as it returns (indented by depth), then explain the trace.",
             code,
-            self.explain,
         )
 
     def explain(self, obs: Observation) -> Answer:
@@ -88,7 +88,7 @@ class FactorialLesson(OneShot):
         )
 
 
-class FibonacciLesson(OneShot):
+class FibonacciLesson(Lesson):
     def __init__(self, n: int) -> None:
         self.n = n
         code = lines(
@@ -118,11 +118,11 @@ class FibonacciLesson(OneShot):
         if n > _FIB_TRACE_LIMIT:
             self.n = _FIB_TRACE_LIMIT
         super().__init__(
+            "show_fibonacci",
             f"Recursive Fibonacci: fib(n) = fib(n − 1) + fib(n − 2), with fib(0) = 0 and fib(1) = 1 as base cases. "
             f"Each call makes two more, so the calls form a tree. I'll run it for n = {self.n}, print the calls "
             f"(the first {_PRINTED_CALLS}) indented by depth, and count how often each fib(k) is computed.",
             code,
-            self.explain,
         )
 
     def explain(self, obs: Observation) -> Answer:
@@ -145,7 +145,7 @@ class FibonacciLesson(OneShot):
         )
 
 
-class GcdLesson(OneShot):
+class GcdLesson(Lesson):
     def __init__(self, a: int, b: int) -> None:
         self.a, self.b = a, b
         code = lines(
@@ -169,11 +169,11 @@ class GcdLesson(OneShot):
             f'print(f"RESULT check={{value == math.gcd({a}, {b})}}")',
         )
         super().__init__(
+            "show_gcd",
             f"Euclid's algorithm: gcd(a, b) = gcd(b, a mod b), and gcd(a, 0) = a. Each call replaces the pair by a "
             f"smaller one, so it must end. I'll run it on {a} and {b}, printing every call, and check the result "
             "against math.gcd.",
             code,
-            self.explain,
         )
 
     def explain(self, obs: Observation) -> Answer:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..core import Answer, Observation, OneShot, Skill, Task, lines, need
-from .common import MAX_ITEMS, bracket_lists, numbered, step_lines
+from ..core import Answer, Observation, Skill, Task, lines, need
+from .common import MAX_ITEMS, Lesson, bracket_lists, numbered, step_lines
 
 _SEARCH = re.compile(
     r"\b(linear|sequential|binary)\s+search|\bsearch(?:es|ing)?\s+(?:for\b|through\b)|\b(?:find|locate|look\s+for)\s+"
@@ -79,7 +79,7 @@ _BINARY = (
 )
 
 
-class SearchLesson(OneShot):
+class SearchLesson(Lesson):
     def __init__(self, items: list[Any], target: Any, kinds: list[str]) -> None:
         self.items, self.target, self.kinds = items, target, kinds
         code = lines(
@@ -94,7 +94,7 @@ class SearchLesson(OneShot):
             "search needs a sorted list and halves the part that can still hold the target at every step. I'll "
             "print every step and explain the trace."
         )
-        super().__init__(thought, code, self.explain)
+        super().__init__("show_search", thought, code)
 
     def explain(self, obs: Observation) -> Answer:
         parts = [f"You asked for {' and '.join(f'{k} search' for k in self.kinds)} of {self.target} in {self.items}."]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..core import Answer, Observation, OneShot, Skill, Task, lines, need
-from .common import INDENT, MAX_ITEMS, input_list, numbered, step_lines, teaching
+from ..core import Answer, Observation, Skill, Task, lines, need
+from .common import INDENT, MAX_ITEMS, Lesson, input_list, numbered, step_lines, teaching
 
 ALGORITHMS = {
     "bubble": r"bubble",
@@ -250,7 +250,7 @@ def narrate(algorithm: str, obs: Observation) -> list[str]:
     return steps
 
 
-class SortLesson(OneShot):
+class SortLesson(Lesson):
     def __init__(self, algorithm: str, items: list[Any], *, given: bool, cut: bool) -> None:
         self.algorithm, self.items, self.given, self.cut = algorithm, items, given, cut
         source = (
@@ -263,7 +263,7 @@ class SortLesson(OneShot):
             "Python that prints every step, run it on that list, and then explain the printed trace step by step. "
             "I'll also count comparisons and swaps and check the result against Python's sorted()."
         )
-        super().__init__(thought, sort_code(algorithm, items), self.explain)
+        super().__init__(f"show_{algorithm}_sort", thought, sort_code(algorithm, items))
 
     def explain(self, obs: Observation) -> Answer:
         result, correct = need(obs, "sorted"), need(obs, "correct")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..core import Answer, Observation, OneShot, Skill, Task, lines, need
+from ..core import Answer, Observation, Skill, Task, lines, need
 from ..parsing import quoted
-from .common import numbered, step_lines, teaching
+from .common import Lesson, numbered, step_lines, teaching
 
 _PRINTED = 30
 
@@ -43,7 +43,7 @@ def _anagram_pair(text: str) -> tuple[str, str] | None:
     return (m[1], m[2]) if m else None
 
 
-class PalindromeLesson(OneShot):
+class PalindromeLesson(Lesson):
     def __init__(self, subject: str) -> None:
         self.subject = subject
         code = lines(
@@ -68,11 +68,11 @@ class PalindromeLesson(OneShot):
             'print(f"RESULT cleaned_length={len(cleaned)}")',
         )
         super().__init__(
+            "show_palindrome",
             f"Is {subject!r} a palindrome? The two-pointer method: drop spaces and punctuation, lowercase, then "
             "compare the first and last characters, move both pointers inwards, and stop at the first mismatch. "
             "I'll print every comparison and explain them.",
             code,
-            self.explain,
         )
 
     def explain(self, obs: Observation) -> Answer:
@@ -95,7 +95,7 @@ class PalindromeLesson(OneShot):
         )
 
 
-class AnagramLesson(OneShot):
+class AnagramLesson(Lesson):
     def __init__(self, first: str, second: str) -> None:
         self.first, self.second = first, second
         code = lines(
@@ -111,11 +111,11 @@ class AnagramLesson(OneShot):
             'print(f"RESULT differ={dict(sorted(difference.items()))}")',
         )
         super().__init__(
+            "show_anagram",
             f"Are {first!r} and {second!r} anagrams? Two words are anagrams when they use exactly the same "
             "letters the same number of times. Sorting the letters of each makes that easy to see; I'll print "
             "both sorted forms and, if they differ, which letters do not match.",
             code,
-            self.explain,
         )
 
     def explain(self, obs: Observation) -> Answer:
@@ -137,7 +137,7 @@ class AnagramLesson(OneShot):
         )
 
 
-class CountLesson(OneShot):
+class CountLesson(Lesson):
     """Counting with a loop: vowels, words or letters."""
 
     def __init__(self, subject: str, what: str) -> None:
@@ -165,10 +165,10 @@ class CountLesson(OneShot):
             "words": "each word (the text split at spaces)",
         }[what]
         super().__init__(
+            "show_count",
             f"Count the {what} in {subject!r} with a loop: a counter starts at 0 and goes up by one for {rule}. "
             f"I'll print each match with the counter after it.",
             code,
-            self.explain,
         )
 
     def explain(self, obs: Observation) -> Answer:
@@ -186,7 +186,7 @@ class CountLesson(OneShot):
         )
 
 
-class ReverseLesson(OneShot):
+class ReverseLesson(Lesson):
     def __init__(self, subject: str) -> None:
         self.subject = subject
         code = lines(
@@ -200,10 +200,10 @@ class ReverseLesson(OneShot):
             'print(f"RESULT same_as_slice={built == text[::-1]}")',
         )
         super().__init__(
+            "show_reverse",
             f"Reverse {subject!r} one character at a time: start with an empty string and put each character in "
             "front of what has been built so far. I'll print each step and compare with Python's slice text[::-1].",
             code,
-            self.explain,
         )
 
     def explain(self, obs: Observation) -> Answer:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..core import Answer, Observation, OneShot, Skill, Task, lines, need
-from .common import step_lines
+from ..core import Answer, Observation, Skill, Task, lines, need
+from .common import Lesson, step_lines
 
 # unit → (quantity, factor to the base unit); temperatures are converted by formula.
 _UNITS: dict[str, tuple[str, float]] = {
@@ -82,7 +82,7 @@ def _conversion(text: str) -> Skill | None:
     return ConversionLesson(float(value.replace(",", "")), a, b)
 
 
-class ConversionLesson(OneShot):
+class ConversionLesson(Lesson):
     def __init__(self, value: float, source: str, target: str) -> None:
         self.value, self.source, self.target = value, source, target
         kind = _UNITS[source][0]
@@ -123,10 +123,10 @@ class ConversionLesson(OneShot):
                 f"divide by how many {base} one {_one(target)} is."
             )
         super().__init__(
+            "show_conversion",
             f"A unit conversion: {shown} {self.names[0]} in {self.names[1]}. {self.idea} I'll let Python do the "
             "arithmetic and print each step.",
             code,
-            self.explain,
         )
 
     def explain(self, obs: Observation) -> Answer:
@@ -172,7 +172,7 @@ def _percentage(low: str) -> Skill | None:
     return None
 
 
-class PercentLesson(OneShot):
+class PercentLesson(Lesson):
     def __init__(self, kind: str, a: float, b: float) -> None:
         self.kind, self.a, self.b = kind, a, b
         x, y = f"{a:g}", f"{b:g}"
@@ -200,10 +200,10 @@ class PercentLesson(OneShot):
         }[kind]  # fmt: skip
         self.question, self.rule = plan[0], plan[1]
         super().__init__(
+            "show_percentage",
             f"A percentage question: {self.question}. The rule is {self.rule}. I'll compute it in Python and print "
             "each step, so the arithmetic is visible.",
             lines(*plan[2]),
-            self.explain,
         )
 
     def explain(self, obs: Observation) -> Answer:
