@@ -39,7 +39,7 @@ _UNSUPPORTED = re.compile(
 def parse(question: str, var: Variable) -> Request | Unclear:
     """The request ``question`` makes of the DataFrame ``var`` (its columns and dtypes known)."""
     columns = var.columns or ()
-    marked = mark_columns(question, columns, var.name)
+    marked = about_the_data(mark_columns(question, columns, var.name))
     low = marked.lower()
     unsupported = _UNSUPPORTED.search(low)
     if unsupported:
@@ -346,6 +346,14 @@ def parse(question: str, var: Variable) -> Request | Unclear:
             f"*mean {left[0]} by …* or *plot {left[0]} against …*."
         )
     return req
+
+
+def about_the_data(marked: str) -> str:
+    """The sentences that name a column or the frame; the others are the user's remarks ("I call anything
+    above 0.5 strong.", "Look at it with `inspect_variable` first.") — unless no sentence names any."""
+    sentences = re.split(r"(?<=[.!?;])\s+", marked.strip())
+    naming = [s for s in sentences if "⟨" in s]
+    return " ".join(naming) if naming and len(naming) < len(sentences) else marked
 
 
 def _asks_anything(req: Request) -> bool:
