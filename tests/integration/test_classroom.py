@@ -171,10 +171,11 @@ def test_how_many_rows(traces: dict[str, str], df: Any) -> None:
     assert f"**rows:** {len(df)}" in answer(trace)
 
 
-def test_the_previous_cell_is_declined_not_looked_up(traces: dict[str, str]) -> None:
+def test_the_previous_cell_is_read_not_looked_up_as_a_variable(traces: dict[str, str]) -> None:
     trace = traces["previous"]
-    assert tools(trace) == []
-    assert "can't read the notebook's cells" in answer(trace)
+    # the notebook tools read the cell (issue 13); "previous" is never a variable
+    assert tools(trace)[:1] == ["read_cell"] and "previous" not in inspected(trace)
+    assert "no variable named" not in answer(trace)
 
 
 def test_x_against_dose_is_a_scatter_of_x_over_dose(traces: dict[str, str], df: Any) -> None:

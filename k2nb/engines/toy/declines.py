@@ -16,17 +16,19 @@ _CELLS = re.compile(
 
 
 class NotebookCellsDecline(Skill):
-    """Questions about the notebook's cells: the toy sees only the prompt and, through tools, the variables."""
+    """Questions about the notebook's cells in a run that declared no notebook tool (``read_cell`` …):
+    the toy sees only the prompt and, through tools, the variables."""
 
     needs_code = False
 
     def next(self, done: Sequence[Observation]) -> Action:
         return Answer(
-            "The question is about the notebook's cells (an error, a previous cell). I can't read cells: I see "
-            "this prompt and, through the inspection tools, the kernel's variables. Treating a word like "
-            "'previous' as a variable name would answer a different question, so I'll say what works instead.",
-            "I can't read the notebook's cells yet, so I can't see that cell or its error. Two ways that work "
-            "today:\n\n"
+            "The question is about the notebook's cells (an error, a previous cell), and no notebook tool "
+            "(read_cell) is declared in this request, so I can't read them: I see this prompt and, through the "
+            "inspection tools, the kernel's variables. Treating a word like 'previous' as a variable name would "
+            "answer a different question, so I'll say what works instead.",
+            "I can't read the notebook's cells here (no notebook tool is available in this run), so I can't see "
+            "that cell or its error. Two ways that work anyway:\n\n"
             "- put the cell or the error into the prompt: `{In[3]}` is cell 3's source, `{Err}` the latest "
             "error (k2nb fills them in before I see the prompt);\n"
             "- or paste the code in a ```python``` block.",
@@ -34,5 +36,5 @@ class NotebookCellsDecline(Skill):
 
 
 def cells_decline(task: Task) -> Skill | None:
-    """Until the toy can read the notebook (issue 13), questions about cells are declined honestly."""
+    """Questions about cells that the notebook route could not take (no notebook tools): declined honestly."""
     return NotebookCellsDecline() if _CELLS.search(task.text) else None
