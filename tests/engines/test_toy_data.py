@@ -9,12 +9,11 @@ from __future__ import annotations
 import builtins
 import random
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from k2nb.engines import ChatServer, ToyEngine
+from k2nb.engines import ChatServer
 from k2nb.engines.toy.data.knowledge import Variable, read_row, read_summary
 from k2nb.engines.toy.data.parse import parse
 from k2nb.engines.toy.data.request import Request, Unclear
@@ -202,17 +201,6 @@ def test_knowledge_reads_the_listing_and_the_summaries() -> None:
 
 
 # -- over the loopback server, with k2nb's tools -----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ChatServer]:
-    with ChatServer(ToyEngine()) as srv:
-        yield srv
-
-
-@pytest.fixture
-def rng(request: pytest.FixtureRequest) -> random.Random:
-    return random.Random(request.node.name)
 
 
 def frame(rng: random.Random, rows: int = 60) -> Any:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from k2nb.engines import ChatServer, ToyEngine
+from k2nb.engines import ChatServer
 from tests.harness.toy import Run, drive
 
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -24,12 +23,6 @@ np = pytest.importorskip("numpy")
 
 EXAMPLES = settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 small_lists = st.lists(st.integers(-50, 50), min_size=2, max_size=9)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ChatServer]:
-    with ChatServer(ToyEngine()) as srv:
-        yield srv
 
 
 def bubble_counts(values: list[int]) -> tuple[int, int, int]:
