@@ -14,7 +14,14 @@ TEACH = re.compile(
     r"\bwalk\s+(?:me\s+)?through|pass\s+by\s+pass|\btrace\b|\bteach|\billustrate|\bdemonstrate|\bvisuali[sz]e|\blesson|\beach\s+step|\bwhat\s+happens",
     re.I,
 )
-INDENT = "\u2003"  # an em space: indents a nested step in Markdown without starting a code block
+
+
+def depth_mark(depth: int) -> str:
+    """How deep a step of a recursive trace is, shown in its text (Markdown strips leading spaces):
+    nothing at the top, then ``↳``, ``· ↳``, ``· · ↳``…"""
+    return "· " * (depth - 1) + "↳ " if depth > 0 else ""
+
+
 MAX_ITEMS = 16  # a lesson's input: more than this is no longer readable step by step
 
 

@@ -6,7 +6,7 @@ import re
 
 from ..core import Answer, Observation, Skill, Task, lines, need
 from ..parsing import integers
-from .common import INDENT, Lesson, numbered, step_lines, teaching
+from .common import Lesson, depth_mark, numbered, step_lines, teaching
 
 _RECURSION = re.compile(r"recurs|call\s+(?:trace|stack|tree)|trace\s+the\s+calls|base\s+case", re.I)
 _FIB_TRACE_LIMIT = 12  # fib(12) makes 465 calls: the printed trace stops at the first 60 lines
@@ -64,7 +64,7 @@ class FactorialLesson(Lesson):
         for m in step_lines(
             obs, r"( *)factorial\((\d+)\) (?:is called|= 1 \(base case\)|= (\d+) \* factorial\((\d+)\) = (\d+))"
         ):
-            pad = INDENT * (len(m[1]) // 2)
+            pad = depth_mark(len(m[1]) // 2)
             line = m[0].strip()
             if "is called" in line:
                 steps.append(
@@ -127,7 +127,7 @@ class FibonacciLesson(Lesson):
 
     def explain(self, obs: Observation) -> Answer:
         steps = [
-            f"{INDENT * (len(m[1]) // 2)}`fib({m[2]})`"
+            f"{depth_mark(len(m[1]) // 2)}`fib({m[2]})`"
             + (f" returns {m[3]}: base case" if m[3] else " calls two smaller ones")
             for m in step_lines(obs, r"( *)fib\((\d+)\)(?: = (\d+) \(base case\))?")
         ]

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..core import Answer, Observation, Skill, Task, lines, need
-from .common import INDENT, MAX_ITEMS, Lesson, input_list, numbered, step_lines, teaching
+from .common import MAX_ITEMS, Lesson, depth_mark, input_list, numbered, step_lines, teaching
 
 ALGORITHMS = {
     "bubble": r"bubble",
@@ -231,22 +231,22 @@ def narrate(algorithm: str, obs: Observation) -> list[str]:
         ):
             depth = len(m[1]) // 2
             if m[2]:
-                steps.append(f"{INDENT * depth}split {m[2]} into {m[3]} and {m[4]}")
+                steps.append(f"{depth_mark(depth)}split {m[2]} into {m[3]} and {m[4]}")
             elif m[5]:
-                steps.append(f"{INDENT * depth}merge {m[5]} and {m[6]} into {m[7]}")
+                steps.append(f"{depth_mark(depth)}merge {m[5]} and {m[6]} into {m[7]}")
             else:
-                steps.append(f"{INDENT * depth}{m[8]} has one value: already sorted")
+                steps.append(f"{depth_mark(depth)}{m[8]} has one value: already sorted")
     else:
         for m in step_lines(
             obs, rf"( *)(?:pivot (.+?): not larger {_LIST}, larger {_LIST}|joined -> {_LIST}|{_LIST}: nothing to sort)"
         ):
             depth = len(m[1]) // 2
             if m[2]:
-                steps.append(f"{INDENT * depth}pivot {m[2]}: not larger {m[3]}, larger {m[4]}")
+                steps.append(f"{depth_mark(depth)}pivot {m[2]}: not larger {m[3]}, larger {m[4]}")
             elif m[5]:
-                steps.append(f"{INDENT * depth}join the sorted sides around the pivot → {m[5]}")
+                steps.append(f"{depth_mark(depth)}join the sorted sides around the pivot → {m[5]}")
             else:
-                steps.append(f"{INDENT * depth}{m[6]} needs no sorting")
+                steps.append(f"{depth_mark(depth)}{m[6]} needs no sorting")
     return steps
 
 
