@@ -344,7 +344,7 @@ def test_teaching_demo_runs_offline_and_replays(tmp_path: pathlib.Path) -> None:
     median = re.search(r"RESULT median\[score\]=(-?[\d.]+)", recorded)
     assert median and f"median of `score`:** {median[1]}" in recorded  # the answer quotes the printed median
     # Presenter mode, headless: nobody can press Next, so the runs say so and go on; `%k2 present` replays
-    # section 6's recording, whose changed output is flagged above the answer written for the old one.
+    # section 7's recording, whose changed output is flagged above the answer written for the old one.
     presented = trace("What is the mean score by class in `grades`?", 1)
     assert NOBODY_TO_PRESS in presented and "k2nb-present" in presented
     again = trace("%k2 present")
