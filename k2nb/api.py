@@ -24,7 +24,11 @@ from .config import (
     BACKOFF,
     BASE_URL,
     CONTEXT_BUDGET,
+    EFFORT,
+    EFFORT_FIELD,
     ENGINE,
+    IMAGES,
+    KEEP_THINKING,
     MAX_COST,
     MAX_STEPS,
     MAX_TOKENS,
@@ -49,7 +53,7 @@ from .config import (
 from .core import loop
 from .core.events import Event, RunFinished
 from .core.pause import Pacer, StepGate
-from .core.request import extra_body
+from .core.request import check
 from .core.toolbox import ToolBox, ToolRunner, ToolSpec, on_runner, validate_arguments
 from .core.transcript import Transcript
 from .edge.recorder import Recorder
@@ -97,7 +101,7 @@ class RunOptions:
     approve: ApproveMode | None = APPROVE.default  # None: the session's policy
     max_steps: int = MAX_STEPS.default
     max_tokens: int = MAX_TOKENS.default
-    temperature: float = TEMPERATURE.default
+    temperature: float | None = TEMPERATURE.default
     timeout: float = TIMEOUT.default
     retries: int = RETRIES.default
     backoff: float = BACKOFF.default
@@ -107,8 +111,12 @@ class RunOptions:
     engine: str | None = ENGINE.default  # overrides provider
     record: str | None = RECORD.default
     replay_speed: float | None = REPLAY_SPEED.default
-    context_budget: int = CONTEXT_BUDGET.default
+    context_budget: int | None = CONTEXT_BUDGET.default
     thinking: str = THINKING.default
+    effort: str | None = EFFORT.default
+    effort_field: str = EFFORT_FIELD.default
+    keep_thinking: bool = KEEP_THINKING.default
+    images: str = IMAGES.default
     web_search: bool = WEB_SEARCH.default
     notebook_tokens: int = NOTEBOOK_TOKENS.default
     present: bool = PRESENT.default
@@ -168,11 +176,13 @@ class Agent:
         self.session = Session(ApprovalPolicy(self.options.approve or default_approve()))
 
     def resolve(self, options: RunOptions | None = None) -> ProviderSettings:
+        """Where this run goes; a default model the server did not offer earlier this session is replaced."""
         o = options or self.options
         engine = engine_settings(o.engine, o.model)
         if engine is not None:
             return engine
-        return resolve_provider(provider=o.provider, base_url=o.base_url, model=o.model, api_key=o.api_key)
+        resolved = resolve_provider(provider=o.provider, base_url=o.base_url, model=o.model, api_key=o.api_key)
+        return self.backends.fallback(resolved)
 
     def add_tool(self, function: Callable[..., Any]) -> Callable[..., Any]:
         """Offer ``function`` to the model in this Agent's runs (``@k2nb.tool`` ones in the namespace need not be)."""
@@ -269,17 +279,6 @@ class Agent:
         settings, client = connection.settings, connection.client
         # A per-run approve applies to this run only; "Always" in it upgrades the session.
         policy = self.session.policy.for_run(options.approve if overrides.get("approve") else None)
-        try:
-            extra = extra_body(
-                provider=settings.provider,
-                model=settings.model,
-                cache_key=self.session.cache_key,
-                thinking=options.thinking,
-                web_search=options.web_search,
-            )
-        except ConfigError:  # e.g. --web-search on a provider without it: release the connection first
-            connection.close()
-            raise
         run_settings = loop.AgentSettings(
             model=settings.model,
             provider=settings.provider,
@@ -290,11 +289,23 @@ class Agent:
             backoff=options.backoff,
             max_cost=options.max_cost,
             prices=options.prices,
-            extra_body=extra,
             system_prompt=options.system_prompt,
             context_budget=options.context_budget,
             approve=policy.label,
+            thinking=options.thinking,
+            effort=options.effort,
+            effort_field=options.effort_field,
+            keep_thinking=options.keep_thinking,
+            images=options.images,
+            web_search=options.web_search,
+            cache_key=self.session.cache_key,
+            model_is_default=settings.model_is_default,
         )
+        try:
+            check(run_settings.request_choices(), settings.model)  # e.g. --web-search where it is not offered
+        except ConfigError:  # said before anything runs: release the connection first
+            connection.close()
+            raise
         transcript = transcript if transcript is not None else Transcript()
         sinks = [*consumers, *connection.consumers]
 
@@ -326,6 +337,8 @@ class Agent:
         finally:
             connection.close()
         self.session.record(transcript, result.messages)
+        if result.model != settings.model:  # the default fell back: keep the replacement for the session
+            self.backends.keep_fallback(settings, result.model)
         return transcript
 
     def events(self, prompt: str, **overrides: Any) -> Iterator[Event]:

@@ -11,7 +11,7 @@ import os
 import pathlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx2
@@ -92,6 +92,18 @@ class Backends:
         self._clients: dict[tuple[str, str, str], ChatClient] = {}
         self._toy: Any = None
         self.toy_speed: float | None = None  # None: K2NB_TOY_SPEED, else 60 tokens/s
+        # A default model a server did not offer -> the one used instead, per (base URL, model), for the kernel's life.
+        self._fallbacks: dict[tuple[str, str], str] = {}
+
+    def keep_fallback(self, resolved: ProviderSettings, model: str) -> None:
+        self._fallbacks[(resolved.base_url or resolved.provider, resolved.model)] = model
+
+    def fallback(self, resolved: ProviderSettings) -> ProviderSettings:
+        """``resolved`` with the replacement found earlier for its default model (a model the user named stays)."""
+        model = self._fallbacks.get((resolved.base_url or resolved.provider, resolved.model))
+        if model is None or not resolved.model_is_default:
+            return resolved
+        return replace(resolved, model=model, model_is_default=False)
 
     def toy_base_url(self) -> str:
         if self._toy is None:

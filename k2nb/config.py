@@ -1,4 +1,4 @@
-"""Settings: the table of every setting, provider presets, environment variables and the price table.
+"""Settings: the table of every setting, provider presets and environment variables.
 
 Resolution order for each setting: per-cell flag > ``%config K2Magics.…`` > environment > default.
 """
@@ -16,8 +16,13 @@ ApproveMode = Literal["auto", "ask", "never"]
 APPROVE_MODES: tuple[ApproveMode, ...] = ("auto", "ask", "never")
 ThinkingMode = Literal["auto", "on", "off"]
 THINKING_MODES: tuple[ThinkingMode, ...] = ("auto", "on", "off")
+EFFORT_LEVELS = ("low", "high", "max")
+EFFORT_FIELDS = ("auto", "thinking", "reasoning_effort", "both")
 
-DEFAULT_MODEL = "kimi-k2-thinking"
+DEFAULT_MODEL = "kimi-k2-thinking"  # what OpenRouter, Novita and self-hosted K2 serve; the toy's too
+# Moonshot's guide recommends kimi-k2.6, and third-party docs say kimi-k2-thinking was discontinued there
+# in 2026. Should Moonshot retire this one too, the 404 fallback picks the newest model it offers.
+MOONSHOT_DEFAULT_MODEL = "kimi-k2.6"
 
 
 @dataclass(frozen=True)
@@ -36,14 +41,14 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "moonshot",
             "https://api.moonshot.ai/v1",
-            DEFAULT_MODEL,
+            MOONSHOT_DEFAULT_MODEL,
             ("MOONSHOT_API_KEY",),
             note="platform.moonshot.ai (international)",
         ),
         Preset(
             "moonshot-cn",
             "https://api.moonshot.cn/v1",
-            DEFAULT_MODEL,
+            MOONSHOT_DEFAULT_MODEL,
             ("MOONSHOT_API_KEY",),
             note="platform.moonshot.cn (China); keys differ from the international platform",
         ),
@@ -84,13 +89,6 @@ PRESETS: dict[str, Preset] = {
             note="offline toy engine on loopback: no key, no network",
         ),
     )
-}
-
-# USD per 1M tokens: (input cache hit, input cache miss, output). Moonshot list prices.
-DEFAULT_PRICES: dict[str, tuple[float, float, float]] = {
-    "kimi-k2-thinking": (0.15, 0.60, 2.50),
-    "kimi-k2-thinking-turbo": (0.15, 1.15, 8.00),
-    "moonshotai/kimi-k2-thinking": (0.15, 0.60, 2.50),
 }
 
 
@@ -162,12 +160,17 @@ MAX_COST = _flag_only("max_cost", float, "--max-cost", "stop when the run's cost
 MAX_TOKENS = Setting(
     "max_tokens",
     int,
-    32768,  # reasoning counts against it; Moonshot's default (~1k) ends in empty answers
-    "max_tokens per request (reasoning counts).",
+    32768,  # reasoning counts against it; Moonshot's guide asks for >= 16,000 (a small one ends in empty answers)
+    "Output tokens per request, reasoning included: max_completion_tokens on Moonshot, max_tokens elsewhere.",
     flag="--max-tokens",
-    flag_help="max_tokens per request",
+    flag_help="output tokens per request (reasoning counts)",
 )
-TEMPERATURE = Setting("temperature", float, 1.0, "Sampling temperature (1.0 recommended).")
+TEMPERATURE = Setting(
+    "temperature",
+    float,
+    None,
+    "Sampling temperature (default: the model's: 1.0 for kimi-k2-thinking, none for models whose server fixes it).",
+)
 APPROVE = Setting(
     "approve",
     str,
@@ -215,11 +218,11 @@ REPLAY_SPEED = Setting(
     env="K2NB_REPLAY_SPEED",
     unit="×",
 )
-PRICES = Setting(
+PRICES: Setting[dict[str, tuple[float, float, float]]] = Setting(
     "prices",
     dict,
-    DEFAULT_PRICES,
-    "USD per 1M tokens per model: [input cache hit, input cache miss, output].",
+    {},
+    "USD per 1M tokens per model, over the model table's: {model: [input cache hit, input cache miss, output]}.",
     coerce=price_table,
 )
 CONTEXT = _flag_only(
@@ -236,8 +239,9 @@ CONTEXT_TOKENS = Setting(
 CONTEXT_BUDGET = Setting(
     "context_budget",
     int,
-    200_000,  # estimated tokens; K2's window is 256k, leaving room for the answer
-    "Estimated tokens per request; beyond it older reasoning, then old tool outputs, are left out.",
+    None,
+    "Estimated tokens per request (default: the model's context window, less room for the answer); "
+    "beyond it older reasoning, then old tool outputs, are left out (with keep_thinking: tool outputs first).",
 )
 NO_INTERPOLATE = _flag_only(
     "no_interpolate", bool, "--no-interpolate", "send {name} in the prompt as is", run_option=False
@@ -250,6 +254,42 @@ THINKING = Setting(
     flag="--thinking",
     flag_help="the thinking field for kimi-k2.6/kimi-k3: auto, on, off",
     choices=THINKING_MODES,
+)
+EFFORT = Setting(
+    "effort",
+    str,
+    None,
+    "Reasoning effort for models with effort levels (kimi-k3): low, high or max (default: the server's, max).",
+    flag="--effort",
+    flag_help="reasoning effort for kimi-k3: low, high or max",
+    choices=EFFORT_LEVELS,
+)
+EFFORT_FIELD = Setting(
+    "effort_field",
+    str,
+    "auto",
+    "Where --effort goes: auto (Moonshot: inside `thinking` and as `reasoning_effort`; other providers: "
+    "`reasoning_effort`), thinking, reasoning_effort or both.",
+    choices=EFFORT_FIELDS,
+)
+KEEP_THINKING = Setting(
+    "keep_thinking",
+    bool,
+    False,
+    'Preserved thinking: every earlier turn\'s reasoning goes back as it came, with `thinking.keep = "all"` '
+    "for models that take it (kimi-k2.6); always on for models that require it (kimi-k2.7-code).",
+    flag="--keep-thinking",
+    flag_help="send every earlier turn's reasoning back (thinking.keep)",
+)
+IMAGES = Setting(
+    "images",
+    str,
+    "on",
+    "Figures a tool produced go back to models that take images (kimi-k2.5, kimi-k2.6, kimi-k2.7-code, kimi-k3): "
+    "on or off.",
+    flag="--images",
+    flag_help="send the figures tools produce to vision models: on or off",
+    choices=("on", "off"),
 )
 WEB_SEARCH = Setting(
     "web_search",
@@ -340,6 +380,10 @@ SETTINGS: tuple[Setting[Any], ...] = (
     CONTEXT_BUDGET,
     NO_INTERPOLATE,
     THINKING,
+    EFFORT,
+    EFFORT_FIELD,
+    KEEP_THINKING,
+    IMAGES,
     WEB_SEARCH,
     NOTEBOOK_TOKENS,
     FIX,
@@ -365,6 +409,7 @@ class ProviderSettings:
     model: str
     api_key: str | None = field(default=None, repr=False)
     notice: str = ""  # one line shown to the user (e.g. "using the offline toy engine")
+    model_is_default: bool = False  # the preset chose it (a 404 may fall back); a model the user named never
 
     @property
     def is_toy(self) -> bool:
@@ -426,26 +471,8 @@ def resolve_provider(
         base_url=url.rstrip("/"),
         model=model or (preset.model if preset else DEFAULT_MODEL),
         api_key=key,
+        model_is_default=model is None,
     )
-
-
-def price_of(model: str, prices: Mapping[str, tuple[float, float, float]]) -> tuple[float, float, float] | None:
-    return prices.get(model) or prices.get(model.rsplit("/", 1)[-1])
-
-
-def cost_usd(
-    model: str,
-    prompt_tokens: int,
-    cached_tokens: int,
-    completion_tokens: int,
-    prices: Mapping[str, tuple[float, float, float]] = DEFAULT_PRICES,
-) -> float | None:
-    price = price_of(model, prices)
-    if price is None:
-        return None
-    hit, miss, out = price
-    uncached = max(prompt_tokens - cached_tokens, 0)
-    return (cached_tokens * hit + uncached * miss + completion_tokens * out) / 1_000_000
 
 
 # Offline engines spend nothing: their figures are what the same tokens would cost on Moonshot.

@@ -19,6 +19,18 @@ class ConfigError(K2Error):
 class ProviderError(K2Error):
     """The model server refused the request; retrying will not help."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ModelNotFound(ProviderError):
+    """404 for the model; ``offered`` is the server's list (a default model may fall back to one of them)."""
+
+    def __init__(self, message: str, *, model: str, offered: list[str]) -> None:
+        super().__init__(message, status=404)
+        self.model, self.offered = model, offered
+
 
 class TransientError(K2Error):
     """A failure that a retry may cure (429 overloaded, 5xx, cut stream, reset connection)."""

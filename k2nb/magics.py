@@ -417,17 +417,19 @@ class K2Magics(_Settings):  # type: ignore[misc]
         elif command == "usage":
             print(self.usage_text())
         elif command == "history":
+            from .core.images import content_text, image_parts
+
             for i, m in enumerate(self.session.messages):
-                size = len(str(m.get("content") or "")) + len(str(m.get("reasoning_content") or ""))
-                calls = f", {len(m['tool_calls'])} tool call(s)" if m.get("tool_calls") else ""
+                size = len(content_text(m.get("content"))) + len(str(m.get("reasoning_content") or ""))
+                pictures = sum(1 for _ in image_parts(m.get("content")))
+                calls = f", {pictures} image(s)" if pictures else ""
+                calls += f", {len(m['tool_calls'])} tool call(s)" if m.get("tool_calls") else ""
                 print(f"{i:3d} {m['role']:<9} {size:>7,} chars{calls}")
         elif command == "models":
             try:
-                models = self.backends.client(self.configured_provider()).list_models()
+                print(self.models_text())
             except ConfigError as error:
                 print(str(error), file=sys.stderr)
-                return
-            print("\n".join(models) if models else "k2nb: the server listed no models.")
         elif command == "config":
             try:
                 print(self.config_text())
@@ -485,8 +487,23 @@ class K2Magics(_Settings):  # type: ignore[misc]
             )
 
     def configured_provider(self) -> ProviderSettings:
-        """The provider ``%config K2Magics`` and the environment give (no cell's flags)."""
-        return resolve_provider(provider=self.provider, base_url=self.base_url, model=self.model)
+        """The provider ``%config K2Magics`` and the environment give (no cell's flags), with this kernel's
+        replacement for a default model the server did not offer."""
+        return self.backends.fallback(
+            resolve_provider(provider=self.provider, base_url=self.base_url, model=self.model)
+        )
+
+    def models_text(self) -> str:
+        """``%k2 models``: what the server offers, each with what k2nb knows of it (the model table)."""
+        from .core.models import describe
+
+        settings = self.configured_provider()
+        models = self.backends.client(settings).list_models()
+        if not models:
+            return "k2nb: the server listed no models."
+        width = max(len(m) for m in models)
+        lines = [f"{'*' if m == settings.model else ' '} {m:<{width}}  {describe(m)}" for m in models]
+        return "\n".join([*lines, f"(* the model k2nb uses: {settings.model}; choose with --model or K2NB_MODEL)"])
 
     def config_text(self) -> str:
         """``%k2 config``: the resolved provider, then every other ``%config K2Magics`` setting (the key never)."""
@@ -506,19 +523,19 @@ class K2Magics(_Settings):  # type: ignore[misc]
 
     def usage_text(self) -> str:
         u = self.session.usage
-        from .config import SIMULATED_PROVIDERS, cost_text, cost_usd
+        from .config import SIMULATED_PROVIDERS, cost_text
 
-        models = {t.model for t in self.session.transcripts}
-        model = next(iter(models)) if models else (self.model or "kimi-k2-thinking")
-        cost = cost_usd(model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
+        costs = [t.cost for t in self.session.transcripts if t.cost is not None]  # each run's, at its model's price
+        cost = sum(costs) if costs else None
         offline = [t.provider in SIMULATED_PROVIDERS for t in self.session.transcripts]
         money = f" · {cost_text(cost, 'toy' if offline and all(offline) else '')}" if cost is not None else ""
         if cost is not None and any(offline) and not all(offline):
             money += " (the toy / replay runs' share simulated)"
         cached = f" ({100 * u.cached_tokens / u.prompt_tokens:.0f}% cached)" if u.prompt_tokens else ""
+        images = f", {u.image_tokens:,} of them for images" if u.image_tokens else ""
         return (
             f"k2nb session: {len(self.session.transcripts)} run(s) · {u.prompt_tokens:,} input tokens"
-            f"{cached} · {u.completion_tokens:,} output tokens{money}"
+            f"{cached}{images} · {u.completion_tokens:,} output tokens{money}"
         )
 
 

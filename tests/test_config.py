@@ -1,10 +1,11 @@
-"""k2nb/config.py: which provider, model and key a run uses, and what it costs."""
+"""k2nb/config.py: which provider, model and key a run uses."""
 
 from __future__ import annotations
 
 import pytest
 
-from k2nb.config import DEFAULT_MODEL, PRESETS, cost_usd, resolve_provider
+from k2nb.config import DEFAULT_MODEL, MOONSHOT_DEFAULT_MODEL, PRESETS, resolve_provider
+from k2nb.core.models import model_info
 from k2nb.errors import ConfigError
 
 
@@ -18,16 +19,35 @@ def test_no_key_falls_back_to_the_toy_engine_with_a_notice() -> None:
     assert "toy" in settings.notice
 
 
-def test_a_moonshot_key_selects_moonshot() -> None:
+def test_a_moonshot_key_selects_moonshot_and_its_recommended_model() -> None:
     settings = resolve_provider(env={"MOONSHOT_API_KEY": "sk-moon"})
     assert (settings.provider, settings.base_url, settings.model, settings.api_key) == (
         "moonshot",
         "https://api.moonshot.ai/v1",
-        "kimi-k2-thinking",
+        "kimi-k2.6",
         "sk-moon",
     )
+    assert settings.model_is_default  # chosen by k2nb: a 404 may fall back to what the server offers
     assert settings.notice == ""
     assert "sk-moon" not in repr(settings)  # the key never reaches outputs or logs
+
+
+def test_the_default_models_are_rows_of_the_model_table() -> None:
+    """Moonshot's presets use its recommended model; OpenRouter, Novita and self-hosted K2 serve kimi-k2-thinking."""
+    assert model_info(MOONSHOT_DEFAULT_MODEL).general and model_info(MOONSHOT_DEFAULT_MODEL).thinking != "optional"
+    for preset in PRESETS.values():
+        assert model_info(preset.model).known, preset.name
+    assert {PRESETS["moonshot"].model, PRESETS["moonshot-cn"].model} == {"kimi-k2.6"}
+    assert PRESETS["openrouter"].model == "moonshotai/kimi-k2-thinking"
+    assert PRESETS["vllm"].model == DEFAULT_MODEL == "kimi-k2-thinking"
+
+
+def test_a_model_the_user_names_is_never_default() -> None:
+    for named in (
+        resolve_provider(model="kimi-k2.6", env={"MOONSHOT_API_KEY": "k"}),
+        resolve_provider(env={"MOONSHOT_API_KEY": "k", "K2NB_MODEL": "kimi-k2.6"}),
+    ):
+        assert not named.model_is_default
 
 
 def test_arguments_beat_environment_beat_preset() -> None:
@@ -121,16 +141,3 @@ def test_unknown_provider_lists_the_choices() -> None:
     for name in ("moonshot", "moonshot-cn", "openrouter", "vllm", "sglang", "toy"):
         assert name in message
     assert "--base-url" in message
-
-
-def test_cost_usd_uses_cache_hit_and_miss_prices() -> None:
-    # 1M prompt tokens of which 200k cached, 100k out, at kimi-k2-thinking list prices
-    assert cost_usd("kimi-k2-thinking", 1_000_000, 200_000, 100_000) == pytest.approx(
-        0.2 * 0.15 + 0.8 * 0.60 + 0.1 * 2.50
-    )
-    assert cost_usd("kimi-k2-thinking-turbo", 1_000_000, 0, 1_000_000) == pytest.approx(9.15)
-    assert cost_usd("moonshotai/kimi-k2-thinking", 0, 0, 1_000_000) == pytest.approx(2.50)
-    assert cost_usd("some-other-model", 10, 0, 10) is None
-    custom = {"my-k2": (1.0, 2.0, 3.0)}
-    assert cost_usd("my-k2", 2_000_000, 1_000_000, 1_000_000, prices=custom) == pytest.approx(6.0)
-    assert cost_usd("kimi-k2-thinking", 10, 10, 0, prices=custom) is None

@@ -1,4 +1,4 @@
-"""Keep each request inside the model's context window (K2: 256k tokens). Pure, no I/O.
+"""Keep each request inside the model's context window (the budget: ``models.context_budget``). Pure, no I/O.
 
 :func:`fit_context` returns the messages to *send*; the history itself is never changed, so the
 notebook, ``%k2 history`` and exports keep everything. What it gives up, in this order:
@@ -7,10 +7,14 @@ notebook, ``%k2 history`` and exports keep everything. What it gives up, in this
    chain's reasoning, per the K2 protocol). All of it at once: the request's prefix then stays
    identical from step to step, which keeps the provider's prompt cache hitting. Tool-call turns
    keep a short placeholder, because Moonshot rejects a tool-call turn without reasoning;
-2. large tool outputs, oldest first, cut to head + tail; the latest tool round is never cut
-   (the model is about to read it);
+2. large tool outputs (and their images), oldest first, cut to head + tail; the latest tool round is
+   never cut (the model is about to read it);
 3. nothing else: the current chain's reasoning is never dropped. If the request is still too
    large, the note says so and the provider decides.
+
+With preserved thinking (``keep="opt-in"``: the user's ``--keep-thinking``) the model reads every
+earlier turn's reasoning, so 2 comes before 1; with ``keep="required"`` (the model needs it back)
+reasoning is never left out, and the note says when the request still cannot fit.
 """
 
 from __future__ import annotations
@@ -19,13 +23,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import CONTEXT_BUDGET
+from .images import IMAGE_TOKENS, image_parts, without_images
+from .models import Keep
 from .output_text import truncate_middle
 from .tokens import chars_to_tokens
+
+DEFAULT_BUDGET = 200_000  # estimated tokens; the loop passes the model's (models.context_budget)
 
 SHORTENED_TOOL_CHARS = 2_000
 DROPPED_REASONING = "(earlier reasoning omitted to fit the context window)"
 SHORTENED_MARK = "\n[shortened in the request history to fit the context window]"
+IMAGES_LEFT_OUT = "\n[its images were left out of the request history to fit the context window]"
 _REASONING_FIELDS = ("reasoning_content", "reasoning", "reasoning_details")
 
 
@@ -37,17 +45,20 @@ def _text(value: Any) -> int:
     if isinstance(value, list | tuple):
         return sum(_text(v) for v in value)
     if isinstance(value, dict):
+        if value.get("type") == "image_url":
+            return 0  # counted as an image, not as its base64 text
         return sum(_text(v) for v in value.values())
     return len(str(value))
 
 
 def estimate_tokens(message: dict[str, Any]) -> int:
-    """A cheap estimate of one message's tokens: its text's (``tokens.py``), plus framing."""
-    chars = _text(message.get("content")) + sum(_text(message.get(f)) for f in _REASONING_FIELDS)
+    """A cheap estimate of one message's tokens: its text's (``tokens.py``), its images', plus framing."""
+    content = message.get("content")
+    chars = _text(content) + sum(_text(message.get(f)) for f in _REASONING_FIELDS)
     for call in message.get("tool_calls") or ():
         function = call.get("function") or {}
         chars += _text(function.get("name")) + _text(function.get("arguments")) + _text(call.get("id"))
-    return 4 + chars_to_tokens(chars)
+    return 4 + chars_to_tokens(chars) + IMAGE_TOKENS * sum(1 for _ in image_parts(content))
 
 
 def chain_start(messages: Sequence[dict[str, Any]]) -> int:
@@ -94,7 +105,8 @@ class Fitted:
     tokens: int  # estimated tokens of ``messages``
     budget: int
     dropped_reasoning: int = 0  # turns whose reasoning was left out
-    shortened_outputs: int = 0  # tool outputs cut to head + tail
+    shortened_outputs: int = 0  # tool outputs cut to head + tail (or their images left out)
+    kept_reasoning: bool = False  # preserved thinking: reasoning is left out last, or never
 
     @property
     def over_budget(self) -> bool:
@@ -122,23 +134,37 @@ class Fitted:
         text = head + (f" after this): {' and '.join(done)} in what is sent" if done else ")")
         text += "; the notebook keeps everything."
         if self.over_budget:
-            text += " It is still too long: start a fresh conversation with `%k2 new`."
+            kept = " (preserved thinking: every earlier turn's reasoning is kept)" if self.kept_reasoning else ""
+            text += f" It is still too long{kept}: start a fresh conversation with `%k2 new`."
         return text
 
 
 def fit_context(
     messages: Sequence[dict[str, Any]],
-    budget_tokens: int = CONTEXT_BUDGET.default,
+    budget_tokens: int = DEFAULT_BUDGET,
     *,
     cache: SizeCache | None = None,
+    keep: Keep = "none",
 ) -> Fitted:
     """The messages to send so that their estimated size fits ``budget_tokens`` (see module doc)."""
     sizes = cache.sizes(messages) if cache is not None else [estimate_tokens(m) for m in messages]
     total = sum(sizes)
     out = list(messages)
     if total <= budget_tokens:
-        return Fitted(out, total, budget_tokens)
+        return Fitted(out, total, budget_tokens, kept_reasoning=keep != "none")
+    if keep == "none":
+        total, dropped = _drop_reasoning(out, sizes, total)
+        total, shortened = _shorten_outputs(out, sizes, total, budget_tokens)
+    else:
+        total, shortened = _shorten_outputs(out, sizes, total, budget_tokens)
+        dropped = 0
+        if total > budget_tokens and keep == "opt-in":
+            total, dropped = _drop_reasoning(out, sizes, total)
+    return Fitted(out, total, budget_tokens, dropped, shortened, kept_reasoning=keep != "none" and not dropped)
 
+
+def _drop_reasoning(out: list[dict[str, Any]], sizes: list[int], total: int) -> tuple[int, int]:
+    """Leave out the reasoning of every turn before the current chain (in place); the new total and count."""
     dropped = 0
     for index in range(chain_start(out)):
         message = out[index]
@@ -153,20 +179,27 @@ def fit_context(
         total += new_size - sizes[index]
         sizes[index] = new_size
         dropped += 1
+    return total, dropped
 
+
+def _shorten_outputs(out: list[dict[str, Any]], sizes: list[int], total: int, budget: int) -> tuple[int, int]:
+    """Cut old tool outputs (oldest first, images first) until the total fits; the new total and count."""
     shortened = 0
-    keep_from = _latest_round_start(out)
-    for index in range(keep_from):
-        if total <= budget_tokens:
+    for index in range(_latest_round_start(out)):
+        if total <= budget:
             break
         message = out[index]
-        content = message.get("content")
-        if message.get("role") != "tool" or not isinstance(content, str) or len(content) <= SHORTENED_TOOL_CHARS:
+        if message.get("role") != "tool":
             continue
-        slim = {**message, "content": truncate_middle(content, SHORTENED_TOOL_CHARS) + SHORTENED_MARK}
+        content = without_images(message.get("content"), IMAGES_LEFT_OUT)
+        if isinstance(content, str) and len(content) > SHORTENED_TOOL_CHARS:
+            content = truncate_middle(content, SHORTENED_TOOL_CHARS) + SHORTENED_MARK
+        if content is message.get("content"):
+            continue
+        slim = {**message, "content": content}
         out[index] = slim
         new_size = estimate_tokens(slim)
         total += new_size - sizes[index]
         sizes[index] = new_size
         shortened += 1
-    return Fitted(out, total, budget_tokens, dropped, shortened)
+    return total, shortened

@@ -183,6 +183,7 @@ class RunFinished:
     error: str = ""
     cost: float | None = None
     approve: str = ""  # the approval mode the run leaves the session in (the user may change it mid-run)
+    model: str = ""  # the model the run ended on: another than RunStarted's if a retired default fell back
     type: Literal["run_finished"] = "run_finished"
 
 

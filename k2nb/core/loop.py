@@ -15,8 +15,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..config import BACKOFF, CONTEXT_BUDGET, MAX_STEPS, MAX_TOKENS, PRICES, RETRIES, TEMPERATURE, cost_usd
-from ..errors import K2Error, RunStopped, TransientError
+from ..config import (
+    BACKOFF,
+    CONTEXT_BUDGET,
+    EFFORT,
+    EFFORT_FIELD,
+    IMAGES,
+    KEEP_THINKING,
+    MAX_STEPS,
+    MAX_TOKENS,
+    PRICES,
+    RETRIES,
+    TEMPERATURE,
+    THINKING,
+    WEB_SEARCH,
+)
+from ..errors import K2Error, ModelNotFound, ProviderError, RunStopped, TransientError
 from .accumulator import StreamAccumulator
 from .context_window import SizeCache, fit_context
 from .events import (
@@ -33,8 +47,10 @@ from .events import (
     ToolFinished,
     ToolStarted,
 )
+from .images import PER_STEP, StepImages
+from .models import Keep, context_budget, cost_usd, fallback_model, model_info
 from .pause import StepGate
-from .request import build_request
+from .request import RequestChoices, build_request, check, keeps_thinking, refusal_hint
 from .toolbox import ToolBox, ToolContext, ToolOutcome, ToolStopped
 from .turn import AssistantTurn, Usage
 
@@ -48,22 +64,56 @@ class StreamingClient(Protocol):
 
 @dataclass
 class AgentSettings:
-    model: str
+    model: str  # the run may switch it once: a default model the server does not offer falls back
     provider: str = "custom"
     # The defaults are the settings table's (k2nb.config.SETTINGS).
     max_steps: int = MAX_STEPS.default
     max_tokens: int = MAX_TOKENS.default
-    temperature: float = TEMPERATURE.default
+    temperature: float | None = TEMPERATURE.default  # None: the model's (models.py)
     retries: int = RETRIES.default
     backoff: float = BACKOFF.default  # seconds; doubles per attempt, with jitter
     max_backoff: float = 30.0
     max_retry_after: float = 120.0  # a server asking for longer is not waited for in a cell
     max_cost: float | None = None
     prices: dict[str, tuple[float, float, float]] | None = field(default_factory=lambda: dict(PRICES.default))
-    extra_body: dict[str, Any] = field(default_factory=dict)
     system_prompt: str | None = None
-    context_budget: int = CONTEXT_BUDGET.default  # estimated tokens per request
+    context_budget: int | None = CONTEXT_BUDGET.default  # estimated tokens per request; None: the model's
     approve: str = ""  # the approval mode as the run starts (shown in its status line)
+    thinking: str = THINKING.default
+    effort: str | None = EFFORT.default
+    effort_field: str = EFFORT_FIELD.default
+    keep_thinking: bool = KEEP_THINKING.default
+    images: str = IMAGES.default
+    web_search: bool = WEB_SEARCH.default
+    cache_key: str = ""  # Moonshot's prompt_cache_key: one per session
+    model_is_default: bool = False  # the preset chose the model: a 404 falls back (models.fallback_model)
+
+    def request_choices(self) -> RequestChoices:
+        return RequestChoices(
+            provider=self.provider,
+            thinking=self.thinking,
+            effort=self.effort,
+            effort_field=self.effort_field,
+            keep_thinking=self.keep_thinking,
+            temperature=self.temperature,
+            web_search=self.web_search,
+            cache_key=self.cache_key,
+        )
+
+    @property
+    def keep(self) -> Keep:
+        """How context fitting treats earlier reasoning for this model (context_window.fit_context)."""
+        if not keeps_thinking(self.request_choices(), self.model):
+            return "none"
+        return "required" if model_info(self.model).keep_thinking == "required" else "opt-in"
+
+    @property
+    def budget(self) -> int:
+        return self.context_budget or context_budget(self.model, self.max_tokens)
+
+    def step_images(self) -> StepImages:
+        """The image budget of a step: figures go back only to models that take images (and --images on)."""
+        return StepImages(PER_STEP if self.images == "on" and model_info(self.model).images else 0)
 
 
 def step(
@@ -101,6 +151,7 @@ class RunResult:
     steps: int
     error: str = ""
     messages: list[dict[str, Any]] = field(default_factory=list)
+    model: str = ""  # the model the run ended on (another one if the default fell back)
 
 
 def run(
@@ -151,17 +202,14 @@ def run(
     def finish(status: RunStatus, error: str = "") -> RunResult:
         for message in pending_calls:
             working.append(message)
-        cost = cost_usd(
-            settings.model,
-            usage.prompt_tokens,
-            usage.cached_tokens,
-            usage.completion_tokens,
-            **({"prices": settings.prices} if settings.prices else {}),
-        )
-        emit(RunFinished(status, answer, usage, time.perf_counter() - started, step_no, error, cost))
-        return RunResult(status, answer, usage, step_no, error, working)
+        cost = cost_usd(settings.model, usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens, s.prices)
+        seconds = time.perf_counter() - started
+        emit(RunFinished(status, answer, usage, seconds, step_no, error, cost, model=settings.model))
+        return RunResult(status, answer, usage, step_no, error, working, settings.model)
 
     try:
+        for note in check(s.request_choices(), s.model):
+            emit(Notice("info", note))
         while True:
             if step_no >= settings.max_steps:
                 emit(
@@ -178,7 +226,7 @@ def run(
                 gate(run_id, step_no + 1, emit)
             step_no += 1
             # Only the request is fitted to the context window; `working` (the history) keeps everything.
-            fitted = fit_context(working, settings.context_budget, cache=sizes)
+            fitted = fit_context(working, settings.budget, cache=sizes, keep=settings.keep)
             if fitted.kind != fit_kind and fitted.note:
                 emit(Notice("warning" if fitted.over_budget else "info", fitted.note))
             fit_kind = fitted.kind
@@ -196,6 +244,7 @@ def run(
                 {"role": "tool", "tool_call_id": c.id, "name": c.name, "content": STOPPED_TOOL_TEXT}
                 for c in turn.tool_calls
             ]
+            images = settings.step_images()
             for call in turn.tool_calls:
                 if stop is not None and stop.is_set():
                     raise RunStopped("stopped by the user")
@@ -208,16 +257,10 @@ def run(
                         "role": "tool",
                         "tool_call_id": call.id,
                         "name": call.name,
-                        "content": outcome.model_text,
+                        "content": images.tool_content(outcome.model_text, outcome.outputs),
                     }
                 )
-            cost = cost_usd(
-                settings.model,
-                usage.prompt_tokens,
-                usage.cached_tokens,
-                usage.completion_tokens,
-                **({"prices": settings.prices} if settings.prices else {}),
-            )
+            cost = cost_usd(settings.model, usage.prompt_tokens, usage.cached_tokens, usage.completion_tokens, s.prices)
             if settings.max_cost is not None and cost is not None and cost >= settings.max_cost:
                 emit(
                     Notice(
@@ -268,16 +311,20 @@ def _call_with_retries(
     while True:
         emit(StepStarted(step_no, attempt))
         body = build_request(
-            settings.model,
-            working,
-            tools.schemas(),
-            max_tokens=max_tokens,
-            temperature=settings.temperature,
-            extra=settings.extra_body,
+            settings.model, working, tools.schemas(), settings.request_choices(), max_tokens=max_tokens
         )
         try:
             started = time.perf_counter()
             turn, reasoning_seconds = step(client, body, step_no, emit, stop)
+        except ModelNotFound as err:
+            if not _fall_back(settings, err, emit):
+                raise
+            continue  # the same step, asked of the model the server offers
+        except ProviderError as err:
+            hint = refusal_hint(settings.model, body) if err.status == 400 else None
+            if hint is None:
+                raise
+            raise ProviderError(f"{err.args[0]} {hint}", status=err.status) from None
         except TransientError as err:
             if attempt > settings.retries:
                 raise
@@ -310,6 +357,26 @@ def _call_with_retries(
                 + (" (it ran out of tokens: raise --max-tokens)" if turn.finish_reason == "length" else "")
             )
         return turn
+
+
+def _fall_back(settings: AgentSettings, err: ModelNotFound, emit: Emit) -> bool:
+    """A default model the server does not offer: switch to the newest K2 model it does, once, and say so.
+    A model the user named is never replaced (its 404 lists the server's models)."""
+    if not settings.model_is_default:
+        return False
+    replacement = fallback_model(err.offered)
+    if replacement is None:
+        return False
+    emit(
+        Notice(
+            "info",
+            f"{settings.model} is not offered by this server; using {replacement} — set --model to choose.",
+        )
+    )
+    settings.model, settings.model_is_default = replacement, False
+    for note in check(settings.request_choices(), replacement):
+        emit(Notice("info", note))
+    return True
 
 
 def _dispatch(

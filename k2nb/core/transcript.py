@@ -200,6 +200,7 @@ class Transcript:
             self.status, self.answer, self.usage = event.status, event.answer, event.usage
             self.seconds, self.cost, self.error = event.seconds, event.cost, event.error
             self.approve = event.approve or self.approve
+            self.model = event.model or self.model
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -20,10 +20,11 @@ class ToolCall:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    prompt_tokens: int = 0  # includes cached tokens
+    prompt_tokens: int = 0  # includes cached tokens (and image tokens)
     completion_tokens: int = 0
     cached_tokens: int = 0
     reasoning_tokens: int = 0
+    image_tokens: int = 0  # of prompt_tokens, when the server reports them
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -31,6 +32,7 @@ class Usage:
             self.completion_tokens + other.completion_tokens,
             self.cached_tokens + other.cached_tokens,
             self.reasoning_tokens + other.reasoning_tokens,
+            self.image_tokens + other.image_tokens,
         )
 
     @classmethod
@@ -41,11 +43,15 @@ class Usage:
         cached = usage.get("cached_tokens")
         if cached is None:
             cached = details.get("cached_tokens")
+        images = usage.get("image_tokens")
+        if images is None:
+            images = details.get("image_tokens")
         return cls(
             prompt_tokens=int(usage.get("prompt_tokens") or 0),
             completion_tokens=int(usage.get("completion_tokens") or 0),
             cached_tokens=int(cached or 0),
             reasoning_tokens=int(completion_details.get("reasoning_tokens") or 0),
+            image_tokens=int(images or 0),
         )
 
 
@@ -75,9 +81,10 @@ class AssistantTurn:
             message["content"] = self.content
         if self.reasoning_details:
             message["reasoning_details"] = [dict(d) for d in self.reasoning_details]
+        elif self.reasoning_field is not None:
+            message[self.reasoning_field] = self.reasoning  # exactly as it came: "" stays "" (kosong does the same)
         elif self.reasoning or self.tool_calls:
-            field = self.reasoning_field or "reasoning_content"
-            message[field] = self.reasoning or REASONING_PLACEHOLDER
+            message["reasoning_content"] = self.reasoning or REASONING_PLACEHOLDER
         if self.tool_calls:
             message["tool_calls"] = [
                 {

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx2
 import openai
 
 from ..config import ProviderSettings
-from ..errors import ProviderError, TransientError
+from ..errors import ModelNotFound, ProviderError, TransientError
 
 
 class ChatClient:
@@ -69,7 +70,7 @@ class ChatClient:
             ) as response:
                 yield _guard(iter_sse_data(response.iter_lines()), self.settings)
         except openai.APIStatusError as error:
-            raise self._status_error(error) from None
+            raise self._status_error(error, str(body.get("model") or self.settings.model)) from None
         except openai.APIConnectionError as error:
             raise connection_error(error, self.settings) from None
 
@@ -79,12 +80,12 @@ class ChatClient:
         except (openai.OpenAIError, httpx2.HTTPError):
             return []
 
-    def _status_error(self, error: openai.APIStatusError) -> Exception:
+    def _status_error(self, error: openai.APIStatusError, model: str) -> Exception:
         return status_error(
             error.status_code,
             error.body,
             error.response.headers,
-            self.settings,
+            replace(self.settings, model=model),
             list_models=self.list_models,
         )
 
@@ -141,22 +142,26 @@ def status_error(
         return ProviderError(
             f"the server at {where} rejected the API key (401){detail}. Check K2NB_API_KEY; "
             "keys from platform.moonshot.ai and platform.moonshot.cn are not interchangeable "
-            "(use --provider moonshot-cn for the China platform)."
+            "(use --provider moonshot-cn for the China platform).",
+            status=401,
         )
     if status == 403:
-        return ProviderError(f"access denied by {where} (403){detail}. Check the key's permissions.")
+        return ProviderError(f"access denied by {where} (403){detail}. Check the key's permissions.", status=403)
     if status == 404:
         models = list_models() if list_models else []
         offered = f" The server offers: {', '.join(models)}." if models else ""
-        return ProviderError(
+        return ModelNotFound(
             f"model {settings.model!r} was not found at {where} (404).{offered} "
-            "Pick one with --model NAME or K2NB_MODEL."
+            "Pick one with --model NAME or K2NB_MODEL.",
+            model=settings.model,
+            offered=models,
         )
     if status == 429:
         if "quota" in kind or "quota" in code or "insufficient" in kind:
             return ProviderError(
                 f"the account at {where} has no balance left (429 {kind or 'quota exceeded'}). "
-                "Top up the account, or use another key."
+                "Top up the account, or use another key.",
+                status=429,
             )
         return TransientError(
             f"rate limited by {where} (429 {kind or code}){detail}",
@@ -165,8 +170,10 @@ def status_error(
     if status >= 500:
         return TransientError(f"server error {status} from {where}{detail}", retry_after=_retry_after(headers))
     if status == 400 and ("content_filter" in kind or "content_filter" in code or "high risk" in message.lower()):
-        return ProviderError(f"the provider's content filter refused this request (400){detail}. Rephrase the prompt.")
-    return ProviderError(f"the server at {where} refused the request ({status}){detail}.")
+        return ProviderError(
+            f"the provider's content filter refused this request (400){detail}. Rephrase the prompt.", status=400
+        )
+    return ProviderError(f"the server at {where} refused the request ({status}){detail}.", status=status)
 
 
 def connection_error(error: Exception, settings: ProviderSettings) -> Exception:

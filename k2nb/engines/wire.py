@@ -45,6 +45,7 @@ class Turn:
     tool_calls: tuple[ToolCallSpec, ...] = ()
     leak_native_tool_tokens: bool = False
     finish_reason: str | None = None  # None: "tool_calls" if structured calls are sent, else "stop"
+    empty_reasoning: bool = False  # with reasoning "": send the field as an empty string rather than leave it out
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,8 @@ def turn_to_chunks(
 
     chunks = [chunk({"role": "assistant", "content": ""})]
     reasoning = streamed_reasoning(turn, call_index_start)
-    chunks += [chunk(reasoning_delta(p, dialect)) for p in split_text(reasoning, fragment_chars)]
+    pieces = split_text(reasoning, fragment_chars) or ([""] if turn.empty_reasoning else [])
+    chunks += [chunk(reasoning_delta(p, dialect)) for p in pieces]
     chunks += [chunk({"content": p}) for p in _slices(turn.content, fragment_chars)]
     if not turn.leak_native_tool_tokens:
         resolved = calls if calls is not None else resolve_calls(turn, dialect, call_index_start)

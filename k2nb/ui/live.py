@@ -12,7 +12,7 @@ import html
 import time
 from collections.abc import Callable
 
-from ..config import cost_text, cost_usd
+from ..config import cost_text
 from ..core.batcher import DEFAULT_CADENCE, AppendBatcher, Cadence
 from ..core.events import (
     ApprovalDecided,
@@ -32,6 +32,7 @@ from ..core.events import (
     ToolFinished,
     ToolStarted,
 )
+from ..core.models import cost_usd
 from ..core.step_title import LIVE_TITLE
 from ..core.transcript import Transcript
 from ..core.turn import Usage

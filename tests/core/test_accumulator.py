@@ -10,7 +10,7 @@ import pytest
 
 from k2nb.core.accumulator import StreamAccumulator
 from k2nb.core.events import ContentDelta, Event, ReasoningDelta, ToolCallDelta
-from k2nb.core.turn import REASONING_PLACEHOLDER, ToolCall, Usage
+from k2nb.core.turn import ToolCall, Usage
 from k2nb.engines.wire import (
     CALL_BEGIN,
     CALL_END,
@@ -109,8 +109,9 @@ def test_reasoning_details_alone_supply_the_text_and_are_merged_per_index_and_ty
 
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
-def test_empty_string_reasoning_delta_remembers_the_dialect(field: str) -> None:
-    """`"reasoning_content": ""` is not the same as no reasoning field: it says where to echo."""
+def test_empty_string_reasoning_is_echoed_as_an_empty_string(field: str) -> None:
+    """`"reasoning_content": ""` is not the same as no reasoning field: it says where to echo, and "" stays ""
+    (kosong echoes it so; preserved-thinking servers want the field on every assistant turn)."""
     chunks = [
         chunk({"role": "assistant", "content": "", field: ""}),
         chunk(
@@ -128,7 +129,7 @@ def test_empty_string_reasoning_delta_remembers_the_dialect(field: str) -> None:
     assert turn.reasoning_field == field
     assert not [e for e in events if isinstance(e, ReasoningDelta)]  # nothing empty is emitted
     message = turn.to_message()
-    assert message[field] == REASONING_PLACEHOLDER
+    assert message[field] == ""
     other = {"reasoning_content", "reasoning"} - {field}
     assert not other & message.keys()
 

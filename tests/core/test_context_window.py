@@ -8,6 +8,7 @@ from typing import Any
 from k2nb.core import loop as agent
 from k2nb.core.context_window import (
     DROPPED_REASONING,
+    IMAGES_LEFT_OUT,
     SHORTENED_MARK,
     SHORTENED_TOOL_CHARS,
     chain_start,
@@ -130,6 +131,40 @@ def test_openrouter_reasoning_details_are_dropped_too() -> None:
     fitted = fit_context(messages, 500)
     slim = fitted.messages[1]
     assert "reasoning_details" not in slim and slim["reasoning"] == DROPPED_REASONING
+
+
+def test_with_preserved_thinking_old_outputs_are_shortened_before_any_reasoning_goes() -> None:
+    messages = conversation(3, 3, reasoning=2_000, output=20_000)
+    budget = total(messages) - 12_000  # shortening three old outputs is enough
+    kept = fit_context(messages, budget, keep="opt-in")
+    assert kept.dropped_reasoning == 0 and kept.shortened_outputs >= 2 and kept.tokens <= budget
+    reasoning = [m.get("reasoning_content") for m in kept.messages if m["role"] == "assistant"]
+    assert reasoning == [m.get("reasoning_content") for m in messages if m["role"] == "assistant"]
+    without = fit_context(messages, budget)  # the default order drops the reasoning first
+    assert without.dropped_reasoning == 4
+
+
+def test_opt_in_keeps_reasoning_until_nothing_else_can_go_required_never_drops_it() -> None:
+    messages = conversation(3, 1, reasoning=20_000, output=100)  # the old reasoning is what is large
+    opt_in = fit_context(messages, total(messages) - 10_000, keep="opt-in")
+    assert opt_in.dropped_reasoning == 4 and not opt_in.over_budget  # the last resort, said in the note
+    assert opt_in.note is not None and "reasoning of 4 earlier turn(s)" in opt_in.note
+    required = fit_context(messages, total(messages) - 10_000, keep="required")
+    assert required.dropped_reasoning == 0 and required.over_budget
+    assert required.messages == messages
+    assert required.note is not None
+    assert "every earlier turn's reasoning is kept" in required.note and "%k2 new" in required.note
+
+
+def test_images_count_as_images_and_old_ones_go_before_their_text() -> None:
+    picture = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 400_000}}
+    with_image = {"type": "text", "text": "[figure 1 is attached below as an image (640×480)]"}
+    messages = conversation(1, 2, reasoning=10, output=10)
+    messages[3] = {**messages[3], "content": [with_image, picture]}  # the old round's tool result
+    assert estimate_tokens(messages[3]) < 2_000  # an image, not 400k characters of base64
+    fitted = fit_context(messages, total(messages) - 1_000, keep="required")
+    assert fitted.messages[3]["content"] == with_image["text"] + IMAGES_LEFT_OUT
+    assert fitted.shortened_outputs == 1 and not fitted.over_budget
 
 
 def _echo(args: dict[str, Any], ctx: ToolContext) -> ToolOutcome:

@@ -102,7 +102,7 @@ def run(
         history=list(history or []),
         prompt="What is 2+2?",
         tools=tools or toolbox(),
-        settings=AgentSettings(model=MODEL, provider="moonshot", **settings),
+        settings=AgentSettings(provider="moonshot", **{"model": MODEL, **settings}),
         emit=events.append,
         stop=stop,
         sleep=delays.append,
@@ -153,8 +153,8 @@ def test_request_body_follows_the_protocol() -> None:
     for body in out.client.bodies:
         assert body["stream"] is True
         assert body["stream_options"] == {"include_usage": True}
-        assert body["max_tokens"] == MAX_TOKENS.default == 32768
-        assert body["temperature"] == 1.0
+        assert body["max_completion_tokens"] == MAX_TOKENS.default == 32768  # Moonshot's name for it
+        assert body["temperature"] == 1.0  # kimi-k2-thinking's recommended value
         assert body["tool_choice"] == "auto"
         assert [t["function"]["name"] for t in body["tools"]] == ["echo"]  # on every request
     assert out.client.bodies[0]["messages"][0] == {"role": "system", "content": "Be brief."}
@@ -367,7 +367,7 @@ def test_reasoning_only_turn_is_retried_once_with_more_tokens_on_length() -> Non
 
     assert out.result.status == "done"
     assert out.result.answer == "4"
-    assert [b["max_tokens"] for b in out.client.bodies] == [32768, 65536]
+    assert [b["max_completion_tokens"] for b in out.client.bodies] == [32768, 65536]
     assert [m["role"] for m in out.result.messages] == ["user", "assistant"]
     assert len(out.of(Retrying)) == 1
     assert out.delays == []  # an empty turn is retried at once
@@ -375,7 +375,7 @@ def test_reasoning_only_turn_is_retried_once_with_more_tokens_on_length() -> Non
 
 def test_reasoning_only_turn_with_stop_keeps_max_tokens() -> None:
     out = run([Turn(reasoning="hmm", finish_reason="stop"), answer("4")], max_tokens=1000)
-    assert [b["max_tokens"] for b in out.client.bodies] == [1000, 1000]
+    assert [b["max_completion_tokens"] for b in out.client.bodies] == [1000, 1000]
     assert out.result.status == "done"
 
 
@@ -530,3 +530,85 @@ def test_imported_tool_turn_without_reasoning_gets_the_placeholder_on_the_wire()
     sent = out.client.bodies[1]["messages"][1]
     assert sent["reasoning_content"] == REASONING_PLACEHOLDER
     assert check_history(out.client.bodies[1]["messages"], strict_reasoning=True) is None
+
+
+# -- the model table in the loop ---------------------------------------------------------------------
+def _not_found(model: str, offered: list[str]) -> ProviderError:
+    error = status_error(
+        404,
+        {"error": {"message": f"Not found the model {model} or Permission denied"}},
+        {},
+        ProviderSettings("moonshot", "https://api.moonshot.ai/v1", model, "sk"),
+        list_models=lambda: offered,
+    )
+    assert isinstance(error, ProviderError)
+    return error
+
+
+OFFERED = ["kimi-k2.5", "kimi-k2.6", "kimi-k2.7-code", "moonshot-v1-8k"]
+
+
+def test_a_default_model_the_server_lacks_falls_back_to_the_newest_it_offers() -> None:
+    out = run([_not_found(MODEL, OFFERED), tool_turn(call("a")), answer()], model_is_default=True)
+
+    assert out.result.status == "done"
+    assert out.result.model == "kimi-k2.6"
+    assert [b["model"] for b in out.client.bodies] == [MODEL, "kimi-k2.6", "kimi-k2.6"]
+    notices = [n.text for n in out.of(Notice)]
+    assert notices == ["kimi-k2-thinking is not offered by this server; using kimi-k2.6 — set --model to choose."]
+    # the replacement's rules apply from its first request: no temperature, thinking enabled
+    assert "temperature" not in out.client.bodies[1] and out.client.bodies[1]["thinking"] == {"type": "enabled"}
+    assert out.of(RunFinished)[0].model == "kimi-k2.6"
+    assert out.of(RunFinished)[0].cost == pytest.approx(
+        (out.result.usage.prompt_tokens * 0.95 + out.result.usage.completion_tokens * 4.00) / 1e6
+    )
+
+
+def test_a_model_the_user_named_is_never_replaced() -> None:
+    out = run([_not_found(MODEL, OFFERED)])
+    assert out.result.status == "failed"
+    assert len(out.client.bodies) == 1
+    assert "The server offers: kimi-k2.5, kimi-k2.6, kimi-k2.7-code, moonshot-v1-8k" in out.result.error
+    assert "--model NAME" in out.result.error
+
+
+def test_no_k2_model_on_the_list_means_no_fallback() -> None:
+    out = run([_not_found(MODEL, ["moonshot-v1-8k"])], model_is_default=True)
+    assert out.result.status == "failed"
+    assert "moonshot-v1-8k" in out.result.error
+
+
+def test_a_refused_sampling_value_says_how_to_fix_it_in_one_line() -> None:
+    refused = status_error(
+        400,
+        {"error": {"message": "invalid temperature: only 1 is allowed for this model"}},
+        {},
+        ProviderSettings("moonshot", "https://api.moonshot.ai/v1", "kimi-k2.6", "sk"),
+    )
+    assert isinstance(refused, ProviderError)
+    out = run([refused], model="kimi-k2.6", temperature=0.2)
+    assert out.client.bodies[0]["temperature"] == 0.2  # the user's value was sent
+    assert out.result.status == "failed"
+    assert "only 1 is allowed" in out.result.error
+    assert "`%config K2Magics.temperature = None`" in out.result.error
+    assert "\n" not in out.result.error
+
+
+def test_notes_on_what_is_not_sent_come_first() -> None:
+    out = run([answer()], model="kimi-k2.6", effort="low")
+    assert out.of(Notice)[0].text == "kimi-k2.6 has no effort levels: --effort low is not sent."
+    assert "reasoning_effort" not in out.client.bodies[0]
+
+
+def test_keep_thinking_sends_every_earlier_turn_back_exactly_across_runs() -> None:
+    first = run([Turn(reasoning="", content="Hi!", empty_reasoning=True)], model="kimi-k2.6", keep_thinking=True)
+    assert first.result.messages[1] == {"role": "assistant", "content": "Hi!", "reasoning_content": ""}  # "" stays ""
+    second = run(
+        [tool_turn(call("a"), reasoning="Looked it up."), answer()],
+        history=first.result.messages,
+        model="kimi-k2.6",
+        keep_thinking=True,
+    )
+    body = second.client.bodies[1]
+    assert body["thinking"] == {"type": "enabled", "keep": "all"}
+    assert [m.get("reasoning_content") for m in body["messages"] if m["role"] == "assistant"] == ["", "Looked it up."]
