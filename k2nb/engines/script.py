@@ -15,6 +15,10 @@ One reply per block; blocks are separated by a line ``---``::
     ---
     text: slow and broken
     fault: delay=2.0 cut=5
+    ---
+    tool: echo {"text": "a"}
+    tool: echo {"text": "b"}
+    fault: interleave        <- the second call's header before the first call's arguments
 """
 
 from __future__ import annotations
@@ -204,12 +208,14 @@ def _fault(fault: StreamFault, rest: str, line: int) -> StreamFault:
                 fault = replace(fault, first_token_delay=float(value))
             elif key == "no-done" and not value:
                 fault = replace(fault, omit_done=True)
+            elif key == "interleave" and not value:
+                fault = replace(fault, interleave_calls=True)
             else:
                 raise ValueError(word)
         except ValueError:
             raise _fail(
                 line,
-                f"fault: cannot read {word!r}; expected cut=N, reset=N, delay=SECONDS or no-done",
+                f"fault: cannot read {word!r}; expected cut=N, reset=N, delay=SECONDS, no-done or interleave",
             ) from None
     return fault
 

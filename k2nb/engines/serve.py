@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import signal
 import sys
 import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
 from types import FrameType
-from typing import get_args
+from typing import IO, Any, get_args
 
+from ..core.models import MODELS
 from .script import ScriptedEngine
 from .server import ChatServer, Responder
 from .toy import ToyEngine
@@ -46,15 +51,44 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         dest="models",
         metavar="MODEL",
-        help="model id to serve (repeatable; default kimi-k2-thinking)",
+        help="model id to serve (repeatable; default: every model of k2nb's table, or a recording's)",
+    )
+    parser.add_argument(
+        "--retire",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        help="answer 404 for MODEL, as Moonshot does for a discontinued model (repeatable)",
     )
     parser.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' (default: accept any)")
     parser.add_argument(
         "--lenient",
         action="store_true",
-        help="accept assistant tool-call messages without reasoning (Moonshot rejects them with HTTP 400)",
+        help="accept assistant tool-call messages without reasoning (the moonshot and openrouter dialects "
+        "reject them with HTTP 400; vllm accepts them)",
+    )
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        default=None,
+        help="append each request and each response to FILE as JSON lines (headers, so keys, are never written)",
     )
     return parser
+
+
+class ExchangeLog:
+    """``--log FILE``: one JSON line per request and per response, numbered in arrival order."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        line = json.dumps({"t": round(time.monotonic() - self._started, 3), **record}, ensure_ascii=False)
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
 
 
 def make_engine(spec: str, *, replay_speed: float = 1.0) -> Responder:
@@ -97,31 +131,43 @@ def run_serve(argv: list[str] | None = None) -> int:
         print(f"k2nb serve: {exc}", file=sys.stderr)
         return 2
     recorded = getattr(engine, "recording", None)
-    models = args.models or [recorded.model if recorded is not None else "kimi-k2-thinking"]
-    server = ChatServer(
-        engine,
-        dialect=args.dialect,
-        host=args.host,
-        port=args.port,
-        api_key=args.api_key,
-        models=models,
-        strict_reasoning=not args.lenient,
-        tokens_per_second=args.speed or None,
-    )
-    try:
-        server.start()
-    except OSError as exc:
-        print(
-            f"k2nb serve: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
-            "try another --port, or --port 0 for a free one",
-            file=sys.stderr,
+    models = args.models or ([recorded.model] if recorded is not None else [m.id for m in MODELS])
+    with ExitStack() as stack:
+        try:
+            log = ExchangeLog(stack.enter_context(Path(args.log).open("a", encoding="utf-8"))) if args.log else None
+        except OSError as exc:
+            print(f"k2nb serve: cannot write {args.log!r} ({exc.strerror}); choose another --log FILE", file=sys.stderr)
+            return 2
+        server = ChatServer(
+            engine,
+            dialect=args.dialect,
+            host=args.host,
+            port=args.port,
+            api_key=args.api_key,
+            models=models,
+            retired=args.retire,
+            strict_reasoning=False if args.lenient else None,
+            tokens_per_second=args.speed or None,
+            log=log,
         )
-        return 2
-    if not _is_loopback(args.host):
-        print(f"k2nb serve: warning: listening on {args.host}, reachable from other machines", file=sys.stderr)
-    print(f"k2nb serve: {args.engine} engine, {args.dialect} dialect, model {', '.join(models)}", flush=True)
-    print(f"k2nb serve: base URL {server.base_url}  (Ctrl-C to stop)", flush=True)
-    return _wait_then_stop(server)
+        try:
+            server.start()
+        except OSError as exc:
+            print(
+                f"k2nb serve: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
+                "try another --port, or --port 0 for a free one",
+                file=sys.stderr,
+            )
+            return 2
+        if not _is_loopback(args.host):
+            print(f"k2nb serve: warning: listening on {args.host}, reachable from other machines", file=sys.stderr)
+        print(
+            f"k2nb serve: {args.engine} engine, {args.dialect} dialect, models {', '.join(server.models)}", flush=True
+        )
+        if args.log:
+            print(f"k2nb serve: logging requests and responses to {args.log}", flush=True)
+        print(f"k2nb serve: base URL {server.base_url}  (Ctrl-C to stop)", flush=True)
+        return _wait_then_stop(server)
 
 
 def _wait_then_stop(server: ChatServer) -> int:

@@ -1,8 +1,10 @@
 """A loopback OpenAI-compatible chat server that behaves like a strict K2 host.
 
-It enforces the rules real hosts enforce (key, model, Moonshot's reasoning-in-history rule,
-answered tool calls), streams a responder's turns in a chosen dialect, and can break the stream
-on purpose (cut, missing ``[DONE]``, reset, slow first token) so clients can be tested.
+It enforces the rules real hosts enforce (key, model, answered tool calls; in the ``moonshot`` dialect
+the missing-reasoning 400 and each model's rules from the table, ``moonshot_rules``), honours the
+output budget (``finish_reason: "length"``), streams a responder's turns in a chosen dialect, and can
+break the stream on purpose (cut, missing ``[DONE]``, reset, slow first token, interleaved tool calls)
+so clients can be tested. ``log`` receives every request and response (``k2nb serve --log``).
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..core.context_window import estimate_tokens  # the budget's estimate: the toy reports what k2nb fits
+from ..core.images import IMAGE_TOKENS, image_parts
+from ..core.models import MODELS, model_info
 from ..core.tokens import text_tokens
+from .moonshot_rules import has_reasoning, refusal
 from .wire import (
     Dialect,
     Turn,
     resolve_calls,
     turn_to_chunks,
     turn_to_completion,
+    within,
 )
 
 
@@ -46,6 +52,7 @@ class StreamFault:
     omit_done: bool = False  # send all chunks, then end without "data: [DONE]"
     reset: bool = False  # abort the TCP connection (RST) after cut_after_chunks (0 if unset)
     first_token_delay: float = 0.0  # seconds between the response headers and the first chunk
+    interleave_calls: bool = False  # a later call's header before an earlier call's arguments (no real host)
 
 
 @dataclass(frozen=True)
@@ -69,15 +76,11 @@ class Reply:
 
 
 Responder = Callable[[dict[str, Any]], "Reply | Turn"]
+ExchangeLog = Callable[[dict[str, Any]], None]  # one record per request and per response
 
 
-def message_text(value: Any) -> str:
-    """Text of a message ``content``: a string, or a list of ``{"type": "text"}`` parts."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return "".join(p.get("text", "") for p in value if isinstance(p, dict))
-    return ""
+def image_count(body: dict[str, Any]) -> int:
+    return sum(1 for m in body.get("messages") or [] if isinstance(m, dict) for _ in image_parts(m.get("content")))
 
 
 def estimate_prompt_tokens(body: dict[str, Any]) -> int:
@@ -89,10 +92,6 @@ def estimate_prompt_tokens(body: dict[str, Any]) -> int:
 def count_history_calls(messages: Sequence[dict[str, Any]]) -> int:
     """Tool calls already in the history: Moonshot ids keep counting across the conversation."""
     return sum(len(m.get("tool_calls") or []) for m in messages if m.get("role") == "assistant")
-
-
-def _has_reasoning(message: dict[str, Any]) -> bool:
-    return any(message.get(k) for k in ("reasoning_content", "reasoning", "reasoning_details"))
 
 
 def check_history(messages: list[Any], *, strict_reasoning: bool) -> HttpError | None:
@@ -115,7 +114,7 @@ def check_history(messages: list[Any], *, strict_reasoning: bool) -> HttpError |
         calls = (message.get("tool_calls") or []) if role == "assistant" else []
         if not calls:
             continue
-        if strict_reasoning and not _has_reasoning(message):
+        if strict_reasoning and not has_reasoning(message):
             return HttpError(
                 400,
                 f"thinking is enabled but reasoning_content is missing in assistant tool call message at index {index}",
@@ -149,24 +148,32 @@ class ChatServer:
         host: str = "127.0.0.1",
         port: int = 0,
         api_key: str | None = None,
-        models: Sequence[str] = ("kimi-k2-thinking",),
-        strict_reasoning: bool = True,
+        models: Sequence[str] | None = None,
+        retired: Sequence[str] = (),
+        strict_reasoning: bool | None = None,
         tokens_per_second: float | None = None,
         fragment_chars: int = 12,
+        log: ExchangeLog | None = None,
     ) -> None:
+        """``models``: what the server offers (default: every model of the table) less ``retired`` ones,
+        which answer 404 as a discontinued model does. ``strict_reasoning`` (default: every dialect but
+        vllm, which silently loses missing reasoning instead): Moonshot's 400 for a tool-call turn without it."""
         self.responder = responder
         self.dialect: Dialect = dialect
         self.host = host
         self.port = port
         self.api_key = api_key
-        self.models = tuple(models)
-        self.strict_reasoning = strict_reasoning
+        offered = tuple(models) if models is not None else tuple(m.id for m in MODELS)
+        self.models = tuple(m for m in offered if m not in retired)
+        self.strict_reasoning = dialect != "vllm" if strict_reasoning is None else strict_reasoning
         self.tokens_per_second = tokens_per_second
         self.fragment_chars = fragment_chars
+        self.log = log
         self.base_url = ""
         self.requests: list[dict[str, Any]] = []
         self.errors: list[BaseException] = []  # exceptions the responder raised (replied 500)
         self._lock = threading.Lock()
+        self._served = 0
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -215,6 +222,24 @@ class ChatServer:
             self.requests.append(body)
         return earlier
 
+    def next_number(self) -> int:
+        with self._lock:
+            self._served += 1
+            return self._served
+
+    def model_entry(self, model: str) -> dict[str, Any]:
+        """A ``/v1/models`` entry; Moonshot's carries what its own client reads (kimi-cli's ModelInfo)."""
+        entry: dict[str, Any] = {"id": model, "object": "model", "created": 0, "owned_by": "k2nb"}
+        info = model_info(model)
+        if self.dialect == "moonshot" and info.known:
+            entry.update(
+                context_length=info.context_window,
+                supports_reasoning=True,
+                supports_image_in=info.images,
+                supports_video_in=info.video,
+            )
+        return entry
+
     def wait(self, seconds: float) -> bool:
         """Sleep ``seconds``; True if the server is stopping meanwhile."""
         if seconds > 0:
@@ -254,6 +279,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # needed for chunked streaming
     server: _HTTPServer
 
+    exchange: dict[str, Any]  # what this response sent, for the log
+    number = 0  # this request's number in arrival order (the log pairs each response with its request)
+
     def log_message(self, format: str, *args: Any) -> None:
         return  # keep test output clean
 
@@ -261,37 +289,57 @@ class _Handler(BaseHTTPRequestHandler):
     def app(self) -> ChatServer:
         return self.server.app
 
+    def _log(self, record: dict[str, Any]) -> None:
+        if self.app.log is not None:
+            self.app.log({"n": self.number, **record})
+
     # -- routing ---------------------------------------------------------------------------
 
     def do_GET(self) -> None:
+        self.exchange, self.number = {}, self.app.next_number()
+        path = self.path.split("?")[0].rstrip("/")
+        self._log({"type": "request", "method": "GET", "path": path})
+        try:
+            self._get(path)
+        finally:
+            self._log({"type": "response", "path": path, **self.exchange})
+
+    def _get(self, path: str) -> None:
         if not self._authorized():
             return
-        path = self.path.split("?")[0].rstrip("/")
         if path == "/v1/models":
-            data = [{"id": m, "object": "model", "created": 0, "owned_by": "k2nb"} for m in self.app.models]
-            self._send_json(200, {"object": "list", "data": data})
+            self._send_json(200, {"object": "list", "data": [self.app.model_entry(m) for m in self.app.models]})
         elif path.startswith("/v1/models/") and path[len("/v1/models/") :] in self.app.models:
-            self._send_json(
-                200,
-                {
-                    "id": path[len("/v1/models/") :],
-                    "object": "model",
-                    "created": 0,
-                    "owned_by": "k2nb",
-                },
-            )
+            self._send_json(200, self.app.model_entry(path[len("/v1/models/") :]))
         else:
             self._send_error(HttpError(404, f"no route for GET {path}", "resource_not_found_error"))
 
     def do_POST(self) -> None:
+        self.exchange, self.number = {}, self.app.next_number()
         path = self.path.split("?")[0].rstrip("/")
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if path != "/v1/chat/completions":
-            self._send_error(HttpError(404, f"no route for POST {path}", "resource_not_found_error"))
-            return
+        try:
+            self._post(path, raw)
+        finally:
+            self._log({"type": "response", "path": path, **self.exchange})
+
+    def _post(self, path: str, raw: bytes) -> None:
         try:
             body = json.loads(raw)
         except ValueError:
+            body = None
+        self._log(
+            {
+                "type": "request",
+                "method": "POST",
+                "path": path,
+                "body": body if body is not None else raw.decode(errors="replace"),
+            }
+        )
+        if path != "/v1/chat/completions":
+            self._send_error(HttpError(404, f"no route for POST {path}", "resource_not_found_error"))
+            return
+        if body is None:
             self._send_error(HttpError(400, "request body is not valid JSON"))
             return
         if not isinstance(body, dict):
@@ -320,6 +368,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(HttpError(400, "messages must be a non-empty list"))
             return
         problem = check_history(messages, strict_reasoning=app.strict_reasoning)
+        if problem is None and app.dialect == "moonshot":
+            refused = refusal(body)  # the model's own rules: sampling, thinking, images, preserved thinking
+            problem = HttpError(400, refused) if refused else None
         if problem is not None:
             self._send_error(problem)
             return
@@ -340,7 +391,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._stream_raw(reply.raw)
             return
-        turn = reply.turn or Turn()
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        turn = within(reply.turn or Turn(), limit if isinstance(limit, int) else None)
         fault = reply.fault or StreamFault()
         start = count_history_calls(messages)
         calls = resolve_calls(turn, app.dialect, start)
@@ -351,6 +403,7 @@ class _Handler(BaseHTTPRequestHandler):
             "cached_tokens": app.cached_tokens(body, earlier),
             "call_index_start": start,
             "calls": calls,
+            "image_tokens": IMAGE_TOKENS * image_count(body),
         }
         if body.get("stream"):
             self._stream(turn, fault, body, common)
@@ -376,12 +429,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream_raw(self, raw: RawStream) -> None:
         self._start_event_stream()
+        self.exchange.update(status=200, payloads=[])
         try:
             for delay, payload in raw.payloads:
                 if self.app.wait(delay):
                     return
                 lines = "".join(f"data: {line}\n" for line in payload.split("\n"))
                 self._write_chunk(lines + "\n")
+                self.exchange["payloads"].append(payload)
             if raw.reset:
                 self._reset()
                 return
@@ -392,7 +447,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self, turn: Turn, fault: StreamFault, body: dict[str, Any], common: dict[str, Any]) -> None:
         app = self.app
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        chunks = turn_to_chunks(turn, fragment_chars=app.fragment_chars, include_usage=include_usage, **common)
+        chunks = turn_to_chunks(
+            turn,
+            fragment_chars=app.fragment_chars,
+            include_usage=include_usage,
+            interleave_calls=fault.interleave_calls,
+            **common,
+        )
+        self.exchange.update(status=200, chunks=[])
         limit = fault.cut_after_chunks
         if fault.reset and limit is None:
             limit = 0
@@ -406,11 +468,14 @@ class _Handler(BaseHTTPRequestHandler):
                 if app.wait(_pace(chunk, app.tokens_per_second)):
                     return
                 self._write_chunk(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n")
+                self.exchange["chunks"].append(chunk)
             if fault.reset:
                 self._reset()
+                self.exchange["end"] = "reset"
                 return
             if limit is None and not fault.omit_done:
                 self._write_chunk("data: [DONE]\n\n")
+                self.exchange["end"] = "[DONE]"
             self.wfile.write(b"0\r\n\r\n")  # end of the chunked body
         except (BrokenPipeError, ConnectionResetError):
             return  # the client went away; nothing to clean up
@@ -429,6 +494,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
 
     def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self.exchange.update(status=status, body=payload)
         data = json.dumps(payload, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

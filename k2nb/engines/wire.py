@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
-from ..core.tokens import text_tokens  # the one estimate: the toy's usage counts as the budget does
+from ..core.tokens import CHARS_PER_TOKEN, text_tokens  # the one estimate: the toy's usage counts as the budget does
 
 Dialect = Literal["moonshot", "vllm", "openrouter"]
 DIALECTS: tuple[Dialect, ...] = get_args(Dialect)
@@ -59,12 +59,11 @@ class ResolvedCall:
 
 
 def call_id(name: str, idx: int, dialect: Dialect) -> str:
-    """The id a dialect gives the call at conversation-wide position ``idx``."""
+    """The id a dialect gives the call at conversation-wide position ``idx``: Moonshot's ``NAME:IDX``, and the
+    raw K2 ``functions.NAME:IDX`` that vLLM's kimi_k2 tool parser and OpenRouter pass through."""
     if dialect == "moonshot":
         return f"{name}:{idx}"
-    if dialect == "openrouter":
-        return f"functions.{name}:{idx}"
-    return f"chatcmpl-tool-{secrets.token_hex(8)}"
+    return f"functions.{name}:{idx}"
 
 
 def resolve_calls(turn: Turn, dialect: Dialect, call_index_start: int = 0) -> list[ResolvedCall]:
@@ -99,6 +98,28 @@ def streamed_reasoning(turn: Turn, call_index_start: int = 0) -> str:
     return turn.reasoning
 
 
+def within(turn: Turn, max_tokens: int | None) -> Turn:
+    """The turn as a host ends it at ``max_tokens`` completion tokens: reasoning first, then the answer,
+    then whole tool calls; cut short, it finishes with ``"length"``."""
+    if not max_tokens or turn.leak_native_tool_tokens:
+        return turn
+    left = max_tokens
+    reasoning = turn.reasoning[: left * CHARS_PER_TOKEN]
+    left -= text_tokens(reasoning)
+    content = turn.content[: max(left, 0) * CHARS_PER_TOKEN]
+    left -= text_tokens(content)
+    calls = []
+    for call in turn.tool_calls:
+        cost = text_tokens(call.name) + text_tokens(call.arguments)
+        if cost > left:
+            break
+        calls.append(call)
+        left -= cost
+    if (reasoning, content, len(calls)) == (turn.reasoning, turn.content, len(turn.tool_calls)):
+        return turn
+    return replace(turn, reasoning=reasoning, content=content, tool_calls=tuple(calls), finish_reason="length")
+
+
 def finish_reason(turn: Turn) -> str:
     if turn.finish_reason is not None:
         return turn.finish_reason
@@ -131,8 +152,9 @@ def usage(
     prompt_tokens: int,
     cached_tokens: int = 0,
     call_index_start: int = 0,
+    image_tokens: int = 0,
 ) -> dict[str, Any]:
-    """The usage object in the dialect's shape (``prompt_tokens`` includes cached ones)."""
+    """The usage object in the dialect's shape (``prompt_tokens`` includes cached and image ones)."""
     reasoning_tokens = text_tokens(streamed_reasoning(turn, call_index_start))
     completion = reasoning_tokens + text_tokens(turn.content)
     if not turn.leak_native_tool_tokens:
@@ -148,6 +170,8 @@ def usage(
         out["prompt_tokens_details"] = {"cached_tokens": cached_tokens}
     if dialect == "openrouter":
         out["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
+    if image_tokens:
+        out.setdefault("prompt_tokens_details", {})["image_tokens"] = image_tokens
     return out
 
 
@@ -172,8 +196,9 @@ def _call_fragments(call: ResolvedCall, size: int) -> list[dict[str, Any]]:
 
 
 def _interleave(streams: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    # Round-robin: every call's header goes out before the earlier calls' argument pieces,
-    # so a fragment of index 0 arrives after index 1 started (clients must cope).
+    # A fault mode: round-robin, every call's header goes out before the earlier calls' argument pieces,
+    # so a fragment of index 0 arrives after index 1 started. No known K2 host does this; a client that
+    # reads fragments by `index` copes, one that appends to the latest call (kosong) mixes them up.
     out: list[dict[str, Any]] = []
     for step in range(max((len(s) for s in streams), default=0)):
         out += [s[step] for s in streams if step < len(s)]
@@ -192,12 +217,15 @@ def turn_to_chunks(
     created: int | None = None,
     include_usage: bool = True,
     calls: list[ResolvedCall] | None = None,
+    interleave_calls: bool = False,
+    image_tokens: int = 0,
 ) -> list[dict[str, Any]]:
-    """The chunks a ``dialect`` host streams for ``turn``, in order.
+    """The chunks a ``dialect`` host streams for ``turn``, in order: the calls of a turn one after another,
+    as every known K2 host streams them (``interleave_calls``: the fault mode).
 
     ``include_usage=False`` drops the separate usage chunk (vLLM/OpenRouter without
     ``stream_options.include_usage``); Moonshot always reports usage in its final chunk.
-    ``calls`` lets a caller pass ids it already resolved (vLLM ids are random).
+    ``calls`` lets a caller pass ids it already resolved (streaming and non-streaming replies agree).
     """
     completion_id = f"chatcmpl-{secrets.token_hex(12)}"
     stamp = int(time.time()) if created is None else created
@@ -218,7 +246,8 @@ def turn_to_chunks(
     chunks += [chunk({"content": p}) for p in _slices(turn.content, fragment_chars)]
     if not turn.leak_native_tool_tokens:
         resolved = calls if calls is not None else resolve_calls(turn, dialect, call_index_start)
-        fragments = _interleave([_call_fragments(c, fragment_chars) for c in resolved])
+        streams = [_call_fragments(c, fragment_chars) for c in resolved]
+        fragments = _interleave(streams) if interleave_calls else [f for stream in streams for f in stream]
         chunks += [chunk({"tool_calls": [f]}) for f in fragments]
     final = chunk({}, finish_reason(turn))
     chunks.append(final)
@@ -228,6 +257,7 @@ def turn_to_chunks(
         prompt_tokens=prompt_tokens,
         cached_tokens=cached_tokens,
         call_index_start=call_index_start,
+        image_tokens=image_tokens,
     )
     if dialect == "moonshot":
         final["choices"][0]["usage"] = used
@@ -249,6 +279,7 @@ def turn_to_completion(
     call_index_start: int = 0,
     created: int | None = None,
     calls: list[ResolvedCall] | None = None,
+    image_tokens: int = 0,
 ) -> dict[str, Any]:
     """The non-streaming ``chat.completion`` object for ``turn``."""
     message: dict[str, Any] = {"role": "assistant", "content": turn.content}
@@ -276,5 +307,6 @@ def turn_to_completion(
             prompt_tokens=prompt_tokens,
             cached_tokens=cached_tokens,
             call_index_start=call_index_start,
+            image_tokens=image_tokens,
         ),
     }

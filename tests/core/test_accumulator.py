@@ -166,9 +166,9 @@ def test_interleaved_tool_call_fragments_are_accumulated_by_index() -> None:
         ToolCallSpec("code_interpreter", TRICKY_ARGS, id="functions.code_interpreter:0"),
         ToolCallSpec("echo", '{"text": "second call"}', id="functions.echo:1"),
     )
-    chunks = wire(Turn(reasoning="two calls", tool_calls=calls), "openrouter", fragment_chars=4)
+    chunks = wire(Turn(reasoning="two calls", tool_calls=calls), "openrouter", fragment_chars=4, interleave_calls=True)
     order = [f["index"] for c in chunks for ch in c["choices"] for f in ch["delta"].get("tool_calls") or ()]
-    # the stream really interleaves: an index-0 fragment arrives after index 1 started
+    # the fault mode really interleaves: an index-0 fragment arrives after index 1 started
     assert order.index(1) < len(order) - 1 - order[::-1].index(0)
 
     turn, events = accumulate(chunks)

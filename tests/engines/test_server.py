@@ -119,12 +119,25 @@ def test_non_streaming_with_the_sdk(dialect: Dialect) -> None:
 
 
 def test_models_endpoint() -> None:
-    with ChatServer(lambda body: ANSWER, models=("kimi-k2-thinking", "kimi-k2.6")) as srv:
+    with ChatServer(lambda body: ANSWER, models=("kimi-k2-thinking", "kimi-k2.6"), dialect="vllm") as srv:
         assert [m.id for m in client(srv).models.list()] == ["kimi-k2-thinking", "kimi-k2.6"]
         with urllib.request.urlopen(f"{srv.base_url}/models", timeout=5) as resp:
             body = json.load(resp)
     assert body["object"] == "list"
     assert body["data"][0] == {"id": "kimi-k2-thinking", "object": "model", "created": 0, "owned_by": "k2nb"}
+
+
+def test_moonshots_model_list_says_what_each_model_takes_and_retired_ones_are_gone() -> None:
+    """As kimi-cli reads Moonshot's /v1/models: context_length, supports_reasoning / image_in / video_in."""
+    with ChatServer(lambda body: ANSWER, retired=("kimi-k2-thinking", "kimi-k2-thinking-turbo")) as srv:
+        with urllib.request.urlopen(f"{srv.base_url}/models", timeout=5) as resp:
+            entries = {e["id"]: e for e in json.load(resp)["data"]}
+        with pytest.raises(openai.NotFoundError, match="Not found the model kimi-k2-thinking"):
+            chat(srv, messages=[USER])
+    assert list(entries) == ["kimi-k3", "kimi-k2.7-code", "kimi-k2.7-code-highspeed", "kimi-k2.6", "kimi-k2.5"]
+    assert entries["kimi-k3"]["context_length"] == 1_048_576
+    assert (entries["kimi-k2.6"]["supports_image_in"], entries["kimi-k2.6"]["supports_video_in"]) == (True, True)
+    assert entries["kimi-k2.5"]["supports_reasoning"] is True
 
 
 def test_requests_are_recorded(server: ChatServer) -> None:
@@ -188,9 +201,18 @@ def test_missing_reasoning_in_tool_call_history_is_400(server: ChatServer) -> No
     assert info.value.body["message"] == (
         "thinking is enabled but reasoning_content is missing in assistant tool call message at index 2"
     )
-    empty = history({"reasoning_content": ""})
     with pytest.raises(openai.BadRequestError):
-        chat(server, messages=empty)
+        chat(server, messages=history({"reasoning_content": None}))
+    # "" is reasoning the model gave: Moonshot's own client (kosong) echoes it so, and it is accepted
+    assert chat(server, messages=history({"reasoning_content": ""})).choices[0].finish_reason == "tool_calls"
+
+
+def test_vllm_accepts_a_history_without_reasoning_as_real_vllm_does() -> None:
+    with ChatServer(lambda body: ANSWER, dialect="vllm") as srv:
+        done = chat(srv, messages=history(None))
+    assert done.choices[0].message.content == ANSWER.content
+    with ChatServer(lambda body: ANSWER, dialect="openrouter") as srv, pytest.raises(openai.BadRequestError):
+        chat(srv, messages=history(None))  # OpenRouter passes Moonshot's 400 through
 
 
 @pytest.mark.parametrize(
@@ -421,3 +443,73 @@ def test_serve_cli_rejects_a_bad_engine() -> None:
 
     assert run_serve(["--engine", "gpt5", "--port", "0"]) == 2
     assert run_serve(["--engine", "script:/does/not/exist", "--port", "0"]) == 2
+
+
+# -- the moonshot dialect enforces each model's rules (k2nb/engines/moonshot_rules.py) --------------
+
+
+def _refused(srv: ChatServer, **body: Any) -> str:
+    with pytest.raises(openai.BadRequestError) as info:
+        chat(srv, **body)
+    assert isinstance(info.value.body, dict)
+    return str(info.value.body["message"])
+
+
+def test_a_fixed_sampling_model_refuses_another_temperature() -> None:
+    with ChatServer(lambda body: ANSWER) as srv:
+        assert _refused(srv, model="kimi-k2.6", messages=[USER], temperature=0.3) == (
+            "invalid temperature: only 1 is allowed for this model"
+        )
+        thinking_off = {"thinking": {"type": "disabled"}}
+        message = _refused(srv, model="kimi-k2.6", messages=[USER], temperature=1.0, extra_body=thinking_off)
+        assert message == "invalid temperature: only 0.6 is allowed for this model"
+        assert "top_p" in _refused(srv, model="kimi-k3", messages=[USER], top_p=0.5)
+        assert chat(srv, model="kimi-k2.6", messages=[USER]).choices[0].message.content  # none sent: fine
+        assert chat(srv, model="kimi-k2-thinking", messages=[USER], temperature=0.3)  # not fixed
+
+
+def test_thinking_cannot_be_switched_off_for_a_model_that_always_thinks() -> None:
+    with ChatServer(lambda body: ANSWER) as srv:
+        off = {"thinking": {"type": "disabled"}}
+        assert "always thinks" in _refused(srv, model="kimi-k2.7-code", messages=[USER], extra_body=off)
+        assert chat(srv, model="kimi-k2.5", messages=[USER], extra_body=off)
+
+
+def test_images_for_a_text_only_model_are_refused() -> None:
+    picture = [{"type": "text", "text": "see"}, {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}}]
+    with ChatServer(lambda body: ANSWER) as srv:
+        assert _refused(srv, messages=[{"role": "user", "content": picture}]) == (
+            "image input is not supported by kimi-k2-thinking"
+        )
+        done = chat(srv, model="kimi-k2.6", messages=[{"role": "user", "content": picture}])
+    assert done.usage.model_dump()["prompt_tokens_details"]["image_tokens"] > 0  # reported, as usage is read
+
+
+def test_preserved_thinking_needs_every_earlier_turns_reasoning() -> None:
+    earlier = [USER, {"role": "assistant", "content": "42"}, {"role": "user", "content": "and now?"}]
+    keep = {"thinking": {"type": "enabled", "keep": "all"}}
+    with ChatServer(lambda body: ANSWER) as srv:
+        assert "missing in assistant message at index 1" in _refused(
+            srv, model="kimi-k2.6", messages=earlier, extra_body=keep
+        )
+        assert chat(srv, model="kimi-k2.6", messages=earlier)  # without keep, as before
+        assert "at index 1" in _refused(srv, model="kimi-k2.7-code", messages=earlier)  # required there
+        earlier[1]["reasoning_content"] = ""
+        assert chat(srv, model="kimi-k2.7-code", messages=earlier)
+
+
+def test_thinking_and_reasoning_effort_are_accepted() -> None:
+    with ChatServer(lambda body: ANSWER) as srv:
+        extra = {"thinking": {"type": "enabled", "effort": "low"}, "reasoning_effort": "low"}
+        assert chat(srv, model="kimi-k3", messages=[USER], extra_body=extra).choices[0].message.content
+    assert srv.requests[-1]["reasoning_effort"] == "low"
+
+
+@pytest.mark.parametrize("field", ["max_tokens", "max_completion_tokens"])
+def test_the_output_budget_is_honoured_with_finish_reason_length(field: str) -> None:
+    long = Turn(reasoning="r" * 2_000, content="never reached")
+    with ChatServer(lambda body: long) as srv:
+        done = chat(srv, messages=[USER], **{field: 100})
+    assert done.choices[0].finish_reason == "length"
+    assert done.choices[0].message.content == ""
+    assert done.usage.completion_tokens == 100

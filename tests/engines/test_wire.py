@@ -4,13 +4,21 @@ fragments, leaks."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
 
 from k2nb.core.tokens import text_tokens as count_tokens  # the one estimate the toy's usage uses
-from k2nb.engines.wire import DIALECTS, Dialect, ToolCallSpec, Turn, split_text, turn_to_chunks, turn_to_completion
+from k2nb.engines.wire import (
+    DIALECTS,
+    Dialect,
+    ToolCallSpec,
+    Turn,
+    split_text,
+    turn_to_chunks,
+    turn_to_completion,
+    within,
+)
 
 ARGS_A = json.dumps({"code": "import math\nprint(f'RESULT value={math.factorial(30)}')\n" * 3})
 ARGS_B = json.dumps({"code": "print('second call, also long enough to be split many times')"})
@@ -108,13 +116,10 @@ def test_openrouter_ids_are_raw_k2() -> None:
     assert [calls[0]["id"], calls[1]["id"]] == ["functions.code_interpreter:1", "functions.code_interpreter:2"]
 
 
-def test_vllm_ids_are_random() -> None:
-    ids = [
-        reassemble(turn_to_chunks(TURN, dialect="vllm", model="m", prompt_tokens=1), "vllm")["calls"][0]["id"]
-        for _ in range(2)
-    ]
-    assert all(re.fullmatch(r"chatcmpl-tool-[0-9a-f]{16}", i) for i in ids)
-    assert ids[0] != ids[1]
+def test_vllm_ids_are_raw_k2_like_its_kimi_k2_tool_parser_returns() -> None:
+    chunks = turn_to_chunks(TURN, dialect="vllm", model="m", prompt_tokens=1, call_index_start=2)
+    calls = reassemble(chunks, "vllm")["calls"]
+    assert [calls[0]["id"], calls[1]["id"]] == ["functions.code_interpreter:2", "functions.code_interpreter:3"]
 
 
 def test_explicit_id_is_kept() -> None:
@@ -126,19 +131,44 @@ def test_explicit_id_is_kept() -> None:
         )
 
 
-def test_fragments_split_arguments_and_interleave() -> None:
-    chunks = turn_to_chunks(TURN, dialect="moonshot", model="m", prompt_tokens=1)
-    frags = [f for c in chunks if c["choices"] for f in c["choices"][0]["delta"].get("tool_calls", [])]
+def _fragments(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f for c in chunks if c["choices"] for f in c["choices"][0]["delta"].get("tool_calls", [])]
+
+
+def test_the_calls_of_a_turn_stream_one_after_another_as_real_hosts_send_them() -> None:
+    frags = _fragments(turn_to_chunks(TURN, dialect="moonshot", model="m", prompt_tokens=1))
     heads = [f for f in frags if "id" in f]
     assert all(h["type"] == "function" and h["function"]["arguments"] == "" for h in heads)
     assert sum(1 for f in frags if f["index"] == 0) > 10  # arguments arrive in many pieces
     order = [f["index"] for f in frags]
+    assert order == sorted(order)  # every fragment of call 0 before call 1's header
+
+
+def test_interleaving_is_a_fault_mode() -> None:
+    chunks = turn_to_chunks(TURN, dialect="moonshot", model="m", prompt_tokens=1, interleave_calls=True)
+    order = [f["index"] for f in _fragments(chunks)]
     assert 0 in order[order.index(1) + 1 :]  # index 0 continues after index 1 started
     assert all(
         len(c["choices"][0]["delta"]["tool_calls"]) == 1
         for c in chunks
         if c["choices"] and "tool_calls" in c["choices"][0]["delta"]
     )
+    assert (
+        reassemble(chunks, "moonshot")["calls"]
+        == reassemble(turn_to_chunks(TURN, dialect="moonshot", model="m", prompt_tokens=1), "moonshot")["calls"]
+    )  # the same calls, read by index
+
+
+def test_the_output_budget_ends_a_turn_with_length() -> None:
+    long = Turn(reasoning="r" * 400, content="c" * 400, tool_calls=TURN.tool_calls)
+    assert within(long, None) is long and within(long, 10_000) is long
+    cut = within(long, 50)  # 200 characters: the reasoning only
+    assert (cut.reasoning, cut.content, cut.tool_calls, cut.finish_reason) == ("r" * 200, "", (), "length")
+    partway = within(long, 150)  # the reasoning, the answer, not a whole call
+    assert (len(partway.reasoning), len(partway.content), partway.tool_calls) == (400, 200, ())
+    chunks = turn_to_chunks(cut, dialect="vllm", model="m", prompt_tokens=1)
+    assert chunks[-2]["choices"][0]["finish_reason"] == "length"
+    assert chunks[-1]["usage"]["completion_tokens"] == 50
 
 
 def test_usage_placement_moonshot() -> None:

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ...core.images import content_text as message_text
 from ...kernel.prompt_context import CONTEXT_HEADER
-from ..server import message_text
 
 TOOL_NAME = "code_interpreter"
 
