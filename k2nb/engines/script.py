@@ -4,7 +4,7 @@ One reply per block; blocks are separated by a line ``---``::
 
     # a comment
     think: I should run some code.
-    think: (several think lines join with newlines)
+    think: (several think lines join with newlines; a bare `think:` sends the reasoning as "")
     text: Here is the answer.
     tool: code_interpreter {"code": "print(1 + 1)"}
     tool_raw: code_interpreter {"code": "print(   <- invalid JSON kept as is
@@ -77,12 +77,14 @@ class _Block:
                     "error: cannot be combined with think/text/tool/fault in the same block (put a --- between them)",
                 )
             return Reply(error=self.error)
+        reasoning = "\n".join(self.think)
         turn = Turn(
-            reasoning="\n".join(self.think),
+            reasoning=reasoning,
             content="\n".join(self.text),
             tool_calls=tuple(self.tools),
             leak_native_tool_tokens=self.leak,
             finish_reason=self.finish,
+            empty_reasoning=bool(self.think) and not reasoning,  # a bare `think:`: the field sent as ""
         )
         return Reply(turn=turn, fault=self.fault)
 

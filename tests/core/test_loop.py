@@ -612,3 +612,38 @@ def test_keep_thinking_sends_every_earlier_turn_back_exactly_across_runs() -> No
     body = second.client.bodies[1]
     assert body["thinking"] == {"type": "enabled", "keep": "all"}
     assert [m.get("reasoning_content") for m in body["messages"] if m["role"] == "assistant"] == ["", "Looked it up."]
+
+
+# -- figures to vision models (core/images.py) ---------------------------------------------------------
+def _plotting_toolbox() -> ToolBox:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (31, 119, 180)).save(buffer, format="PNG")
+    figure = {"output_type": "display_data", "data": {"image/png": base64.b64encode(buffer.getvalue()).decode()}}
+
+    def plot(args: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
+        return ToolOutcome("ok", "[figure 64×48 shown to the user]", outputs=(figure,))
+
+    return ToolBox([ToolSpec("plot", "Plot.", TEXT_SCHEMA, plot)])
+
+
+def _tool_message(out: Outcome) -> dict[str, Any]:
+    return next(m for m in out.client.bodies[1]["messages"] if m["role"] == "tool")
+
+
+def test_a_vision_model_gets_the_figure_with_the_tool_result() -> None:
+    out = run([tool_turn(call("x", name="plot")), answer()], tools=_plotting_toolbox(), model="kimi-k2.6")
+    content = _tool_message(out)["content"]
+    assert [p["type"] for p in content] == ["text", "image_url"]
+    assert content[0]["text"].startswith("[figure 64×48 shown to the user]\n[figure 1 is attached below")
+    assert out.result.messages[2]["content"] == content  # the history keeps what the model saw
+
+
+@pytest.mark.parametrize(("model", "images"), [("kimi-k2-thinking", "on"), ("kimi-k3", "off"), ("served-k2", "on")])
+def test_text_only_models_and_images_off_keep_the_note(model: str, images: str) -> None:
+    out = run([tool_turn(call("x", name="plot")), answer()], tools=_plotting_toolbox(), model=model, images=images)
+    assert _tool_message(out)["content"] == "[figure 64×48 shown to the user]"

@@ -135,7 +135,10 @@ def test_network_and_provider_faults(timed_server: Any) -> None:
     server = timed_server([b for _, blocks in cases for b in blocks])
     cells = [*SETUP]
     for prompt, _ in cases:
-        flags = " --base-url http://127.0.0.1:9/v1" if prompt == "refused" else ""
+        # A model the user named: its 404 is final (k2nb's default model would fall back to kimi-k2.6).
+        flags = {"refused": " --base-url http://127.0.0.1:9/v1", "not found": " --model kimi-k2-thinking"}.get(
+            prompt, ""
+        )
         cells.append(f"%%k2{flags}\n{prompt}")
     cells.append("print(cut_hits)")
     nb = run_notebook(cells, env={"K2NB_BASE_URL": server.server.base_url, "K2NB_API_KEY": SECRET_KEY})

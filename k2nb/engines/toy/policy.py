@@ -31,7 +31,9 @@ from .core import (
 from .notebook import strip_note
 from .parsing import shorten
 from .routes import route
+from .shell import as_code_calls, shell_tool, through_shell
 from .tools import BUILTIN_READERS, INSPECT_TOOL, ToolSkill
+from .vision import look
 
 
 def _typo(name: str) -> str:
@@ -352,8 +354,14 @@ class ToyEngine:
     """A responder: decides the next turn from the request's messages alone."""
 
     def __call__(self, request: dict[str, Any]) -> Turn:
-        task, observations = read_conversation(request.get("messages") or [], declared_tools(request))
+        messages, tools = request.get("messages") or [], declared_tools(request)
+        shell = shell_tool(tools)  # a client without code_interpreter: the Python goes through its shell tool
+        if shell is not None:
+            messages = as_code_calls(messages, shell)
+        task, observations = read_conversation(messages, tools)
         if task is not None:  # k2nb's notes (the notebook, the error to fix) are not the task's words
             words = strip_note(task.text)
             task = replace(task, text=words, notes=task.text[len(words) :].strip())
-        return to_turn(decide(task, observations, tools_ok=tools_available(request)))
+        action = decide(task, observations, tools_ok=tools_available(request) or shell is not None)
+        turn = to_turn(look(action, messages))  # a vision model's request carries the figures: quote them
+        return through_shell(turn, shell) if shell is not None else turn

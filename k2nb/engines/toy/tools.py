@@ -85,7 +85,10 @@ def fill_arguments(task: Task, tool: str) -> tuple[dict[str, Any], list[str]]:
             value = next((e for e in spec["enum"] if re.search(rf"\b{re.escape(str(e))}\b", text, re.I)), None)
         elif kind == "string":
             given = _explicit(text, name, r"[^\s`'\",;]+")
-            value = given if given is not None else (words.pop(0) if words else None)
+            # An optional parameter takes only a value the prompt gives for it by name: guessing one from
+            # the prompt's words would override the tool's default with something the user never said.
+            guess = words.pop(0) if words and name in required else None
+            value = given if given is not None else guess
             if value in words:
                 words.remove(value)
         elif kind in ("number", "integer"):
