@@ -58,6 +58,7 @@ def _thousands(chars: int) -> str:
 
 def figures() -> dict[str, str]:
     """Each figure the README quotes, as the README words it, from the constant that sets it."""
+    from .core.images import MAX_BYTES, MAX_PIXELS, PER_STEP
     from .core.output_text import DISPLAY_TEXT_LIMIT, MODEL_TEXT_LIMIT
     from .notebook.tracestatic import TIMEOUT as HANDOFF_TIMEOUT
     from .ui.live import DEFAULT_CADENCE
@@ -72,6 +73,9 @@ def figures() -> dict[str, str]:
         "mcp_timeout": _seconds(MCP_TIMEOUT.default),
         "handoff_wait": _seconds(HANDOFF_TIMEOUT),
         "notebook_tokens": str(NOTEBOOK_TOKENS.default),
+        "image_pixels": f"{MAX_PIXELS / 1e6:g} megapixel",
+        "image_bytes": f"{MAX_BYTES / 1e6:g} MB",
+        "images_per_step": str(PER_STEP),
     }
 
 
