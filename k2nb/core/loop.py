@@ -208,8 +208,8 @@ def run(
         return RunResult(status, answer, usage, step_no, error, working, settings.model)
 
     try:
-        for note in check(s.request_choices(), s.model):
-            emit(Notice("info", note))
+        for left_out in check(s.request_choices(), s.model):  # what this model is not sent, said once
+            emit(Notice("info", left_out))
         while True:
             if step_no >= settings.max_steps:
                 emit(

@@ -112,3 +112,16 @@ def test_a_text_only_model_keeps_the_text() -> None:
         "[figure 640×480 shown to the user]"
     )
     assert StepImages(PER_STEP).tool_content("no figure", [{"output_type": "stream", "text": "x"}]) == "no figure"
+
+
+def test_the_figures_read_cell_returns_go_to_a_vision_model_too() -> None:
+    """Generic: any tool's outcome outputs, here a saved cell's figure as the notebook tools hand it on."""
+    from k2nb.core.notebook_view import image_outputs
+
+    cell_outputs = [
+        {"output_type": "display_data", "data": {"image/png": base64.b64encode(picture(300, 200)).decode()}},
+        {"output_type": "stream", "name": "stdout", "text": "done"},
+    ]
+    content = StepImages(PER_STEP).tool_content("cell 3 …", image_outputs(cell_outputs))
+    assert isinstance(content, list) and [p["type"] for p in content] == ["text", "image_url"]
+    assert "(300×200)" in content[0]["text"]
