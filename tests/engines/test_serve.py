@@ -72,6 +72,15 @@ def index_blind_calls(url: str) -> list[dict[str, str]]:
     return calls
 
 
+def test_serve_prints_its_url_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    with serve(tmp_path, "think: scripted\ntext: hello from the script", "--dialect", "vllm") as url:
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
+        sdk = openai.OpenAI(base_url=url, api_key="x", max_retries=0, timeout=10)
+        done = sdk.chat.completions.create(model="kimi-k2-thinking", messages=[{"role": "user", "content": "hi"}])
+        assert done.choices[0].message.content == "hello from the script"
+    # leaving the block sent SIGINT and saw the process exit with status 0
+
+
 def test_a_two_call_turn_is_read_right_by_a_client_that_ignores_index(tmp_path: Path) -> None:
     with serve(tmp_path, TWO_CALLS, "--dialect", "moonshot") as url:
         calls = index_blind_calls(url)

@@ -5,11 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -393,49 +389,6 @@ def test_stop_is_prompt_even_mid_stream() -> None:
     assert not reader.is_alive()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", srv.port), timeout=1).close()
-
-
-def test_serve_cli_prints_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    script = tmp_path / "demo.k2"
-    script.write_text("think: scripted\ntext: hello from the script\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with subprocess.Popen(  # the block closes the pipes and reaps the process
-        [
-            sys.executable,
-            "-c",
-            "import sys; from k2nb.engines.serve import run_serve; sys.exit(run_serve(sys.argv[1:]))",
-            "--engine",
-            f"script:{script}",
-            "--port",
-            "0",
-            "--speed",
-            "0",
-            "--dialect",
-            "vllm",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    ) as proc:
-        try:
-            assert proc.stdout is not None
-            url = ""
-            for _ in range(5):
-                line = proc.stdout.readline()
-                if "base URL" in line:
-                    url = line.split("base URL ")[1].split()[0]
-                    break
-            assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
-            sdk = openai.OpenAI(base_url=url, api_key="x", max_retries=0, timeout=5)
-            done = sdk_chat(sdk, messages=[USER])
-            assert done.choices[0].message.content == "hello from the script"
-            proc.send_signal(signal.SIGINT)
-            assert proc.wait(timeout=5) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
 
 
 def test_serve_cli_rejects_a_bad_engine() -> None:
