@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from k2nb.engines.server import Responder
-from tests.harness.workload import API_KEY, MODEL, PROMPT, Trace, chat_server, workload_env
+from tests.harness.workload import API_KEY, K2_CELL, MODEL, PROMPT, Trace, chat_server, workload_env
 
 from . import chatlab
 
@@ -96,7 +96,7 @@ def _cells(peer: str, base_url: str) -> tuple[list[str], str]:
     if peer == "chatlab":
         run = f"_ = await _bench_chatlab_run({base_url!r}, {API_KEY!r}, {MODEL!r}, {PROMPT!r})"
         return [chatlab.CHATLAB_SETUP.strip(), run], "chatlab-bench"
-    return ["%load_ext k2nb", f"%%k2 --new\n{PROMPT}"], "python3"
+    return ["%load_ext k2nb", K2_CELL], "python3"
 
 
 def _chatlab_kernelspec(data_dir: Path) -> None:

@@ -7,7 +7,7 @@ import statistics
 from pathlib import Path
 
 from k2nb.engines.server import ChatServer
-from tests.harness.workload import API_KEY, MODEL, PROMPT
+from tests.harness.workload import API_KEY, MAX_TOKENS, MODEL, PROMPT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,7 +19,7 @@ def _bench_bare(base_url, api_key, model, prompt):
     client = _bench_openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0)
     stream = client.chat.completions.create(
         model=model, messages=[{"role": "user", "content": prompt}], stream=True,
-        stream_options={"include_usage": True}, max_tokens=32768, temperature=1.0,
+        stream_options={"include_usage": True}, max_tokens=MAX_TOKENS, temperature=1.0,
     )
     reasoning, content = [], []
     for chunk in stream:
@@ -31,7 +31,7 @@ def _bench_bare(base_url, api_key, model, prompt):
             if delta.content:
                 content.append(delta.content)
     return len("".join(reasoning)), len("".join(content))
-"""
+""".replace("MAX_TOKENS", str(MAX_TOKENS))
 
 
 def bare_sdk_code(server: ChatServer) -> str:

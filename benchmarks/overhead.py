@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.harness.kernel import Kernel
-from tests.harness.workload import PROMPT, Trace, chat_server, workload_env
+from tests.harness.workload import K2_CELL, Trace, chat_server, workload_env
 
 from .common import BARE_SDK_SETUP, ROOT, bare_sdk_code, median
 
@@ -46,7 +46,7 @@ def measure(trace: Trace, *, repeats: int = 5) -> OverheadResult:
     with chat_server(trace) as server, Kernel(workload_env(server), cwd=ROOT) as kernel:
         kernel.execute("%load_ext k2nb", timeout=600, check=True)
         kernel.execute(BARE_SDK_SETUP, timeout=600, check=True)
-        bare, k2 = bare_sdk_code(server), f"%%k2 --new\n{PROMPT}"
+        bare, k2 = bare_sdk_code(server), K2_CELL
         kernel.execute(bare, timeout=600, check=True)  # warm-up: imports, first connection, caches
         kernel.execute(k2, timeout=600, check=True)
         for _ in range(repeats):

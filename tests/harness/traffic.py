@@ -15,7 +15,7 @@ from tests.harness.kernel import Execution, Kernel, WireMessage
 from tests.harness.live import lane_text
 from tests.harness.outputs import fold_spaces, html_text
 from tests.harness.tab import Tab
-from tests.harness.workload import PROMPT, Trace, chat_server, workload_env
+from tests.harness.workload import K2_CELL, Trace, chat_server, workload_env
 
 
 @dataclass
@@ -110,7 +110,7 @@ def run_k2_cell(kernel: Kernel, tab: Tab | None = None) -> Execution:
         if tab is not None and message.msg_type == "comm_msg":
             tab.answer_handoff(message.content.get("data"), message.buffers)
 
-    return kernel.execute(f"%%k2 --new\n{PROMPT}", on_message=answer, timeout=600, check=True)
+    return kernel.execute(K2_CELL, on_message=answer, timeout=600, check=True)
 
 
 def measure(

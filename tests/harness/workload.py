@@ -14,6 +14,10 @@ from k2nb.engines.wire import Turn
 API_KEY = "sk-k2nb-bench-0123456789"
 MODEL = "kimi-k2-thinking"
 PROMPT = "Think it through at length, then answer."
+# The trace (22,000 words) is about 35k tokens: at k2nb's default budget (32,768) the server would end
+# it with finish_reason "length", as a real host does, so the workload's requests ask for room.
+MAX_TOKENS = 65_536
+K2_CELL = f"%%k2 --new --max-tokens {MAX_TOKENS}\n{PROMPT}"  # the one %%k2 cell of the traffic tests and benchmarks
 FRAGMENT_CHARS = 4  # about one token per SSE chunk, as the real K2 hosts stream
 
 _VOCABULARY = (

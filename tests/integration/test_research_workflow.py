@@ -121,7 +121,8 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
             "Find outliers using threshold {threshold} (the cell was {In[3]}); my error: {Err[4]}, "
             "the last one: {Err}. "
             "Token {api_token}; literal {{braces}} and {unknown_name} stay.",
-            f"%%k2 --approve never --provider moonshot --base-url {server.base_url}\nNow summarize.",  # 7
+            f"%%k2 --approve never --provider moonshot --base-url {server.base_url} --model kimi-k2-thinking\n"  # 7
+            "Now summarize.",
             "%k2 usage",  # 8
             "%k2 tools",  # 9
             f"%k2 export {tmp_path / 'session.md'}",  # 10
