@@ -86,8 +86,13 @@ export function applyEdits(
       case 'set-outputs': {
         const cell = find(edit.id);
         if (cell && cell.cell_type === 'code' && 'setOutputs' in cell) {
+          // Pass through "running" as a real execution does (each setter is its own
+          // transaction): every client then takes the current source as the one that
+          // ran, so a cell edited and run by k2nb carries no "changed since run" mark.
+          cell.executionState = 'running';
           cell.setOutputs(edit.outputs as unknown as IOutputs);
           cell.execution_count = edit.execution_count;
+          cell.executionState = 'idle';
         }
         break;
       }

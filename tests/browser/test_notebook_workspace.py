@@ -136,6 +136,8 @@ def test_k2_fix_keyerror_diff_accept_rerun_revert_and_provenance(page: Any, jupy
     ]
     wait_output(page, 2, "1.5")
     assert isinstance(count(page, 2), int) and count(page, 2) > 3
+    # It ran as it now reads: no "changed since it ran" mark on the fixed cell.
+    assert page.evaluate(f"() => {_NB}.widgets[2].model.isDirty") is False
     assert "Fixed cell 3" in answer and "1.5" in answer
     cell_shot(page, 3, f"workspace-fixed-{jupyter_server.ui}")
 
