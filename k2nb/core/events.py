@@ -45,6 +45,9 @@ class RunStarted:
     started_at: float
     approve: str = ""  # the approval mode at the start: ask / auto / never / "auto (Always)"
     present: bool = False  # presenter mode: a pause before each step (core/pause.py)
+    # USD per 1M tokens (cache hit, cache miss, output) for this run's model, the user's prices first:
+    # what the views price the usage with while the run goes (RunFinished.cost is the final word).
+    prices: tuple[float, float, float] | None = None
     type: Literal["run_started"] = "run_started"
 
 

@@ -48,7 +48,7 @@ from .events import (
     ToolStarted,
 )
 from .images import PER_STEP, StepImages
-from .models import Keep, context_budget, cost_usd, fallback_model, model_info
+from .models import Keep, context_budget, cost_usd, fallback_model, model_info, price_of
 from .pause import StepGate
 from .request import RequestChoices, build_request, check, keeps_thinking, refusal_hint
 from .toolbox import ToolBox, ToolContext, ToolOutcome, ToolStopped
@@ -186,7 +186,15 @@ def run(
     s = settings
     emit(
         RunStarted(
-            run_id, s.model, s.provider, s.max_steps, prompt, time.time(), approve=s.approve, present=gate is not None
+            run_id,
+            s.model,
+            s.provider,
+            s.max_steps,
+            prompt,
+            time.time(),
+            approve=s.approve,
+            present=gate is not None,
+            prices=price_of(s.model, s.prices),
         )
     )
 

@@ -172,7 +172,11 @@ def cost_usd(
     prices: Mapping[str, Prices] | None = None,
 ) -> float | None:
     """What the tokens cost (cache hits at their own price); None when no price is known."""
-    price = price_of(model, prices)
+    return tokens_cost(price_of(model, prices), prompt_tokens, cached_tokens, completion_tokens)
+
+
+def tokens_cost(price: Prices | None, prompt_tokens: int, cached_tokens: int, completion_tokens: int) -> float | None:
+    """What the tokens cost at ``price`` (cache hit, cache miss, output per 1M); None without a price."""
     if price is None:
         return None
     hit, miss, out = price

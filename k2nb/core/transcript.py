@@ -91,6 +91,7 @@ class Transcript:
     max_steps: int = 0
     approve: str = ""  # the approval mode as the run goes: ask / auto / never / "auto (Always)"
     present: bool = False  # presenter mode: large layout, a pause before each step
+    prices: tuple[float, float, float] | None = None  # the run's model's prices, the user's first
 
     def placed_notices(self) -> list[list[tuple[str, str]]]:
         """The notices by place: ``[0]`` before the first step, ``[k]`` after step k's record (its
@@ -130,7 +131,7 @@ class Transcript:
                 event.started_at,
                 event.max_steps,
             )
-            self.approve, self.present = event.approve, event.present
+            self.approve, self.present, self.prices = event.approve, event.present, event.prices
         elif isinstance(event, StepStarted):
             step = self._step(event.step)
             if event.attempt > 1 and (step.reasoning_parts or step.content_parts):

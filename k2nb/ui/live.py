@@ -32,7 +32,7 @@ from ..core.events import (
     ToolFinished,
     ToolStarted,
 )
-from ..core.models import cost_usd
+from ..core.models import tokens_cost
 from ..core.step_title import LIVE_TITLE
 from ..core.transcript import Transcript
 from ..core.turn import Usage
@@ -96,7 +96,13 @@ class LiveOps:
         u = self._usage
         tokens = f"{u.prompt_tokens:,} in ({u.cached_tokens:,} cached) · {u.completion_tokens:,} out"
         rate = f" · {u.completion_tokens / elapsed:.0f} tok/s" if elapsed > 0 and u.completion_tokens else ""
-        cost = cost_usd(self._run.model, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
+        # While the run goes, its usage at its model's prices (the user's first); at the end, the
+        # run's own figure (it also knows a model that fell back mid-run).
+        cost = (
+            self._run.cost
+            if final
+            else tokens_cost(self._run.prices, u.prompt_tokens, u.cached_tokens, u.completion_tokens)
+        )
         money = f" · {cost_text(cost, self._run.provider)}" if cost is not None else ""
         head = f"{phase} · step {self._step}/{self._run.max_steps} · "
         clock = f"{elapsed:.1f} s"

@@ -226,3 +226,19 @@ def test_a_tool_call_that_is_not_code_is_shown_before_its_approval_and_when_it_r
         phases = [op["phase"] for op in ops if op["op"] == "status"]
         assert "calling a tool" in phases and "running code" not in phases  # an MCP call is no code
         assert "5" in mine[-1]["html"] and mine[-1]["mode"] == "append"
+
+
+def test_the_status_line_prices_the_run_with_the_users_prices() -> None:
+    """`%config K2Magics.prices` reaches the live status line, not only the final cost (it used the table's)."""
+    from k2nb.api import Agent
+
+    agent = Agent(provider="toy", approve="auto", prices={"kimi-k2-thinking": (0.0, 0.0, 1_000_000.0)})
+    events = list(agent.events("What is 6 times 7?", toy_speed=0))
+    agent.close()
+    finished = events[-1]
+    assert isinstance(finished, RunFinished) and finished.usage.completion_tokens > 0
+    ops, _ = live_ops(events)
+    last = [op for op in ops if op["op"] == "status"][-1]["text"]
+    # $1 per output token: the status line's cost is the output tokens, as RunFinished says.
+    assert f"${finished.usage.completion_tokens:.4f} simulated" in last
+    assert finished.cost == finished.usage.completion_tokens
