@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .output_text import MODEL_TEXT_LIMIT, clean, outputs_to_model_text, png_size, truncate_middle
+from .output_text import MODEL_TEXT_LIMIT, clean, figure_size, outputs_to_model_text, truncate_middle
 from .tokens import CHARS_PER_TOKEN
 
 SOURCE_LIMIT = 12_000  # characters of one cell's source read_cell shows (head + tail beyond)
@@ -240,7 +240,7 @@ def _rich_summary(data: dict[str, Any], result: bool) -> str:
 
 def figure_note(data: dict[str, Any], mime: str) -> str:
     """ "[figure 640×480]" for an image output (its size read from the PNG header when it has one)."""
-    size = png_size(_joined(data.get(mime))) if mime == "image/png" else None
+    size = figure_size(_joined(data.get(mime))) if mime in ("image/png", "image/jpeg") else None
     where = f" {size[0]}×{size[1]}" if size else ""
     return f"[figure{where}]" if mime != "image/svg+xml" else "[SVG figure]"
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import base64
 import re
-import struct
 from collections.abc import Iterable
 from typing import Any
+
+from .images import image_size
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -62,14 +63,13 @@ def clean(text: str) -> str:
     return collapse_carriage_returns(strip_ansi(scrub_surrogates(text)))
 
 
-def png_size(b64: str) -> tuple[int, int] | None:
+def figure_size(b64: str) -> tuple[int, int] | None:
+    """A base64 PNG's or JPEG's width and height, from as much of its head as is there."""
+    text = "".join(b64.split())
+    text = text[: len(text) - len(text) % 4]  # whole base64 quanta: a head cut anywhere still decodes
     try:
-        head = base64.b64decode(b64[:64] + "=" * (-len(b64[:64]) % 4))
-        if head[:8] != b"\x89PNG\r\n\x1a\n":
-            return None
-        width, height = struct.unpack(">II", head[16:24])
-        return int(width), int(height)
-    except (ValueError, struct.error):
+        return image_size(base64.b64decode(text))
+    except ValueError:
         return None
 
 
@@ -82,7 +82,7 @@ def summarize_rich(data: dict[str, Any]) -> str:
     """One short description of a rich output for the model (it never gets pixels or HTML)."""
     for mime in ("image/png", "image/jpeg", "image/svg+xml", "image/gif"):
         if mime in data:
-            size = png_size(str(data[mime])) if mime == "image/png" else None
+            size = figure_size(str(data[mime])) if mime in ("image/png", "image/jpeg") else None
             kind = "figure" if mime != "image/svg+xml" else "SVG figure"
             where = f" {size[0]}×{size[1]}" if size else ""
             return f"[{kind}{where} shown to the user]"

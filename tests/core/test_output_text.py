@@ -11,8 +11,8 @@ from k2nb.core.output_text import (
     cap_for_display,
     clean,
     collapse_carriage_returns,
+    figure_size,
     outputs_to_model_text,
-    png_size,
     strip_ansi,
     summarize_rich,
     truncate_middle,
@@ -60,11 +60,15 @@ def _png(width: int, height: int) -> str:
     return base64.b64encode(b"\x89PNG\r\n\x1a\n" + chunk + b"rest-of-file" * 20).decode()
 
 
-def test_png_size_and_figure_summary() -> None:
+def test_figure_size_and_figure_summary() -> None:
     png = _png(640, 480)
-    assert png_size(png) == (640, 480)
-    assert png_size(base64.b64encode(b"GIF89a" + b"\0" * 40).decode()) is None
-    assert png_size("not base64 at all!!") is None
+    assert figure_size(png) == (640, 480)
+    assert figure_size(base64.b64encode(b"GIF89a" + b"\0" * 40).decode()) is None
+    assert figure_size("not base64 at all!!") is None
+    assert figure_size(png[:64]) == (640, 480)  # the head a tab sends of a figure it was not asked for
+    jpeg = b"\xff\xd8\xff\xc0\x00\x11\x08" + struct.pack(">HH", 300, 400) + b"\x03" + b"\0" * 9
+    assert figure_size(base64.b64encode(jpeg).decode()) == (400, 300)
+    assert summarize_rich({"image/jpeg": base64.b64encode(jpeg).decode()}) == "[figure 400×300 shown to the user]"
     assert summarize_rich({"image/png": png, "text/plain": "<Figure>"}) == ("[figure 640×480 shown to the user]")
     assert summarize_rich({"image/svg+xml": "<svg/>"}) == "[SVG figure shown to the user]"
 
