@@ -128,6 +128,7 @@ class ToolStarted:
     name: str
     arguments: dict[str, Any] | None
     code: str | None = None
+    call: str | None = None  # a call that is not code, as the user sees it (ToolSpec.shown)
     type: Literal["tool_started"] = "tool_started"
 
 

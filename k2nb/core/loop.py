@@ -400,6 +400,7 @@ def _dispatch(
             name,
             parsed,
             code=str(parsed.get("code")) if parsed and "code" in parsed else None,
+            call=spec.shown(parsed) if spec is not None and spec.shown is not None and parsed is not None else None,
         )
     )
     started = time.perf_counter()

@@ -69,6 +69,9 @@ class ToolSpec:
     read_only: bool = False
     builtin: bool = False  # a provider built-in such as Moonshot's $web_search
     origin: str = ""  # where a tool comes from when not from k2nb or the user's code: "MCP files" (`%k2 tools`)
+    # A call as the user sees it, for tools that are not code (a user tool, an MCP tool): shown when the
+    # call starts, so a call that runs without asking is visible while it runs, not only once it ends.
+    shown: Callable[[dict[str, Any]], str] | None = None
 
     def schema(self) -> dict[str, Any]:
         if self.builtin:

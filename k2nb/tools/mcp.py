@@ -289,4 +289,11 @@ def _bind(server: Server, tool: RemoteTool, name: str, run: RunCalls) -> ToolSpe
 
     description = tool.description or f"{tool.name}, a tool of the MCP server {server.name!r}."
     origin = f"MCP {server.name}" + (", trusted" if server.config.trust else "")
-    return ToolSpec(name, description, tool.parameters, handle, origin=origin)
+    return ToolSpec(
+        name,
+        description,
+        tool.parameters,
+        handle,
+        origin=origin,
+        shown=lambda arguments: header + call_text(name, arguments),
+    )

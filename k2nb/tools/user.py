@@ -297,4 +297,11 @@ def bind(
         result = func(**arguments)
         return ToolOutcome("ok", redact(_result_text(result)), code=shown)
 
-    return ToolSpec(spec.name, spec.description, spec.parameters, handle, read_only=spec.read_only)
+    return ToolSpec(
+        spec.name,
+        spec.description,
+        spec.parameters,
+        handle,
+        read_only=spec.read_only,
+        shown=lambda arguments: call_text(spec.name, arguments),
+    )

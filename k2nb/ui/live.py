@@ -174,7 +174,7 @@ class LiveOps:
                 self._op({"op": "title", "id": self._open_tool, "open": False})
             self._open_tool = None
             if not self._cells:
-                self._tool_block(block, event.step, event.call_id, event.code)
+                self._tool_block(block, event.step, event.call_id, event.code if event.code is not None else event.call)
             self._status("running code" if event.code is not None else "calling a tool", urgent=True)
         elif isinstance(event, ApprovalNeeded):
             block = f"tool-{event.call_id}-{event.step}"

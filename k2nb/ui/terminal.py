@@ -50,7 +50,7 @@ class TerminalPrinter:
             w("\n")
         elif isinstance(event, ToolStarted):
             w(f"🔧 {event.name}\n")
-            self._code(event.step, event.call_id, event.code)
+            self._code(event.step, event.call_id, event.code if event.code is not None else event.call)
         elif isinstance(event, ApprovalNeeded):
             self._code(event.step, event.call_id, event.code)  # what the stdin prompt below asks about
         elif isinstance(event, ToolFinished):

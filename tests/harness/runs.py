@@ -54,7 +54,7 @@ def mcp_run(*, asked: bool) -> list[Event]:
     events: list[Event] = [
         RunStarted("r1", "kimi-k2-thinking", "toy", 5, "p", 0.0, approve="ask" if asked else "auto"),
         StepStarted(1),
-        ToolStarted(1, "add:0", "add", {"a": 2, "b": 3}),
+        ToolStarted(1, "add:0", "add", {"a": 2, "b": 3}, call=MCP_CALL),
     ]
     if asked:
         events.append(ApprovalNeeded(1, "add:0", MCP_CALL, channel="stdin", tool="add"))

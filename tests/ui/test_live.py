@@ -242,3 +242,43 @@ def test_the_status_line_prices_the_run_with_the_users_prices() -> None:
     # $1 per output token: the status line's cost is the output tokens, as RunFinished says.
     assert f"${finished.usage.completion_tokens:.4f} simulated" in last
     assert finished.cost == finished.usage.completion_tokens
+
+
+def test_a_call_that_runs_without_asking_shows_while_it_runs() -> None:
+    """A user tool (or MCP tool) under `--approve auto` shows its call when it starts, not when it ends."""
+    from k2nb.api import Agent
+    from k2nb.core.events import ToolFinished, ToolStarted
+    from k2nb.ui.live import code_html
+
+    seen: list[str] = []
+
+    def double(x: int) -> int:
+        """Twice x.
+
+        Args:
+            x: a whole number
+        """
+        seen.append("ran")
+        return 2 * x
+
+    agent = Agent(provider="toy", approve="auto", tools=[double])
+    events = list(agent.events("Use `double` with x 21", toy_speed=0))
+    agent.close()
+    assert seen == ["ran"]
+    started = next(e for e in events if isinstance(e, ToolStarted) and e.name == "double")
+    assert started.call == "double(x=21)"
+    # The view's ops for each event, in order: the call's code is there before the call finished.
+    sends: list[list[Op]] = []
+    run = Transcript()
+    live = LiveOps(sends.append, clock=Clock(0.0))
+    shown_at = finished_at = -1
+    for i, event in enumerate(events):
+        run.apply(event)
+        live(event, run)
+        live.flush()
+        ops = [op for batch in sends for op in batch]
+        if shown_at < 0 and any(op["op"] == "html" and op["html"] == code_html("double(x=21)") for op in ops):
+            shown_at = i
+        if isinstance(event, ToolFinished):
+            finished_at = i
+    assert 0 <= shown_at < finished_at
