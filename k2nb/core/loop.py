@@ -51,7 +51,7 @@ from .images import PER_STEP, StepImages
 from .models import Keep, context_budget, cost_usd, fallback_model, model_info, price_of
 from .pause import StepGate
 from .request import RequestChoices, build_request, check, keeps_thinking, refusal_hint
-from .toolbox import ToolBox, ToolContext, ToolOutcome, ToolStopped
+from .toolbox import ToolBox, ToolContext, ToolOutcome, ToolSpec, ToolStopped, call_text
 from .turn import AssistantTurn, Usage
 
 Emit = Callable[[Event], None]
@@ -387,6 +387,16 @@ def _fall_back(settings: AgentSettings, err: ModelNotFound, emit: Emit) -> bool:
     return True
 
 
+def _shown(spec: ToolSpec | None, name: str, parsed: dict[str, Any] | None) -> str | None:
+    """A call that is not code as the user sees it when it starts: the tool's own way, else (a
+    read-only tool) the call as Python; tools that show a change (a notebook edit) show nothing here."""
+    if spec is None or parsed is None:
+        return None
+    if spec.shown is not None:
+        return spec.shown(parsed)
+    return call_text(name, parsed) if spec.read_only and not spec.builtin else None
+
+
 def _dispatch(
     tools: ToolBox, call_id: str, name: str, arguments: str, step_no: int, emit: Emit, run_id: str = ""
 ) -> ToolOutcome:
@@ -400,7 +410,7 @@ def _dispatch(
             name,
             parsed,
             code=str(parsed.get("code")) if parsed and "code" in parsed else None,
-            call=spec.shown(parsed) if spec is not None and spec.shown is not None and parsed is not None else None,
+            call=_shown(spec, name, parsed),
         )
     )
     started = time.perf_counter()

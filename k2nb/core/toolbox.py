@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -71,6 +71,7 @@ class ToolSpec:
     origin: str = ""  # where a tool comes from when not from k2nb or the user's code: "MCP files" (`%k2 tools`)
     # A call as the user sees it, for tools that are not code (a user tool, an MCP tool): shown when the
     # call starts, so a call that runs without asking is visible while it runs, not only once it ends.
+    # Read-only tools without one show the call as Python (core/loop.py).
     shown: Callable[[dict[str, Any]], str] | None = None
 
     def schema(self) -> dict[str, Any]:
@@ -84,6 +85,16 @@ class ToolSpec:
                 "parameters": self.parameters,
             },
         }
+
+
+def call_text(name: str, arguments: Mapping[str, Any]) -> str:
+    """The call as Python, as the user sees it in an approval prompt (and may edit).
+
+    Argument names that are not Python names (an MCP tool's ``file-path``) go in a ``**{…}``.
+    """
+    if all(str(k).isidentifier() for k in arguments):
+        return f"{name}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"
+    return f"{name}(**{dict(arguments)!r})"
 
 
 def check_spec(spec: ToolSpec) -> None:

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from ..core.output_text import cap_for_display, outputs_to_model_text
-from ..core.toolbox import MAX_TOOLS, NAME_RULE, ToolContext, ToolOutcome, ToolSpec, ToolStopped, check_spec
+from ..core.toolbox import MAX_TOOLS, NAME_RULE, ToolContext, ToolOutcome, ToolSpec, ToolStopped, call_text, check_spec
 from ..errors import ConfigError
 from ..kernel.secrets import Redactor
 from .approval import Answer, ApprovalPolicy, Approver
 from .mcp_config import ServerConfig
 from .mcp_connection import CallStopped, LoopThread, MCPConnection, MCPFault, RemoteTool, StderrLog, route_sdk_logs
 from .mcp_results import result_outputs
-from .user import ask_to_call, call_text
+from .user import ask_to_call
 
 INSTALL_HINT = 'MCP servers need the official MCP SDK: pip install "k2nb[mcp]" (then restart the kernel).'
 LOG_DIR = Path(tempfile.gettempdir()) / f"k2nb-mcp-{os.getuid() if hasattr(os, 'getuid') else 'user'}"

@@ -21,7 +21,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, TypeVar, Union, overload
 
-from ..core.toolbox import ToolContext, ToolOutcome, ToolSpec, check_spec
+from ..core.toolbox import ToolContext, ToolOutcome, ToolSpec, call_text, check_spec
 from ..kernel.secrets import Redactor
 from .approval import Answer, ApprovalPolicy, ApprovalRequest, Approver
 
@@ -188,16 +188,6 @@ def collect(namespace: Mapping[str, Any], explicit: Iterable[Any] = ()) -> list[
         if marked is not None:
             found.setdefault(marked.name, (marked, obj))
     return list(found.values())
-
-
-def call_text(name: str, arguments: Mapping[str, Any]) -> str:
-    """The call as Python, as the user sees it in an approval prompt (and may edit).
-
-    Argument names that are not Python names (an MCP tool's ``file-path``) go in a ``**{…}``.
-    """
-    if all(str(k).isidentifier() for k in arguments):
-        return f"{name}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"
-    return f"{name}(**{dict(arguments)!r})"
 
 
 def _edited_arguments(name: str, text: str) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from typing import Any
 from ..config import cost_text
 from ..core.output_text import summarize_rich, truncate_middle
 from ..core.step_title import thinking_title
+from ..core.toolbox import call_text
 from ..core.transcript import ALWAYS, StepRecord, ToolRecord, Transcript
 from ..notebook.cells import DEFAULT_HEADING
 from .ansi import ansi_to_html
@@ -159,7 +160,7 @@ def tool_html(tool: ToolRecord, *, open_: bool = False) -> str:
         # Folded blocks of long runs skip highlighting: thousands of spans slow the page's final render.
         body.append(code_html(tool.code, tool.original_code, highlight=open_))
     elif tool.arguments is not None:
-        body.append(f'<pre class="k2nb-args">{html.escape(repr(tool.arguments))}</pre>')
+        body.append(f'<pre class="k2nb-args">{html.escape(call_text(tool.name, tool.arguments))}</pre>')
     body.extend(output_html(o) for o in tool.outputs)
     if tool.state_diff:
         body.append(f'<div class="k2nb-state">kernel state · {html.escape(tool.state_diff)}</div>')

@@ -238,6 +238,22 @@ def test_tool_events_for_each_call() -> None:
     ]
 
 
+def test_each_call_shows_as_the_user_sees_it_when_it_starts() -> None:
+    """Code shows as code; a read-only tool as a call; a tool with its own way (an MCP tool) that way;
+    a tool that shows a change (a notebook edit) nothing before its change."""
+    looks = ToolSpec("looks", "Look.", TEXT_SCHEMA, echo, read_only=True)
+    custom = ToolSpec("custom", "Custom.", TEXT_SCHEMA, echo, shown=lambda a: f"# server x\ncustom({a['text']!r})")
+    out = run(
+        [tool_turn(call("a", "e:0"), call("b", "l:0", "looks"), call("c", "c:0", "custom")), answer()],
+        tools=toolbox(looks, custom),
+    )
+    assert [(e.name, e.call) for e in out.of(ToolStarted)] == [
+        ("echo", None),  # needs approval and has no way of its own: its approval shows it
+        ("looks", "looks(text='b')"),
+        ("custom", "# server x\ncustom('c')"),
+    ]
+
+
 def test_history_is_continued_not_mutated() -> None:
     earlier = [
         {"role": "user", "content": "hi"},

@@ -7,7 +7,16 @@ import html
 import re
 
 from k2nb.config import cost_text
-from k2nb.core.events import ModelTurnDone, ReasoningDelta, Retrying, RunFinished, RunStarted, StepStarted, ToolFinished
+from k2nb.core.events import (
+    ModelTurnDone,
+    ReasoningDelta,
+    Retrying,
+    RunFinished,
+    RunStarted,
+    StepStarted,
+    ToolFinished,
+    ToolStarted,
+)
 from k2nb.core.transcript import ALWAYS, Transcript
 from k2nb.core.turn import AssistantTurn, Usage
 from k2nb.ui.static import output_html, render_html, render_plain, status_line, tool_title
@@ -134,3 +143,18 @@ def test_an_mcp_call_reads_as_its_server_tool_arguments_and_result_in_every_rend
     assert "  ▌ # MCP server 'demo'" in plain and "  ▌ add(a=2, b=3)" in plain and "  → 5" in plain
     markdown = transcript_markdown(t)
     assert "```python\n# MCP server 'demo'" in markdown and "add(a=2, b=3)\n```" in markdown
+
+
+def test_a_read_only_call_reads_as_a_call_in_the_saved_trace() -> None:
+    """read_cell / inspect_variable: the saved trace shows `read_cell(cell='ab12')`, not a Python dict."""
+    t = transcript_of(
+        [
+            RunStarted("r", "kimi-k2-thinking", "toy", 5, "p", 0.0),
+            StepStarted(1),
+            ToolStarted(1, "c1", "read_cell", {"cell": "ab12"}, call="read_cell(cell='ab12')"),
+            ToolFinished(1, "c1", "read_cell", "ok", "cell ab12: x = 1", (), seconds=0.0),
+            RunFinished("done", "read it", Usage(), 0.1, 1),
+        ]
+    )
+    saved = render_html(t)
+    assert html.escape("read_cell(cell='ab12')") in saved and html.escape("{'cell'") not in saved
