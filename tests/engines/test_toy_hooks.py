@@ -142,3 +142,15 @@ def test_an_optional_argument_is_filled_only_when_the_prompt_gives_it() -> None:
         }
     )
     assert json.loads(named.tool_calls[0].arguments) == {"column": "yield_kg", "label": "north", "limit": 5}
+
+
+def test_a_quoted_argument_is_taken_whole() -> None:
+    """`Use word_count on the text 'the cat sat'` passes the whole phrase, not its first word."""
+    count = function("word_count", {"text": {"type": "string"}}, ["text"])
+    for prompt in (
+        "Use `word_count` on the text 'the cat sat on the mat'",
+        'call `word_count` with text="the cat sat on the mat"',
+        "Use `word_count` with text: “the cat sat on the mat”",
+    ):
+        turn = ToyEngine()({"messages": [{"role": "user", "content": prompt}], "tools": [count]})
+        assert json.loads(turn.tool_calls[0].arguments) == {"text": "the cat sat on the mat"}, prompt

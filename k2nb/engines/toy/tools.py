@@ -46,6 +46,13 @@ def _explicit(text: str, param: str, value: str) -> str | None:
     return m[1] if m else None
 
 
+def _explicit_quoted(text: str, param: str) -> str | None:
+    """``param 'a whole phrase'`` (or ``param="…"``, ``param: `…` ``): the quoted value, spaces and all."""
+    spaced = re.escape(param).replace("_", "[_ ]")
+    m = re.search(rf"(?<![\w`]){spaced}\s*(?:=|:|\bof\b|\bis\b|\bas\b)?\s*(['\"`‘“])(.+?)(?:\1|[’”])", text, re.I)
+    return m[2] if m else None
+
+
 def _words(text: str, tool: str) -> list[str]:
     """Identifiers the prompt offers as string arguments, best first: quoted, backticked, code-like, plain."""
     found: list[str] = [q.strip() for q in quoted(text) if q.strip() and "\n" not in q]
@@ -84,7 +91,7 @@ def fill_arguments(task: Task, tool: str) -> tuple[dict[str, Any], list[str]]:
         if isinstance(spec, dict) and spec.get("enum"):
             value = next((e for e in spec["enum"] if re.search(rf"\b{re.escape(str(e))}\b", text, re.I)), None)
         elif kind == "string":
-            given = _explicit(text, name, r"[^\s`'\",;]+")
+            given = _explicit_quoted(text, name) or _explicit(text, name, r"[^\s`'\",;]+")
             # An optional parameter takes only a value the prompt gives for it by name: guessing one from
             # the prompt's words would override the tool's default with something the user never said.
             guess = words.pop(0) if words and name in required else None
