@@ -11,7 +11,8 @@ import html
 from typing import Any
 
 from ..core.transcript import Transcript
-from .static import STYLE, notice_html, notice_plain, status_line
+from .static import notice_html, notice_plain, status_line
+from .trace_style import style_for
 
 LINK_TEXT = "↓ the steps are in the cells below"
 
@@ -30,9 +31,10 @@ def cells_bundle(t: Transcript) -> dict[str, Any]:
     notices = "".join(notice_html(level, text) for level, text in t.notices)
     link = f'<a class="k2nb-cells-link" href="{html.escape(cells_href(t.run_id))}">{html.escape(LINK_TEXT)}</a>'
     markup = (
-        f'{STYLE}<div class="k2nb-static k2nb-trace k2nb-compact">{notices}'
+        f'<div class="k2nb-static k2nb-trace k2nb-compact">{notices}'
         f'<div class="k2nb-status">{html.escape(status_line(t))} · {link}</div></div>'
     )
+    markup = style_for(markup) + markup
     lines = [notice_plain(text) for _level, text in t.notices]
     plain = "\n".join([*lines, status_line(t), "(the steps are in the notebook cells below this one)"])
     return {"text/html": markup, "text/plain": plain}

@@ -280,4 +280,5 @@ class LiveOps:
         # static trace replaces the whole view a moment later and would send it a third time.
         if text in self._blocks and event.turn.tool_calls:
             self._op({"op": "html", "id": text, "html": markdown_to_html(event.turn.content), "kind": "text"})
-        self._status("thinking", urgent=True)
+        # No status of its own: the loop's next event (a tool starts, or the run ends) follows at
+        # once with an urgent one, and this batch rides in its message (one envelope less a step).

@@ -7,8 +7,6 @@ the whole trace in nbconvert, nbviewer and GitHub without a widget manager.
 from __future__ import annotations
 
 import html
-import pathlib
-import re
 from typing import Any
 
 from ..config import cost_text
@@ -20,6 +18,7 @@ from ..notebook.cells import DEFAULT_HEADING
 from .ansi import ansi_to_html
 from .cell_change import change_html
 from .sanitize import highlight_python, markdown_to_html, sanitize_html
+from .trace_style import TRACE, style_for
 
 STATUS_LABEL = {
     "running": "running",
@@ -29,22 +28,6 @@ STATUS_LABEL = {
     "max_steps": "stopped at the step limit",
     "max_cost": "stopped at the cost limit",
 }
-
-
-def trace_css(name: str = "trace.css") -> str:
-    """A stylesheet of this folder (trace.css, present.css) without comments and spaces: the saved HTML
-    carries it for pages without the labextension."""
-    source = (pathlib.Path(__file__).parent / name).read_text(encoding="utf-8")
-    text = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
-    # Every saved run carries it, so it goes minified (spaces before ":" are descendant combinators: kept).
-    text = re.sub(r"\s*([{};])\s*", r"\1", re.sub(r"([:,])\s+", r"\1", text))
-    return text.replace(";}", "}").strip()
-
-
-# JupyterLab strips <style> from untrusted outputs (a reopened notebook): there the labextension's
-# copy of the same trace.css applies, matched by the classes, which its sanitizer keeps.
-STYLE = f"<style>\n{trace_css()}\n</style>"
-PRESENT_STYLE = f"<style>\n{trace_css('present.css')}\n</style>"  # presenter mode's look: presented runs only
 
 
 OPEN_TOOLS = 6  # runs with more tool calls than this show them folded (one click to open)
@@ -179,8 +162,12 @@ def notice_html(level: str, text: str) -> str:
 
 
 def render_html(t: Transcript) -> str:
+    """The saved trace: its markup after the ``<style>`` its classes need (trace_style.py).
+
+    JupyterLab strips ``<style>`` from untrusted outputs (a reopened notebook): there the
+    labextension's copy of the whole trace.css (and present.css) applies, matched by the same classes."""
     present = " k2nb-present" if t.present else ""
-    parts = [STYLE, PRESENT_STYLE if t.present else "", f'<div class="k2nb-static k2nb-trace{present}">']
+    parts = [f'<div class="k2nb-static k2nb-trace{present}">']
     if t.prompt:
         parts.append(f"<p><strong>Prompt:</strong> {html.escape(truncate_middle(t.prompt, 2000))}</p>")
     last = t.steps[-1].step if t.steps else 0
@@ -208,7 +195,7 @@ def render_html(t: Transcript) -> str:
     if t.status == "done" and t.answer:
         parts.append(f'<div class="k2nb-answer">{markdown_to_html(t.answer)}</div>')
     parts.append(f'<div class="k2nb-status">{html.escape(status_line(t))}</div></div>')
-    return "".join(parts)
+    return style_for(parts, (*TRACE, "present.css") if t.present else TRACE) + "".join(parts)
 
 
 def notice_plain(text: str) -> str:
@@ -216,10 +203,10 @@ def notice_plain(text: str) -> str:
 
 
 def render_plain(
-    t: Transcript, *, width: int = 100, thinking_chars: int | None = 400, answer_chars: int | None = 4000
+    t: Transcript, *, width: int = 100, thinking_chars: int | None = 400, answer_chars: int | None = 1200
 ) -> str:
-    """Readable text. The caps (head + tail) apply to each thinking lane and to the answer: the HTML
-    beside it keeps the full text, and repeating all of it here would double what a run sends and saves."""
+    """Readable text: a digest. The caps (head + tail) apply to each thinking lane and to the answer: the
+    HTML beside it keeps the full text, and every character here is sent and saved a second time."""
     lines: list[str] = []
     rule = "─" * min(width, 60)
     places = t.placed_notices()

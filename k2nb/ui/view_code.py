@@ -19,9 +19,7 @@ REGISTRY = "__k2nb_views"
 
 # Shown by the stub if the page lacks the module (a client that kept its session across a page
 # reload). The run's trace still replaces the view at the end.
-MISSING_NOTE = (
-    "k2nb: this page does not hold the live view's code (was it reloaded?); the trace appears here when the run ends."
-)
+MISSING_NOTE = "k2nb: this page lacks the live view's code (reloaded?); the trace appears here when the run ends."
 
 
 def code_hash(esm: str, css: str) -> str:
@@ -36,11 +34,11 @@ def registering(esm: str, key: str) -> str:
 def stub(key: str) -> str:
     """A module that re-exports the registered view; waits up to 1 s in case the full module is still
     loading (two runs in quick succession); else renders a one-line note."""
+    # Written tight: every later run's widget state carries it.
     return (
-        f"const R = (globalThis.{REGISTRY} ||= {{}});\n"
-        f'for (let i = 0; !R["{key}"] && i < 20; i++) await new Promise((r) => setTimeout(r, 50));\n'
-        f"const note = ({{ el }}) => {{ el.textContent = {json.dumps(MISSING_NOTE)}; }};\n"
-        f'export default R["{key}"] || {{ render: note }};'
+        f'const R=(globalThis.{REGISTRY}||={{}}),k="{key}";\n'
+        "for(let i=0;!R[k]&&i<20;i++)await new Promise(r=>setTimeout(r,50));\n"
+        f"export default R[k]||{{render:({{el}})=>{{el.textContent={json.dumps(MISSING_NOTE)}}}}};"
     )
 
 

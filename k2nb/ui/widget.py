@@ -31,7 +31,8 @@ from .cells_link import cells_bundle
 from .live import LiveOps
 from .live_codec import Op, OpsEncoder
 from .reattach import LiveRun, LiveRuns
-from .static import render_html, render_plain, trace_css
+from .static import render_html, render_plain
+from .trace_style import trace_css
 from .view_code import PageCode, code_hash, registering
 
 _HERE = pathlib.Path(__file__).parent
@@ -86,10 +87,10 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
 
 # What a frontend without widgets (or a reload without the labextension) shows while the run goes on.
+# Short: every run sends it, and a notebook saved mid-run keeps it.
 PLACEHOLDER = (
-    "k2nb: a %%k2 run is in progress here; its live view needs a widget frontend (JupyterLab or Notebook 7 "
-    "with k2nb shows it in every tab). When it ends, its trace replaces this line in the tab that ran it, "
-    "and `%k2 export run.ipynb` (or run.html), run in a cell after it, writes it to a file."
+    "k2nb: running. The live view needs a widget frontend; when the run ends, its trace replaces this "
+    "line in the tab that ran it (or `%k2 export run.html` in a later cell writes it to a file)."
 )
 
 

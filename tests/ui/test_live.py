@@ -16,9 +16,10 @@ from k2nb.core.events import (
     RunFinished,
     RunStarted,
     StepStarted,
+    ToolStarted,
 )
 from k2nb.core.transcript import ALWAYS, Transcript
-from k2nb.core.turn import AssistantTurn, Usage
+from k2nb.core.turn import AssistantTurn, ToolCall, Usage
 from k2nb.ui.live import Cadence, LiveOps, Op
 from k2nb.ui.static import status_line
 from tests.harness.hostile import assert_inert, evil_run
@@ -168,9 +169,30 @@ def test_structural_ops_go_out_at_once() -> None:
     rec(StepStarted(1))
     rec(ReasoningDelta(1, "thinking about it"))
     before = len(rec.sends)
-    rec(ModelTurnDone(1, AssistantTurn(reasoning="thinking about it", content=""), 1.0, 0.5))
-    assert len(rec.sends) == before + 1  # no clock advance: the fold and pending text went at once
+    call = ToolCall("c1", "code_interpreter", "{}")
+    turn = AssistantTurn(reasoning="thinking about it", content="", tool_calls=(call,))
+    rec(ModelTurnDone(1, turn, 1.0, 0.5))
+    rec(ToolStarted(1, "c1", "code_interpreter", {}, None))
+    # no clock advance: the tool went at once, and the fold and pending text in the same message
+    assert len(rec.sends) == before + 1
+    assert [op["op"] for op in rec.sends[-1]][-4:] == ["append", "title", "block", "status"]
     assert rec.appended("s1a1-think") == "thinking about it"
+
+
+def test_the_last_turn_and_the_end_of_the_run_share_one_message() -> None:
+    clock = Clock()
+    rec = LiveProbe(clock)
+    rec(RunStarted("r", "kimi-k2-thinking", "moonshot", 10, "p", 0.0))
+    rec(StepStarted(1))
+    rec(ReasoningDelta(1, "so"))
+    clock.now += 1.0
+    before = len(rec.sends)
+    rec(ContentDelta(1, "the answer"))
+    rec(ModelTurnDone(1, AssistantTurn(reasoning="so", content="the answer"), 1.0, 0.5))
+    assert len(rec.sends) == before + 1  # the answer's first words went at once
+    rec(RunFinished("done", "the answer", Usage(), 1.0, 1))
+    assert len(rec.sends) == before + 2  # the fold and the final status: one message, not two
+    assert rec.sends[-1][-1]["final"] is True
 
 
 def test_a_retried_attempt_is_marked_and_the_next_one_gets_fresh_blocks() -> None:

@@ -23,7 +23,8 @@ from k2nb.core.events import (
 )
 from k2nb.core.turn import AssistantTurn, ToolCall, Usage
 from k2nb.ui.export import to_markdown, transcript_from_dict
-from k2nb.ui.static import PRESENT_STYLE, render_html, render_plain
+from k2nb.ui.static import render_html, render_plain
+from k2nb.ui.trace_style import trace_css
 from k2nb.ui.widget import TraceWidget
 from tests.harness.runs import CALL, live_ops, transcript_of
 
@@ -94,7 +95,7 @@ def test_the_saved_trace_keeps_the_large_layout_and_the_drift_note_above_the_ans
     assert plain.index("differs from the recording") < plain.index(ANSWER)
     markdown = to_markdown([t])
     assert markdown.index("differs from the recording") < markdown.index(ANSWER)
-    assert PRESENT_STYLE in html  # presenter mode's look travels with presented runs only
+    assert "div.k2nb-trace.k2nb-present{" in html  # presenter mode's look travels with presented runs only
     unpresented = render_html(
         transcript_of([RunStarted("r2", "m", "toy", 5, "p", 0.0), RunFinished("done", "ok", Usage(), 0, 0)])
     )
@@ -107,7 +108,8 @@ def test_the_live_widget_and_the_labextension_load_presenter_mode_s_look() -> No
     assert (
         ROOT / "labextension" / "style" / "../../k2nb/ui/present.css"
     ).resolve() == ROOT / "k2nb" / "ui" / "present.css"
-    assert "div.k2nb-trace.k2nb-present{" in TraceWidget._css and "div.k2nb-trace.k2nb-present{" in PRESENT_STYLE
+    presented = "div.k2nb-trace.k2nb-present{"
+    assert presented in TraceWidget._css and presented in trace_css("present.css")
 
 
 def test_a_saved_transcript_keeps_the_places_and_an_older_one_shows_its_notices_after_the_last_step() -> None:

@@ -8,6 +8,7 @@ import re
 
 from k2nb.config import cost_text
 from k2nb.core.events import (
+    ContentDelta,
     ModelTurnDone,
     ReasoningDelta,
     Retrying,
@@ -22,6 +23,7 @@ from k2nb.core.turn import AssistantTurn, Usage
 from k2nb.ui.static import output_html, render_html, render_plain, status_line, tool_title
 from tests.harness.hostile import EVIL, Elements, assert_inert, evil_run
 from tests.harness.runs import CALL, live_ops, mcp_run, tool_run, transcript_of
+from tests.harness.workload import make_trace
 
 
 def test_a_retried_attempts_partial_text_stays_visible_and_marked() -> None:
@@ -158,3 +160,22 @@ def test_a_read_only_call_reads_as_a_call_in_the_saved_trace() -> None:
     )
     saved = render_html(t)
     assert html.escape("read_cell(cell='ab12')") in saved and html.escape("{'cell'") not in saved
+
+
+def test_the_plain_text_is_a_digest_that_says_where_the_rest_is() -> None:
+    trace = make_trace(3_180, 320)  # the bytes benchmark's short run: its answer is ~2,000 characters
+    t = Transcript()
+    for event in (
+        RunStarted("r", "kimi-k2-thinking", "custom", 10, "hi", 0.0),
+        StepStarted(1),
+        ReasoningDelta(1, trace.reasoning),
+        ContentDelta(1, trace.content),
+        ModelTurnDone(1, AssistantTurn(reasoning=trace.reasoning, content=trace.content), 1.0, 0.5),
+        RunFinished("done", trace.content, Usage(), 1.0, 1),
+    ):
+        t.apply(event)
+    plain = render_plain(t)
+    assert len(plain) < 2_100  # sent and saved beside the HTML, which has all of the text
+    assert "(the full answer is in the HTML output)" in plain and "cut from the middle" in plain
+    assert trace.content[:400] in plain and trace.content[-200:] in plain
+    assert html.escape(trace.reasoning, quote=False) in render_html(t)

@@ -20,7 +20,8 @@ from k2nb.core.transcript import Transcript
 from k2nb.core.turn import AssistantTurn, ToolCall, Usage
 from k2nb.ui.live import LiveOps
 from k2nb.ui.sanitize import sanitize_html
-from k2nb.ui.static import STYLE, render_html, render_plain
+from k2nb.ui.static import render_html, render_plain
+from k2nb.ui.trace_style import trace_css
 from k2nb.ui.widget import TraceWidget
 from tests.harness.runs import TRACEBACK
 
@@ -77,14 +78,15 @@ def _run() -> tuple[Transcript, list[dict[str, object]]]:
     return t, ops
 
 
-def test_the_saved_html_carries_trace_css_minified() -> None:
+def test_the_live_view_carries_trace_css_minified() -> None:
     source = re.sub(r"/\*.*?\*/", "", TRACE_CSS.read_text(), flags=re.S)
     rules = [rule.split("{")[0].strip() for rule in source.split("}") if "{" in rule]
     assert len(rules) > 40
-    css = STYLE.removeprefix("<style>\n").removesuffix("\n</style>")
+    css = trace_css()
     for selector in rules:
         assert re.sub(r"([:,])\s+", r"\1", selector) + "{" in css, selector
-    assert "/*" not in css and "<" not in css and len(STYLE) < 7000  # each saved run carries it
+    assert "/*" not in css and "<" not in css and len(css) < 7000  # the first run of each page carries it
+    assert TraceWidget._css.startswith(css)  # the saved trace's <style> is a part of it (test_trace_style.py)
 
 
 def test_the_labextension_and_the_live_widget_load_the_same_file() -> None:
