@@ -58,20 +58,20 @@ def run(names: list[str], quick: bool) -> dict[str, Any]:
                 print(bytes.report(later[-1]), flush=True)
         out["bytes_later"] = [r.as_dict() for r in later]
     if "overhead" in names:
-        result = overhead.measure(trace, repeats=3 if quick else 5)
-        print(overhead.report(result), flush=True)
-        out["overhead"] = result.as_dict()
+        cost = overhead.measure(trace, repeats=3 if quick else 5)
+        print(overhead.report(cost), flush=True)
+        out["overhead"] = cost.as_dict()
     if "chatlab" in names:
-        peer = chatlab.measure(trace, repeats=1 if quick else 2)
-        print(chatlab.report(peer), flush=True)
-        out["chatlab"] = peer.as_dict()
+        chatlab_result = chatlab.measure(trace, repeats=1 if quick else 2)
+        print(chatlab.report(chatlab_result), flush=True)
+        out["chatlab"] = chatlab_result.as_dict()
     if "browser" in names:
         browser_trace = make_trace(*size["browser"])
         out["browser_text_bytes"] = browser_trace.text_bytes
-        for peer in ("k2nb", "chatlab"):
-            seen = browser.measure(browser_trace, peer=peer, tokens_per_second=200)
+        for name in ("k2nb", "chatlab"):
+            seen = browser.measure(browser_trace, peer=name, tokens_per_second=200)
             print(browser.report(seen), flush=True)
-            out["browser" if peer == "k2nb" else "browser_chatlab"] = seen.as_dict()
+            out["browser" if name == "k2nb" else "browser_chatlab"] = seen.as_dict()
     if "answer" in names:  # an answer with no reasoning: the case ChatLab renders (and re-sends) in full
         plain = make_trace(*size["answer"])
         ours = bytes.measure(plain, label="answer only, labextension")

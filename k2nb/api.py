@@ -171,9 +171,10 @@ class Agent:
             for report in self.mcp.sync("agent", mcp_configs(mcp_servers)):
                 report.show()
 
-    def new_session(self) -> None:
-        """A fresh conversation; its approval mode starts as configured (``approve``, else K2NB_APPROVE)."""
-        self.session = Session(ApprovalPolicy(self.options.approve or default_approve()))
+    def new_session(self, approve: ApproveMode | None = None) -> None:
+        """A fresh conversation. Its approval mode starts as ``approve``, else as configured (the
+        ``approve`` option, else K2NB_APPROVE, else ask); from then on the session's policy holds it."""
+        self.session = Session(ApprovalPolicy(approve or self.options.approve or default_approve()))
 
     def resolve(self, options: RunOptions | None = None) -> ProviderSettings:
         """Where this run goes; a default model the server did not offer earlier this session is replaced."""

@@ -122,7 +122,8 @@ class K2Magics(_Settings):  # type: ignore[misc]
 
     def __init__(self, shell: Any) -> None:
         super().__init__(shell)
-        self.agent = Agent(shell, approve=self.approve)
+        self.agent = Agent(shell)
+        self._new_session()
         self.frontend = FrontendLink(None)  # the real link is made by load(), once per kernel
         self.live_runs = LiveRuns(self.frontend, _view_code)
         self.notebooks = NotebookFinder(self.frontend)
@@ -217,8 +218,12 @@ class K2Magics(_Settings):  # type: ignore[misc]
     @observe("approve")
     def _approve_changed(self, change: dict[str, Any]) -> None:
         if change["new"]:
-            self.agent.session.policy.mode = change["new"]
-            self.agent.options.approve = change["new"]
+            self.session.policy.mode = change["new"]
+
+    def _new_session(self) -> None:
+        """A fresh conversation. The approval mode lives in its policy, which starts from the
+        ``approve`` setting (%config K2Magics.approve, else K2NB_APPROVE, else ask)."""
+        self.agent.new_session(self.approve)
 
     @property
     def session(self) -> Session:
@@ -305,12 +310,13 @@ class K2Magics(_Settings):  # type: ignore[misc]
             prompt, note = fix_prompt(failed, guidance=prompt, can_change=can_change)
             prompt, note = redactor.text(prompt), redactor.text(note)
         if args.new:
-            self.agent.new_session()
+            self._new_session()
         if settings.notice and self.show_notice and not self._noticed:
             print(settings.notice)
             self._noticed = True
         # Engine and recording are this cell's only: passed per run, not kept in the agent's options.
-        self.agent.options = dataclasses.replace(options, approve=self.approve, engine=None, record=None)
+        # The approval mode is the session's (its policy); a cell's --approve goes with this run only.
+        self.agent.options = dataclasses.replace(options, approve=None, engine=None, record=None)
         overrides: dict[str, Any] = {"approve": args.approve} if args.approve else {}
         if options.engine is not None:
             overrides.update(engine=options.engine)
@@ -412,7 +418,7 @@ class K2Magics(_Settings):  # type: ignore[misc]
         if command in ("--help", "-h"):
             command = "help"
         if command == "new":
-            self.agent.new_session()
+            self._new_session()
             print("k2nb: new conversation.")
         elif command == "usage":
             print(self.usage_text())

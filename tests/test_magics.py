@@ -99,3 +99,27 @@ def test_k2_present_of_a_notebook_presents_its_last_recording(
     assert "first answer" in capsys.readouterr().out
     magics._line_command("present a.jsonl b.jsonl")
     assert "takes one recording" in capsys.readouterr().err
+
+
+def test_the_approval_mode_lives_in_the_sessions_policy_seeded_by_the_setting(monkeypatch: Any, capsys: Any) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from k2nb.magics import K2Magics
+
+    monkeypatch.delenv("K2NB_APPROVE", raising=False)
+    monkeypatch.setenv("K2NB_TOY_SPEED", "0")
+    magics = K2Magics(InteractiveShell.instance())
+    assert magics.session.policy.mode == "ask"
+    magics.approve = "auto"  # %config K2Magics.approve = 'auto': this session, and the seed of new ones
+    assert magics.session.policy.mode == "auto"
+    magics.approve_command(["never"])  # %k2 approve never: this session only
+    magics.k2("--engine toy --approve ask", "What is 2+2?")  # a cell's --approve: that run only
+    assert magics.session.policy.mode == "never"
+    magics._line_command("new")  # a new conversation starts from the setting
+    assert magics.session.policy.mode == "auto"
+    magics.approve_command(["never"])
+    magics.k2("--engine toy --new", "What is 2+2?")
+    assert magics.session.policy.mode == "auto"
+    assert magics.session.transcripts[-1].approve == "auto"  # what the run itself read
+    assert magics.agent.options.approve is None  # no copy of the mode beside the policy
+    capsys.readouterr()

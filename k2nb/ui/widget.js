@@ -611,6 +611,7 @@ class View {
     // The labextension says so when the kernel restarts mid-run: the run is gone, its buttons with it.
     this.root.addEventListener('k2nb-lost', () => this.lost());
     this.blocksEl = document.createElement('div');
+    this.blocksEl.className = 'k2nb-blocks';
     const bar = document.createElement('div');
     bar.className = 'k2nb-status';
     this.statusEl = document.createElement('span');

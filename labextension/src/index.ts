@@ -85,7 +85,7 @@ function activate(
   const handlers: ReadonlyMap<string, OpHandler> = new Map<string, OpHandler>([
     ...OP_HANDLERS,
     ...CELL_HANDLERS,
-    ...TRACE_STATIC_HANDLERS,
+    ...attached.endingRuns(TRACE_STATIC_HANDLERS),
     ...NOTEBOOK_HANDLERS,
     ...(rendermime !== null ? attached.handlers : [])
   ]);

@@ -140,10 +140,14 @@ function ensureStyle(css: string): void {
  * One attached run: the view module, and the model that feeds it.
  */
 export class AttachedRun {
+  /**
+   * `release` is called once the run has ended and no view shows it (its store forgets it then).
+   */
   constructor(
     readonly runId: string,
     readonly modelId: string,
-    module: Promise<IViewModule>
+    module: Promise<IViewModule>,
+    private readonly _release: (run: AttachedRun) => void = () => undefined
   ) {
     this._ready = module.then(
       mod => {
@@ -193,13 +197,39 @@ export class AttachedRun {
       return () => undefined;
     }
     const cleanup = mod.default.render({ model: this.model, el });
-    return typeof cleanup === 'function'
-      ? (cleanup as () => void)
-      : () => undefined;
+    this._views++;
+    let done = false;
+    return () => {
+      if (done) {
+        return;
+      }
+      done = true;
+      if (typeof cleanup === 'function') {
+        (cleanup as () => void)();
+      }
+      this._views--;
+      this._releaseIfIdle();
+    };
+  }
+
+  /**
+   * The run is over (its saved trace was written): released once no view shows it.
+   */
+  end(): void {
+    this._ended = true;
+    this._releaseIfIdle();
+  }
+
+  private _releaseIfIdle(): void {
+    if (this._ended && this._views === 0) {
+      this._release(this);
+    }
   }
 
   private _ready: Promise<IViewModule | null>;
   private readonly _listeners = new Set<Listener>();
+  private _views = 0;
+  private _ended = false;
 }
 
 function cellOutputs(panel: NotebookPanel, cellId: string): IOutputs | null {
@@ -216,7 +246,10 @@ function cellOutputs(panel: NotebookPanel, cellId: string): IOutputs | null {
 }
 
 /**
- * The runs this page attached to, by run id; one store per page.
+ * The runs this page attached to, by run id; one store per page. A run goes
+ * once it has ended and no view shows it (the saved trace replaced its
+ * output), as the live view's own run logs do (k2nb/ui/widget.js), or when its
+ * kernel restarts: a long-lived page does not keep every run it attached to.
  */
 export class AttachedRuns {
   get(runId: string): AttachedRun | undefined {
@@ -224,10 +257,47 @@ export class AttachedRuns {
   }
 
   /**
+   * How many runs this page holds.
+   */
+  get size(): number {
+    return this._runs.size;
+  }
+
+  /**
    * Forget every run of a kernel that restarted or went away.
    */
   clear(): void {
     this._runs.clear();
+  }
+
+  /**
+   * The run shown by widget `modelId` has ended.
+   */
+  ended(modelId: string): void {
+    for (const run of [...this._runs.values()]) {
+      if (run.modelId === modelId) {
+        run.end();
+      }
+    }
+  }
+
+  /**
+   * `handlers` (the saved trace's: tracestatic.ts), each also ending the run
+   * whose widget the message names.
+   */
+  endingRuns(
+    handlers: ReadonlyArray<[string, OpHandler]>
+  ): Array<[string, OpHandler]> {
+    return handlers.map(([op, handle]): [string, OpHandler] => [
+      op,
+      (message, context) => {
+        handle(message, context);
+        const modelId = message['model_id'];
+        if (typeof modelId === 'string') {
+          this.ended(modelId);
+        }
+      }
+    ]);
   }
 
   readonly handlers: ReadonlyArray<[string, OpHandler]> = [
@@ -258,7 +328,11 @@ export class AttachedRuns {
     }
     const css = message['css'];
     ensureStyle(typeof css === 'string' ? css : '');
-    const run = new AttachedRun(runId, modelId, loadModule(esm));
+    const run = new AttachedRun(runId, modelId, loadModule(esm), done => {
+      if (this._runs.get(done.runId) === done) {
+        this._runs.delete(done.runId);
+      }
+    });
     this._runs.set(runId, run);
     run.deliver(context.buffers[0]);
     const placeholder = message['placeholder'];

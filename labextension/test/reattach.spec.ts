@@ -1,13 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
+import type { NotebookPanel } from '@jupyterlab/notebook';
+
+import type { IOpContext, IOpMessage, OpHandler } from '../src/protocol';
 import {
   AttachedRun,
+  AttachedRuns,
   LIVE_MIME,
   placeLiveOutput,
+  RUN_ATTACH_OP,
   showsRun
 } from '../src/reattach';
 import { isMissingK2Magic } from '../src/restart';
-import { replaceWidgetOutputs, WIDGET_VIEW_MIME } from '../src/tracestatic';
+import {
+  replaceWidgetOutputs,
+  TRACE_STATIC_OP,
+  WIDGET_VIEW_MIME
+} from '../src/tracestatic';
 import { Output, Outputs } from './outputs';
 
 const stream: Output = { output_type: 'stream', data: {}, metadata: {} };
@@ -107,6 +116,108 @@ describe('AttachedRun (feeds the live view module its messages, in order)', () =
       'render',
       'cleanup'
     ]);
+  });
+});
+
+/**
+ * A live view module that counts its views, as AttachedRun loads it.
+ */
+function countingModule(): {
+  module: Promise<never>;
+  views: () => number;
+} {
+  let views = 0;
+  const module = Promise.resolve({
+    default: {
+      render() {
+        views++;
+        return () => views--;
+      }
+    }
+  });
+  return { module: module as Promise<never>, views: () => views };
+}
+
+describe('AttachedRun (ended runs let go once no view shows them)', () => {
+  it('is released when it has ended and its last view is gone, once', async () => {
+    const released: string[] = [];
+    const view = countingModule();
+    const run = new AttachedRun('r1', 'm1', view.module, r =>
+      released.push(r.runId)
+    );
+    const first = await run.render({} as HTMLElement);
+    const second = await run.render({} as HTMLElement);
+    run.end();
+    expect(released).toEqual([]); // two views still show it
+    first();
+    first(); // a cleanup called twice counts once
+    expect(released).toEqual([]);
+    second();
+    expect(released).toEqual(['r1']);
+    expect(view.views()).toBe(0);
+  });
+
+  it('is kept while it streams, whatever its views do', async () => {
+    const released: string[] = [];
+    const run = new AttachedRun('r1', 'm1', countingModule().module, r =>
+      released.push(r.runId)
+    );
+    (await run.render({} as HTMLElement))(); // e.g. the output re-rendered
+    expect(released).toEqual([]);
+    run.end();
+    expect(released).toEqual(['r1']);
+  });
+});
+
+function panelWith(cellId: string, outputs: Outputs): NotebookPanel {
+  return {
+    content: { model: { cells: [{ id: cellId, outputs }] } }
+  } as unknown as NotebookPanel;
+}
+
+describe('AttachedRuns (a page does not keep every run it attached to)', () => {
+  it('forgets a run once its saved trace is written and no view shows it', async () => {
+    // Node cannot import the view's code from a blob URL (a browser test renders it): quiet its error.
+    const quiet = vi
+      .spyOn(console, 'error')
+      .mockImplementation(() => undefined);
+    const runs = new AttachedRuns();
+    const outputs = new Outputs([stream]);
+    const context: IOpContext = {
+      panel: panelWith('c1', outputs),
+      clientId: 'tab',
+      send: () => undefined,
+      buffers: [new Uint8Array([120, 156])]
+    };
+    const attach = new Map(runs.handlers).get(RUN_ATTACH_OP) as OpHandler;
+    for (const [run, model] of [
+      ['r1', 'm1'],
+      ['r2', 'm2']
+    ]) {
+      const message: IOpMessage = {
+        op: RUN_ATTACH_OP,
+        run_id: run,
+        model_id: model,
+        cell_id: 'c1',
+        esm: 'export default {render() {}}'
+      };
+      attach(message, context);
+    }
+    expect(runs.size).toBe(2);
+    const written: string[] = [];
+    const [[op, handle]] = runs.endingRuns([
+      [TRACE_STATIC_OP, m => written.push(String(m['model_id']))]
+    ]);
+    expect(op).toBe(TRACE_STATIC_OP);
+    handle({ op, token: 't', model_id: 'm1' }, context);
+    expect(written).toEqual(['m1']); // the saved trace's own handler ran
+    expect(runs.get('r1')).toBeUndefined();
+    expect(runs.get('r2')).toBeDefined(); // still streaming
+    expect(runs.size).toBe(1);
+    runs.clear(); // a restart forgets the rest
+    expect(runs.size).toBe(0);
+    await vi.waitFor(() => expect(quiet).toHaveBeenCalledTimes(2));
+    quiet.mockRestore();
   });
 });
 

@@ -334,7 +334,7 @@ class Kernel:
 
 def new_notebook(cells: list[str]) -> nbformat.NotebookNode:
     """A notebook of code cells, with the kernelspec the kernels here run."""
-    nb = nbformat.v4.new_notebook()
+    nb: nbformat.NotebookNode = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     return nb
