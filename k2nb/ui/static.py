@@ -31,6 +31,9 @@ STATUS_LABEL = {
 
 
 OPEN_TOOLS = 6  # runs with more tool calls than this show them folded (one click to open)
+# A long run's blocks go in parts of this many, each laid out only while on screen (trace.css):
+# swapping the live view for a 300-step trace then styles a few dozen parts, not 600 blocks.
+PART_BLOCKS = 20
 
 
 def _text(text: str) -> str:
@@ -176,22 +179,28 @@ def render_html(t: Transcript) -> str:
     # Each notice where it was said (a replay's drift note above the answer it concerns).
     places = t.placed_notices()
     parts.extend(notice_html(level, text) for level, text in places[0])
+    blocks: list[str] = []
     for place, step in enumerate(t.steps, 1):
         for reason, partial in zip(step.retried, step.discarded, strict=False):
             body = f'<div class="k2nb-thinking">{_text(partial)}</div>' if partial.strip() else ""
-            parts.append(
+            blocks.append(
                 f'<details class="k2nb-retried"><summary>{summary_html(f"↻ discarded attempt (retried): {reason}")}'
                 f"</summary>{body}</details>"
             )
         if step.reasoning:
-            parts.append(
+            blocks.append(
                 f'<details class="k2nb-thinking-block"><summary>{summary_html(step_title(step, t.status), "thinking")}'
                 f'</summary><div class="k2nb-thinking">{_text(step.reasoning)}</div></details>'
             )
         if step.content and (step.tools or step.step != last or t.status != "done"):
-            parts.append(f'<div class="k2nb-answer">{markdown_to_html(step.content)}</div>')
-        parts.extend(tool_html(tool, open_=few_tools) for tool in step.tools)
-        parts.extend(notice_html(level, text) for level, text in places[place])
+            blocks.append(f'<div class="k2nb-answer">{markdown_to_html(step.content)}</div>')
+        blocks.extend(tool_html(tool, open_=few_tools) for tool in step.tools)
+        blocks.extend(notice_html(level, text) for level, text in places[place])
+    if len(blocks) <= 2 * PART_BLOCKS:
+        parts.extend(blocks)
+    else:
+        for i in range(0, len(blocks), PART_BLOCKS):
+            parts.append(f'<div class="k2nb-part">{"".join(blocks[i : i + PART_BLOCKS])}</div>')
     if t.status == "done" and t.answer:
         parts.append(f'<div class="k2nb-answer">{markdown_to_html(t.answer)}</div>')
     parts.append(f'<div class="k2nb-status">{html.escape(status_line(t))}</div></div>')

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from k2nb.core.events import ApprovalDecided, ApprovalNeeded, Event, RunStarted, StepStarted, ToolFinished, ToolStarted
+from k2nb.core.events import (
+    ApprovalDecided,
+    ApprovalNeeded,
+    Event,
+    ModelTurnDone,
+    ReasoningDelta,
+    RunFinished,
+    RunStarted,
+    StepStarted,
+    ToolFinished,
+    ToolStarted,
+)
 from k2nb.core.transcript import Transcript
+from k2nb.core.turn import AssistantTurn, ToolCall, Usage
 from k2nb.ui.live import LiveOps
 from k2nb.ui.live_codec import Op
 
@@ -70,6 +82,27 @@ def mcp_run(*, asked: bool) -> list[Event]:
             seconds=1.2,
             code=MCP_CALL,
         ),
+    ]
+    return events
+
+
+def long_run(steps: int) -> list[Event]:
+    """``steps`` steps, each a thought and one code_interpreter call, then an answer (a long run's shape)."""
+    events: list[Event] = [RunStarted("r", "kimi-k2-thinking", "custom", steps + 5, "add up", 0.0)]
+    for i in range(1, steps + 1):
+        code = f"total = {i}"
+        turn = AssistantTurn(reasoning=f"step {i}", tool_calls=(ToolCall(f"c{i}", "code_interpreter", "{}"),))
+        events += [
+            StepStarted(i),
+            ReasoningDelta(i, f"step {i}"),
+            ModelTurnDone(i, turn, 0.1, 0.1),
+            ToolStarted(i, f"c{i}", "code_interpreter", {"code": code}, code),
+            ToolFinished(i, f"c{i}", "code_interpreter", "ok", "", (), 0.0, code),
+        ]
+    events += [
+        StepStarted(steps + 1),
+        ModelTurnDone(steps + 1, AssistantTurn(content="done"), 0.1, 0.0),
+        RunFinished("done", "done", Usage(), 1.0, steps + 1),
     ]
     return events
 

@@ -22,7 +22,7 @@ from k2nb.core.transcript import ALWAYS, Transcript
 from k2nb.core.turn import AssistantTurn, Usage
 from k2nb.ui.static import output_html, render_html, render_plain, status_line, tool_title
 from tests.harness.hostile import EVIL, Elements, assert_inert, evil_run
-from tests.harness.runs import CALL, live_ops, mcp_run, tool_run, transcript_of
+from tests.harness.runs import CALL, live_ops, long_run, mcp_run, tool_run, transcript_of
 from tests.harness.workload import make_trace
 
 
@@ -179,3 +179,19 @@ def test_the_plain_text_is_a_digest_that_says_where_the_rest_is() -> None:
     assert "(the full answer is in the HTML output)" in plain and "cut from the middle" in plain
     assert trace.content[:400] in plain and trace.content[-200:] in plain
     assert html.escape(trace.reasoning, quote=False) in render_html(t)
+
+
+def test_a_long_runs_blocks_come_in_parts_laid_out_only_on_screen() -> None:
+    short, long = render_html(transcript_of(long_run(20))), render_html(transcript_of(long_run(150)))
+    assert "k2nb-part" not in short  # 40 blocks: as they are
+    body = long.split("</style>", 1)[1]
+    parts = re.findall(r'<div class="k2nb-part">', body)
+    assert len(parts) == 15  # 300 blocks, 20 a part
+    # every block once, in order, inside a part; the answer and the status line after the parts
+    titles = re.findall(r'<span class="k2nb-label">(code_interpreter|Thought for)[^<]*</span>', body)
+    assert len(titles) == 300
+    assert [int(n) for n in re.findall(r"step (\d+)</div>", body)] == list(range(1, 151))
+    assert body.rindex('class="k2nb-part"') < body.index('<div class="k2nb-answer">')
+    # the saved style lays a part out only on screen (and carries the rule only where there are parts)
+    assert "div.k2nb-static > .k2nb-part{content-visibility:auto" in long
+    assert ".k2nb-part" not in short

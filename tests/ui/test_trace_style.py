@@ -30,7 +30,7 @@ from k2nb.core.turn import AssistantTurn, ToolCall, Usage
 from k2nb.ui.cells_link import cells_bundle
 from k2nb.ui.static import render_html
 from k2nb.ui.trace_style import rules, style_for, trace_css
-from tests.harness.runs import TRACEBACK
+from tests.harness.runs import TRACEBACK, long_run, transcript_of
 from tests.harness.workload import make_trace
 
 # Set on the notebook by the labextension (hidden thinking), which loads the whole trace.css itself.
@@ -117,7 +117,7 @@ def test_trace_css_is_flat_so_its_rules_split_at_braces() -> None:
 
 
 def test_every_element_of_a_saved_trace_gets_the_rules_the_whole_file_gives_it() -> None:
-    for transcript in (everything(), thinking_and_answer()):
+    for transcript in (everything(), thinking_and_answer(), transcript_of(long_run(60))):
         saved = render_html(transcript)
         css, body = _style_css(saved)
         assert _applied(body, css) == _applied(body, trace_css())
