@@ -52,6 +52,7 @@ class FrontendLink:
         self._manager: Any = None
         self._downlink: Any = None
         self._closed = False
+        self._sent_once: set[str] = set()  # keys of what went out on the current downlink (first_on_downlink)
         if getattr(shell, "kernel", None) is None:
             return  # not in a Jupyter kernel: nothing to link to
         try:
@@ -104,6 +105,20 @@ class FrontendLink:
             return False
         with self._hello_arrived:
             return self._hello_arrived.wait_for(lambda: client_id in self._hello, timeout)
+
+    def first_on_downlink(self, key: str) -> bool:
+        """True the first time ``key`` is asked for on the current ``k2nb.frontend`` comm: every tab that
+        holds the comm has been sent whatever went with that key since. A reopened comm (a tab that
+        did not hold it linked) starts afresh; :meth:`forget_on_downlink` undoes one key."""
+        with self._lock:
+            if key in self._sent_once:
+                return False
+            self._sent_once.add(key)
+            return True
+
+    def forget_on_downlink(self, key: str) -> None:
+        with self._lock:
+            self._sent_once.discard(key)
 
     def send(self, op: dict[str, Any], client_id: str | None = None, *, buffers: list[bytes] | None = None) -> None:
         """Send ``{op: ...}`` (and binary ``buffers``) to every tab on ``k2nb.frontend``, or only to ``client_id``'s.
@@ -208,6 +223,7 @@ class FrontendLink:
             except Exception as error:
                 log.debug("k2nb: could not reopen the frontend link: %s", error)
                 return
+            self._sent_once.clear()  # the new tab has received nothing yet
         try:
             old.close()
         except Exception as error:

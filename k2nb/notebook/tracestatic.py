@@ -7,10 +7,14 @@ it in place of the live view's output — the same bundle an ``update_display`` 
 The tab that ran the cell confirms over its ``k2nb`` comm (which reaches Python mid-cell); without
 that confirmation in time, the caller falls back to ``update_display``. Every tab showing the
 notebook replaces its own copy of the output.
+
+The bundle's leading ``<style>`` (the trace's rules, ui/trace_style.py) goes out once per link:
+later handoffs name it by a hash and the tab, which keeps each one it was sent, puts it back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from typing import Any
@@ -20,7 +24,16 @@ from .link import FrontendLink
 OP = "trace-static"
 TRACE_STATIC_DONE = "trace-static-done"
 CAPABILITY = "trace-static"  # announced in the tab's hello
+STYLE_CAPABILITY = "trace-style"  # the tab keeps each <style> it was sent and takes a key for it
 TIMEOUT = 3.0  # seconds; the tab answers in tens of milliseconds
+
+
+def split_style(html: str) -> tuple[str, str]:
+    """(the leading ``<style>…</style>``, the rest); ("", html) when there is none."""
+    if not html.startswith("<style>"):
+        return "", html
+    end = html.index("</style>") + len("</style>")
+    return html[:end], html[end:]
 
 
 class TabHandoff:
@@ -41,11 +54,14 @@ class TabHandoff:
             return None
         return cls(link, client) if isinstance(client, str) else None
 
-    def _ready(self, client: str) -> bool:
-        """Whether the tab is linked and its labextension knows the operation."""
+    def _can(self, client: str, capability: str) -> bool:
         hello = self._link.hello(client) or {}
         capabilities = hello.get("capabilities")
-        return isinstance(capabilities, list) and CAPABILITY in capabilities
+        return isinstance(capabilities, list) and capability in capabilities
+
+    def _ready(self, client: str) -> bool:
+        """Whether the tab is linked and its labextension knows the operation."""
+        return self._can(client, CAPABILITY)
 
     @property
     def ready(self) -> bool:
@@ -64,16 +80,31 @@ class TabHandoff:
         def enough(replies: dict[str, dict[str, Any]]) -> bool:
             return any(r.get("found") is True for r in replies.values()) or len(replies) == len(tabs)
 
+        op: dict[str, Any] = {"op": OP, "model_id": model_id}
+        style, rest = split_style(str(bundle.get("text/html", "")))
+        # Every linked tab takes the op (each replaces its own copy), so each must hold the style.
+        keyed = bool(style) and all(self._can(c, STYLE_CAPABILITY) for c in self._link.client_ids())
+        extra: list[bytes] = []
+        if keyed:
+            op["style"] = key = "style:" + hashlib.sha256(style.encode()).hexdigest()[:16]
+            bundle = {**bundle, "text/html": rest}
+            if self._link.first_on_downlink(key):
+                extra.append(zlib.compress(style.encode(), 6))
         payload = zlib.compress(json.dumps(bundle, ensure_ascii=False).encode(), 6)
+        written = False
         try:
             replies = self._link.request(
-                {"op": OP, "model_id": model_id},
+                op,
                 reply=TRACE_STATIC_DONE,
                 tabs=tabs,
                 timeout=self._timeout,
-                buffers=[payload],
+                buffers=[payload, *extra],
                 enough=enough,
             )
+            written = any(r.get("found") is True for r in replies.values())
         except KeyboardInterrupt:  # the interrupt came as the run ended: the caller still saves the trace
             return False
-        return any(r.get("found") is True for r in replies.values())
+        finally:
+            if keyed and not written:
+                self._link.forget_on_downlink(op["style"])  # a tab may lack it: the next handoff sends it
+        return written

@@ -26,6 +26,7 @@ import { infoWithin, IUplink, RawUplink } from './uplink';
  */
 export const CAPABILITIES: readonly string[] = [
   'trace-static',
+  'trace-style',
   'run-attach',
   'workspace'
 ];

@@ -9,6 +9,11 @@
  * set, without sending it uncompressed), then answers
  * `{kind: "trace-static-done", token, found}`. The kernel waits for the answer
  * of the tab that ran the cell and otherwise sends the `update_display` itself.
+ *
+ * The bundle's leading `<style>` (the rules the trace uses) is sent once per
+ * link: the op then names it (`style`, a hash) and carries it deflated in a
+ * second buffer; later ops name it alone and the page puts back the copy it
+ * keeps (answering `found: false` if it has none, so the kernel resends it).
  */
 
 import type { NotebookPanel } from '@jupyterlab/notebook';
@@ -73,22 +78,69 @@ export function replaceWidgetOutputs(
 }
 
 /**
- * Inflate a zlib-deflated JSON object.
+ * Inflate zlib-deflated UTF-8 text.
  */
-export async function inflateJSON(
+export async function inflateText(
   buffer: ArrayBuffer | ArrayBufferView
-): Promise<PartialJSONObject> {
+): Promise<string> {
   const bytes = ArrayBuffer.isView(buffer)
     ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
     : new Uint8Array(buffer);
   const stream = new Blob([bytes])
     .stream()
     .pipeThrough(new DecompressionStream('deflate'));
-  const value: unknown = JSON.parse(await new Response(stream).text());
+  return new Response(stream).text();
+}
+
+/**
+ * Inflate a zlib-deflated JSON object.
+ */
+export async function inflateJSON(
+  buffer: ArrayBuffer | ArrayBufferView
+): Promise<PartialJSONObject> {
+  const value: unknown = JSON.parse(await inflateText(buffer));
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new Error('the trace bundle is not a JSON object');
   }
   return value as PartialJSONObject;
+}
+
+/**
+ * The saved traces' styles this page was sent, by key; few (one per set of
+ * rules a trace uses), so a small bound keeps a long-lived page's memory flat.
+ */
+const styles = new Map<string, string>();
+const MAX_STYLES = 32;
+
+/**
+ * Put a keyed op's `<style>` back in front of the bundle's HTML: from the
+ * op's second buffer (and kept), or from the copy this page keeps.
+ */
+export async function withStyle(
+  message: IOpMessage,
+  buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>,
+  bundle: PartialJSONObject
+): Promise<PartialJSONObject> {
+  const key = message['style'];
+  if (typeof key !== 'string') {
+    return bundle;
+  }
+  if (buffers.length > 1) {
+    styles.delete(key);
+    styles.set(key, await inflateText(buffers[1]));
+    if (styles.size > MAX_STYLES) {
+      styles.delete(styles.keys().next().value as string);
+    }
+  }
+  const style = styles.get(key);
+  if (style === undefined) {
+    throw new Error(`this page does not hold the trace style ${key}`);
+  }
+  const html = bundle['text/html'];
+  return {
+    ...bundle,
+    'text/html': style + (typeof html === 'string' ? html : '')
+  };
 }
 
 function outputLists(panel: NotebookPanel): IOutputList[] {
@@ -118,7 +170,11 @@ export async function writeTraceStatic(
     if (typeof modelId !== 'string' || buffers.length === 0) {
       throw new Error('a trace-static message needs a model_id and a buffer');
     }
-    const bundle = await inflateJSON(buffers[0]);
+    const bundle = await withStyle(
+      message,
+      buffers,
+      await inflateJSON(buffers[0])
+    );
     found = replaceWidgetOutputs(lists(), modelId, bundle) > 0;
   } catch (reason) {
     // The kernel then sends the bundle itself (update_display).

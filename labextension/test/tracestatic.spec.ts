@@ -1,6 +1,8 @@
 import { deflateSync } from 'node:zlib';
 
 import type { JSONObject } from '@lumino/coreutils';
+
+import type { IOpMessage } from '../src/protocol';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -94,5 +96,53 @@ describe('trace-static: the tab writes the saved trace', () => {
       { kind: TRACE_STATIC_DONE, token: 't3', found: false }
     ]);
     expect(outputs.items[0]).toEqual(widgetOutput('run-a'));
+  });
+
+  it('puts back the style the kernel sent once, and says so when it does not hold it', async () => {
+    const style = '<style>\ndiv.k2nb-trace{color:red}\n</style>';
+    const body = {
+      ...BUNDLE,
+      'text/html': '<div class="k2nb-static k2nb-trace">ok</div>'
+    };
+    const deflated = deflateSync(Buffer.from(JSON.stringify(body)));
+    const sent: JSONObject[] = [];
+    const send = (m: JSONObject): void => {
+      sent.push(m);
+    };
+    const first = new Outputs([widgetOutput('run-1')]);
+    const second = new Outputs([widgetOutput('run-2')]);
+    const elsewhere = new Outputs([widgetOutput('run-3')]);
+    const op = (token: string, model: string, key: string): IOpMessage => ({
+      op: 'trace-static',
+      token,
+      model_id: model,
+      style: key
+    });
+    // the first run of this link: the style comes along, in a second buffer
+    await writeTraceStatic(
+      op('t1', 'run-1', 'style:aa'),
+      [deflated, deflateSync(Buffer.from(style))],
+      () => [first],
+      send
+    );
+    // a later one names it only
+    await writeTraceStatic(
+      op('t2', 'run-2', 'style:aa'),
+      [deflated],
+      () => [second],
+      send
+    );
+    // one this page was never sent
+    await writeTraceStatic(
+      op('t3', 'run-3', 'style:bb'),
+      [deflated],
+      () => [elsewhere],
+      send
+    );
+    expect(first.items[0].data['text/html']).toBe(style + body['text/html']);
+    expect(second.items[0].data['text/html']).toBe(style + body['text/html']);
+    expect(second.items[0].data['text/plain']).toBe(BUNDLE['text/plain']);
+    expect(elsewhere.items[0]).toEqual(widgetOutput('run-3')); // left live: the kernel saves it itself
+    expect(sent.map(m => m['found'])).toEqual([true, true, false]);
   });
 });

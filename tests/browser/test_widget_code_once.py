@@ -52,6 +52,18 @@ window.WebSocket = class extends OrigWS {
 """
 
 
+# The saved output's HTML as the notebook holds it (what the file keeps).
+_SAVED_HTML = """(i) => { const outputs = window.jupyterapp.shell.currentWidget.content.widgets[i].model.outputs;
+  for (let k = 0; k < outputs.length; k++) { const html = outputs.get(k).data['text/html'];
+    if (typeof html === 'string') return html; } return ''; }"""
+
+
+def _saved_with_style(page: Any, index: int) -> bool:
+    """The tab wrote the saved trace whole: its <style> (sent once per link) in front of its markup."""
+    html = str(page.evaluate(_SAVED_HTML, index))
+    return html.startswith("<style>\n") and "div.k2nb-trace{" in html and '</style><div class="k2nb-static' in html
+
+
 def _run_by_keyboard(page: Any, index: int) -> None:
     """Click into the cell's editor and press Shift+Enter, as a person runs a cell."""
     page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-InputArea-editor").click()
@@ -101,6 +113,7 @@ def test_two_runs_stream_with_the_code_sent_once_and_a_reloaded_page_still_strea
     assert "second run answered." in output_text(page, 2)
     sizes = page.evaluate(_CODE_SIZES)
     assert len(sizes) == 2 and sizes[0] > 12_000 and sizes[1] < 3_000, sizes  # full code, then the stub
+    assert _saved_with_style(page, 1) and _saved_with_style(page, 2)  # the second named its style only
     assert page.evaluate(f"() => Object.keys(globalThis.{REGISTRY} || {{}}).length") == 1
 
     page.reload()
@@ -117,6 +130,7 @@ def test_two_runs_stream_with_the_code_sent_once_and_a_reloaded_page_still_strea
     assert "third run answered." in output_text(page, 2)
     sizes = page.evaluate(_CODE_SIZES)
     assert sizes and sizes[0] > 12_000, sizes  # the reloaded page is a new client: the full code again
+    assert _saved_with_style(page, 2)
 
 
 _IMPORT = """async (code) => {

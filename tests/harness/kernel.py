@@ -88,6 +88,12 @@ class WireMessage:
     sent: float  # the kernel's send time (header date), POSIX seconds
     content: dict[str, Any]
     buffers: list[bytes] = field(default_factory=list)
+    content_bytes: int = 0  # the content frame alone, as sent
+
+    @property
+    def envelope_bytes(self) -> int:
+        """What the Jupyter protocol adds around the content: header, parent header, metadata."""
+        return self.nbytes - self.content_bytes - sum(len(b) for b in self.buffers)
 
 
 @dataclass
@@ -311,6 +317,7 @@ class Kernel:
             sent,
             message["content"],
             [bytes(b) for b in message["buffers"]],
+            len(parts[4]),
         )
         return str(message["parent_header"].get("msg_id", "")), wire
 

@@ -8,7 +8,9 @@ kernel talk to a linked tab (measured with ipykernel 7.4):
   does for comm targets with `commsOverSubshells`; the kernel then handles them on the
   subshell's thread while the main shell runs a cell. Without the id they wait for the cell.
 - `trace-static` (the finished trace, deflated) is answered as the extension does once it has
-  written the bundle into the output: `{kind: "trace-static-done", token, found: true}`.
+  written the bundle into the output: `{kind: "trace-static-done", token, found: true}`. With
+  `trace-style` announced, the bundle's `<style>` comes once per link in a second buffer and later
+  by its key alone; the tab keeps each one and puts it back (`found: false` if it lacks it).
 - With a notebook (`Tab(kc, notebook=nb)`), the notebook tools' operations (`notebook-read`,
   `-edit`, `-insert`, `-outputs`) are carried out on that nbformat notebook as the extension carries
   them out on its live model (labextension/src/workspace.ts), and answered `notebook-done`.
@@ -43,6 +45,7 @@ class Tab:
         self.comm_id = uuid.uuid4().hex
         self.subshell_id: str | None = None
         self.handoffs: list[dict[str, Any]] = []  # the bundles received by trace-static
+        self.styles: dict[str, str] = {}  # the traces' <style>s this tab was sent, by key
         if subshell:
             request = kc.session.msg("create_subshell_request", {})
             kc.control_channel.send(request)
@@ -72,7 +75,16 @@ class Tab:
         """If ``data`` is a `trace-static` op, take the bundle and confirm; True if it was one."""
         if not isinstance(data, dict) or data.get("op") != "trace-static" or not buffers:
             return False
-        self.handoffs.append(handoff_bundle(buffers[0]))
+        bundle = handoff_bundle(buffers[0])
+        key = data.get("style")
+        if isinstance(key, str):
+            if len(buffers) > 1:
+                self.styles[key] = zlib.decompress(bytes(buffers[1])).decode()
+            if key not in self.styles:
+                self.send({"kind": "trace-static-done", "token": data.get("token"), "found": False})
+                return True
+            bundle["text/html"] = self.styles[key] + str(bundle.get("text/html", ""))
+        self.handoffs.append(bundle)
         self.send({"kind": "trace-static-done", "token": data.get("token"), "found": True})
         return True
 

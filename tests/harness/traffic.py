@@ -8,7 +8,8 @@ asserts on these figures; ``python -m benchmarks`` reports them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from tests.harness.kernel import Execution, Kernel, WireMessage
@@ -33,6 +34,11 @@ class BytesResult:
     seconds: float
     live_exact: bool
     final_exact: bool
+    # Where the bytes go (they sum to total_bytes): the Jupyter envelopes of every message; the live
+    # stream (deflated ops and their comm content); the saved copy, which without the labextension
+    # is its HTML's text, markup and <style> plus the plain digest (with it, one deflated bundle);
+    # and the rest of the contents (status, execute_input, the widget's comm_open and close, display).
+    parts: dict[str, int] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -46,10 +52,12 @@ class BytesResult:
         return {**self.__dict__, "ratio": self.ratio, "per_second": self.per_second}
 
     def report(self) -> str:
+        parts = ", ".join(f"{name} {size:,}" for name, size in self.parts.items())
         return (
             f"bytes [{self.label}]: {self.words:,} words, text {self.text_bytes:,} B -> iopub "
             f"{self.total_bytes:,} B = {self.ratio:.2f}x text (live comm {self.comm_bytes:,} B in "
-            f"{self.comm_msgs} msgs, final static {self.final_bytes:,} B, other {self.other_bytes:,} B); "
+            f"{self.comm_msgs} msgs, final static {self.final_bytes:,} B, other {self.other_bytes:,} B; "
+            f"by part: {parts}); "
             f"{self.per_second:.1f} updates/s (max {self.max_per_second} in 1 s) over {self.stream_seconds:.1f} s; "
             f"live text exact: {self.live_exact}; final text exact: {self.final_exact}"
         )
@@ -78,6 +86,31 @@ def text_from_bundle(execution: Execution) -> str:
     return ""
 
 
+def _payload(message: WireMessage) -> int:
+    return message.content_bytes + sum(len(b) for b in message.buffers)
+
+
+def _saved_parts(execution: Execution, finals: list[WireMessage]) -> dict[str, int]:
+    """The saved copy by part: without the labextension the kernel's HTML (text, markup, <style>) and
+    plain digest; with it, the deflated bundle the tab took."""
+    sent = [m for m in finals if m.msg_type == "update_display_data"]
+    if not sent:
+        return {"saved copy (deflated)": sum(_payload(m) for m in finals)}
+    data = sent[-1].content.get("data", {})
+    page = str(data.get("text/html", ""))
+    style = page[: page.index("</style>") + len("</style>")] if page.startswith("<style>") else ""
+    text = sum(len(chunk.encode()) for chunk in re.split(r"<[^>]+>", page[len(style) :]))  # between tags
+    markup = len(page.encode()) - len(style.encode()) - text
+    plain = len(str(data.get("text/plain", "")).encode())
+    rest = sum(_payload(m) for m in finals) - text - markup - len(style.encode()) - plain
+    return {
+        "saved HTML text": text,
+        "saved HTML markup": markup + rest,  # and the JSON around the bundle (quotes, escapes, keys)
+        "saved <style>": len(style.encode()),
+        "saved plain digest": plain,
+    }
+
+
 def analyse(label: str, trace: Trace, execution: Execution, saved_html: str | None = None) -> BytesResult:
     """``saved_html``: the saved trace as the tab received it (else the kernel's update_display)."""
     comms = [m for m in execution.of_type("comm_msg") if not is_handoff(m)]
@@ -87,6 +120,15 @@ def analyse(label: str, trace: Trace, execution: Execution, saved_html: str | No
     shown = text_from_bundle(execution) if saved_html is None else html_text(saved_html)
     comm_bytes = sum(m.nbytes for m in comms)
     final_bytes = sum(m.nbytes for m in finals)
+    envelopes = sum(m.envelope_bytes for m in execution.messages)
+    live = sum(_payload(m) for m in comms)
+    saved = _saved_parts(execution, finals)
+    parts = {
+        "envelopes": envelopes,
+        "live stream": live,
+        **saved,
+        "other contents": execution.nbytes - envelopes - live - sum(saved.values()),
+    }
     return BytesResult(
         label=label,
         words=trace.words,
@@ -102,6 +144,7 @@ def analyse(label: str, trace: Trace, execution: Execution, saved_html: str | No
         live_exact=lane_text(execution.batches, "think") == trace.reasoning
         and lane_text(execution.batches, "text") == trace.content,
         final_exact=fold_spaces(trace.reasoning) in shown and fold_spaces(trace.content) in shown,
+        parts=parts,
     )
 
 
@@ -132,7 +175,7 @@ def measure(
         tab = None
         if labextension:
             tab = Tab(kernel.client)
-            tab.hello(capabilities=["trace-static"])
+            tab.hello(capabilities=["trace-static", "trace-style"])  # as the labextension (link.ts)
             wait = "import time\nwhile not get_ipython()._k2nb_magics.frontend.connected: time.sleep(0.05)"
             kernel.execute(wait, check=True)
         if warm:

@@ -33,14 +33,17 @@ def kernel() -> Iterator[Kernel]:
         yield k
 
 
-def k2_cell(kernel: Kernel, on_handoff: Callable[[dict[str, Any], bytes], None]) -> tuple[list[WireMessage], float]:
-    """Run a %%k2 cell; call ``on_handoff(data, buffer)`` for each trace-static op (mid-cell).
-    Returns the cell's iopub messages and the seconds it took."""
+def k2_cell(
+    kernel: Kernel, on_handoff: Callable[[dict[str, Any], Any], None], *, all_buffers: bool = False
+) -> tuple[list[WireMessage], float]:
+    """Run a %%k2 cell; call ``on_handoff(data, buffer)`` for each trace-static op (mid-cell), or
+    with ``all_buffers`` ``on_handoff(data, buffers)``. Returns the cell's iopub messages and the
+    seconds it took."""
 
     def hook(message: WireMessage) -> None:
         data = message.content.get("data") if message.msg_type == "comm_msg" else None
         if isinstance(data, dict) and data.get("op") == "trace-static":
-            on_handoff(data, message.buffers[0])
+            on_handoff(data, message.buffers if all_buffers else message.buffers[0])
 
     started = time.monotonic()
     run = kernel.execute("%%k2 --new --approve auto\nAnswer", on_message=hook)
@@ -104,3 +107,39 @@ def test_without_the_tabs_confirmation_the_kernel_saves_the_trace_itself(kernel:
     assert THINKING in html and ANSWER in html
     if tab_does == "not-found":
         assert seconds < 2.5  # a "not here" answer does not wait out the timeout
+
+
+def test_the_trace_style_goes_once_per_link_and_the_tab_puts_it_back(kernel: Kernel) -> None:
+    tab = connect(kernel, capabilities=["trace-static", "trace-style"])
+    sent: list[tuple[dict[str, Any], int, int]] = []  # op, buffers, bytes
+
+    def write_it(data: dict[str, Any], buffers: list[bytes]) -> None:
+        sent.append((data, len(buffers), sum(len(b) for b in buffers)))
+        tab.answer_handoff(data, buffers)
+
+    first, _ = k2_cell(kernel, write_it, all_buffers=True)
+    second, _ = k2_cell(kernel, write_it, all_buffers=True)
+    assert [n for _, n, _ in sent] == [2, 1]  # the style with the first run only, then its key
+    assert sent[0][0]["style"] == sent[1][0]["style"]
+    assert sent[1][2] < sent[0][2] - 300  # what that saves each later run (deflated)
+    for bundle in tab.handoffs:  # the tab put it back: the saved trace is whole
+        page = bundle["text/html"]
+        assert page.startswith("<style>\n") and "div.k2nb-trace{" in page and "</style><div class=" in page
+        assert THINKING in " ".join(page.split()) and ANSWER in " ".join(page.split())
+    assert saved_bundles(first) == saved_bundles(second) == []
+
+    # A tab that does not hold it says so; the kernel saves the trace itself, and sends the style again.
+    tab.styles.clear()
+    third, _ = k2_cell(kernel, write_it, all_buffers=True)
+    [fallback] = saved_bundles(third)
+    assert fallback["text/html"].startswith("<style>\n") and THINKING in " ".join(fallback["text/html"].split())
+    k2_cell(kernel, write_it, all_buffers=True)
+    assert [n for _, n, _ in sent] == [2, 1, 1, 2]
+
+    # A tab that links later gets the link reopened: the style goes again, for it.
+    late = Tab(kernel.client)
+    late.hello(capabilities=["trace-static", "trace-style"], downlink=None)
+    k2_cell(kernel, write_it, all_buffers=True)
+    assert [n for _, n, _ in sent][-1] == 2
+    late.close()
+    tab.close()
