@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup, Tag
 from k2nb.core.events import (
     ApprovalDecided,
     ApprovalNeeded,
+    CellChange,
     ContentDelta,
     ModelTurnDone,
     ReasoningDelta,
@@ -27,6 +28,7 @@ from k2nb.core.events import (
 )
 from k2nb.core.transcript import Transcript
 from k2nb.core.turn import AssistantTurn, ToolCall, Usage
+from k2nb.ui.cell_change import change_html
 from k2nb.ui.cells_link import cells_bundle
 from k2nb.ui.static import render_html
 from k2nb.ui.trace_style import rules, style_for, trace_css
@@ -124,6 +126,12 @@ def test_every_element_of_a_saved_trace_gets_the_rules_the_whole_file_gives_it()
     # and the runs that carry no trace (--cells: a status line and a link)
     css, body = _style_css(cells_bundle(everything())["text/html"])
     assert _applied(body, css) == _applied(body, trace_css())
+    # and a notebook change's diff and links (the notebook tools)
+    change = CellChange("edit", "c1", "cell 2 · In [1]", before="x = 1\ny = 2", after="x = 1\ny = 3", applied=True)
+    tool = f'<details class="k2nb-tool" open>{change_html(change, "c1")}</details>'
+    body = f'<div class="k2nb-static k2nb-trace">{tool}</div>'
+    assert "k2nb-diff" in body
+    assert _applied(body, _style_css(style_for(body) + body)[0]) == _applied(body, trace_css())
 
 
 def test_the_saved_style_keeps_only_what_the_run_needs() -> None:
