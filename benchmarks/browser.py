@@ -41,6 +41,7 @@ new MutationObserver((records, observer) => {
   for (const r of records) for (const n of r.addedNodes) {
     if (n.nodeType === 1 && (n.matches(".k2nb-static") || n.querySelector(".k2nb-static"))) {
       window.__k2nbSwapAt = performance.now();
+      console.timeStamp("k2nb-swap");  // marks the task in a Chromium trace (K2NB_BENCH_TRACE)
       observer.disconnect();
       return;
     }
@@ -78,6 +79,11 @@ class BrowserResult:
     streaming_task_ms: float = 0.0
     swap_task_ms: float | None = None
     after_swap_task_ms: float = 0.0
+    # With K2NB_BENCH_TRACE: the same tasks' CPU time on the main thread (from a Chromium trace),
+    # which other work on the machine does not stretch as it stretches their wall time.
+    streaming_task_cpu_ms: float | None = None
+    swap_task_cpu_ms: float | None = None
+    thread_ms: float = 0.0  # CDP ThreadTime during the run: the main thread's CPU time
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -243,6 +249,10 @@ def _drive(
         cdp.send("Profiler.enable")
         cdp.send("Profiler.setSamplingInterval", {"interval": 200})
         cdp.send("Profiler.start")
+    # A path: record a Chromium trace of the run, and read the tasks' CPU time from it.
+    trace_file = os.environ.get("K2NB_BENCH_TRACE")
+    if trace_file:
+        browser.start_tracing(page=page, path=trace_file, categories=["devtools.timeline", "toplevel"])
     before = _metrics(cdp)
     start_ms = page.evaluate("() => performance.now()")
     frames["on"] = True
@@ -264,6 +274,10 @@ def _drive(
     after = _metrics(cdp)
     if profile:
         Path(profile).write_text(json.dumps(cdp.send("Profiler.stop")["profile"]), encoding="utf-8")
+    cpu: dict[str, float] = {}
+    if trace_file:
+        browser.stop_tracing()
+        cpu = task_cpu(Path(trace_file))
     seen = page.evaluate(_LONG_TASKS, start_ms)
     tasks = seen["tasks"]
     text = page.evaluate(
@@ -282,12 +296,34 @@ def _drive(
         task_ms=1000 * (after["TaskDuration"] - before["TaskDuration"]),
         layout_ms=1000 * (after["LayoutDuration"] - before["LayoutDuration"]),
         style_ms=1000 * (after["RecalcStyleDuration"] - before["RecalcStyleDuration"]),
+        thread_ms=1000 * (after["ThreadTime"] - before["ThreadTime"]),
         ws_frames=frames["count"],
         ws_bytes=frames["bytes"],
         exact=exact,
         tasks=[(round((t["start"] - start_ms) / 1000, 2), round(t["duration"])) for t in tasks],
         **_split_at_swap(tasks, seen["swapAt"]),
+        **cpu,
     )
+
+
+def task_cpu(path: Path) -> dict[str, float]:
+    """The swap's task and the longest task before it (while the run streamed), as CPU time of the
+    page's main thread, from a Chromium trace whose swap is marked (``console.timeStamp``)."""
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    events: list[dict[str, Any]] = loaded["traceEvents"] if isinstance(loaded, dict) else loaded
+    marks = [e for e in events if e.get("name") == "TimeStamp" and "k2nb-swap" in json.dumps(e.get("args", {}))]
+    if not marks:
+        return {}
+    mark = marks[0]
+    # The scheduler's top-level slices: a task (RunTask), or the microtask checkpoint after it.
+    thread = (mark["pid"], mark["tid"])
+    tasks = [e for e in events if e.get("ph") == "X" and e.get("cat") == "toplevel" and (e["pid"], e["tid"]) == thread]
+    swap = sorted((t for t in tasks if t["ts"] <= mark["ts"] <= t["ts"] + t["dur"]), key=lambda t: -t["dur"])
+    earlier = [t.get("tdur", 0) for t in tasks if t["ts"] + t["dur"] < mark["ts"]]
+    return {
+        "swap_task_cpu_ms": swap[0].get("tdur", 0) / 1000 if swap else 0.0,
+        "streaming_task_cpu_ms": max(earlier, default=0) / 1000,
+    }
 
 
 def _split_at_swap(tasks: list[dict[str, float]], swap_at: float | None) -> dict[str, Any]:
@@ -308,7 +344,8 @@ def report(result: BrowserResult) -> str:
         f"in {result.seconds:.1f} s: "
         f"longest main-thread task {result.longest_task_ms:.0f} ms ({result.long_tasks} over 50 ms{_split(result)}), "
         f"scripting {result.scripting_ms / 1000:.2f} s, layout {result.layout_ms / 1000:.2f} s, "
-        f"style {result.style_ms / 1000:.2f} s, all main-thread tasks {result.task_ms / 1000:.2f} s; "
+        f"style {result.style_ms / 1000:.2f} s, all main-thread tasks {result.task_ms / 1000:.2f} s "
+        f"(CPU {result.thread_ms / 1000:.2f} s); "
         f"kernel websocket {result.ws_frames} frames, {result.ws_bytes:,} B; final text exact: {result.exact}"
     )
 
@@ -318,4 +355,10 @@ def _split(result: BrowserResult) -> str:
         return ""
     swap = f"{result.swap_task_ms:.0f} ms" if result.swap_task_ms else "< 50 ms"
     after = result.after_swap_task_ms
-    return f"; streaming {result.streaming_task_ms:.0f} ms, the swap {swap}, after it {after:.0f} ms"
+    text = f"; streaming {result.streaming_task_ms:.0f} ms, the swap {swap}, after it {after:.0f} ms"
+    if result.swap_task_cpu_ms is not None:
+        text += (
+            f"; CPU time: the swap {result.swap_task_cpu_ms:.0f} ms, "
+            f"the longest task while streaming {result.streaming_task_cpu_ms or 0:.0f} ms"
+        )
+    return text
