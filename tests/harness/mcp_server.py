@@ -17,6 +17,7 @@ import os
 import struct
 import sys
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -43,8 +44,8 @@ def png(size: int, rgb: tuple[int, int, int] = (220, 40, 40)) -> bytes:
 def build(only: set[str] | None) -> MCPServer:
     server = MCPServer("k2nb-test")
 
-    def tool(**options: Any) -> Any:
-        def register(function: Any) -> Any:
+    def tool(**options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(function: Callable[..., Any]) -> Callable[..., Any]:
             if only is None or function.__name__ in only:
                 server.tool(**options)(function)
             return function

@@ -22,7 +22,7 @@ import openai
 from k2nb.engines import ChatServer
 from k2nb.engines.wire import Dialect
 
-TOOLS = [
+TOOLS: list[dict[str, Any]] = [
     {
         "type": "function",
         "function": {
