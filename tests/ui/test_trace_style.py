@@ -123,6 +123,12 @@ def test_every_element_of_a_saved_trace_gets_the_rules_the_whole_file_gives_it()
         saved = render_html(transcript)
         css, body = _style_css(saved)
         assert _applied(body, css) == _applied(body, trace_css())
+    # a presented run: trace.css and presenter mode's present.css, each pruned
+    presented = thinking_and_answer()
+    presented.present = True
+    css, body = _style_css(render_html(presented))
+    assert "div.k2nb-trace.k2nb-present{" in css
+    assert _applied(body, css) == _applied(body, trace_css() + trace_css("present.css"))
     # and the runs that carry no trace (--cells: a status line and a link)
     css, body = _style_css(cells_bundle(everything())["text/html"])
     assert _applied(body, css) == _applied(body, trace_css())
