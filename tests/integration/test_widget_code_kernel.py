@@ -43,8 +43,10 @@ def test_second_run_in_a_page_sends_no_view_code_and_a_new_page_gets_it() -> Non
     key = re.search(rf'globalThis\.{REGISTRY} \|\|= {{}}\)\["(\w+)"\] = ', first["esm"])
     assert key, "the full module registers itself on globalThis"
 
-    assert second["css"] == "" and len(second["esm"]) < 600  # the stub
-    assert f'R["{key.group(1)}"]' in second["esm"]  # re-exports what the first run registered
-    assert second["bytes"] < 1_500
+    assert second["css"] == "" and len(second["esm"]) < 300  # the stub
+    assert (
+        f'k="{key.group(1)}"' in second["esm"] and "export default R[k]" in second["esm"]
+    )  # what the first registered
+    assert second["bytes"] < 1_300
 
     assert reloaded["esm"] == first["esm"] and reloaded["css"] == first["css"]
