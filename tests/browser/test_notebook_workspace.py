@@ -122,7 +122,11 @@ def test_k2_fix_keyerror_diff_accept_rerun_revert_and_provenance(page: Any, jupy
     wait_output(page, 2, "KeyError")
     run_cell(page, 3)
     box = change_box(page, "edit cell 3")
-    diff = page.locator(".k2nb-change-preview .k2nb-diff").first.inner_text()
+    preview = page.locator(".k2nb-change-preview .k2nb-diff").first
+    # Read it where a person reads it: off screen the live view's blocks skip layout (innerText is "").
+    preview.scroll_into_view_if_needed()
+    page.wait_for_function("(el) => el.innerText.trim() !== ''", arg=preview.element_handle(), timeout=10_000)
+    diff = preview.inner_text()
     assert "-sales['prise'].mean()" in diff and "+sales['price'].mean()" in diff
     assert source(page, 2) == "sales['prise'].mean()"  # nothing changes before the click
     box.locator("button", has_text="Accept").click()
