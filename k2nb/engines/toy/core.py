@@ -116,6 +116,7 @@ class Task:
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)  # declared function tools: name → parameters
     notes: str = ""  # what k2nb sent with the prompt for the model alone (its "[k2nb: …]" paragraphs)
     context: str = ""  # the ``--context`` summaries k2nb appended to the prompt, if any
+    read_as: tuple[tuple[str, str], ...] = ()  # misspelt words read as the word meant (typed, meant)
 
     def has_tool(self, name: str) -> bool:
         return name in self.tools
@@ -228,6 +229,7 @@ class Skill:
     needs_code = True  # False for skills that only call other declared tools
     handles_errors = False  # True: the skill answers failed and declined calls itself
     learns = False  # True: inspection-tool results reach ``next`` even when they failed (they are knowledge)
+    read_as: tuple[tuple[str, str], ...] = ()  # misspelt words the skill read as the word meant (typed, meant)
 
     def next(self, done: Sequence[Observation]) -> Action:
         raise NotImplementedError

@@ -15,6 +15,18 @@ _CELLS = re.compile(
 )
 
 
+class Decline(Skill):
+    """Say plainly what the toy can't do with this prompt, and how to ask instead; no tool call."""
+
+    needs_code = False
+
+    def __init__(self, thought: str, text: str) -> None:
+        self.thought, self.text = thought, text
+
+    def next(self, done: Sequence[Observation]) -> Action:
+        return Answer(self.thought, self.text)
+
+
 class NotebookCellsDecline(Skill):
     """Questions about the notebook's cells in a run that declared no notebook tool (``read_cell`` …):
     the toy sees only the prompt and, through tools, the variables."""

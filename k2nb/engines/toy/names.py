@@ -20,7 +20,8 @@ filtered remove removed drop dropped keep kept remaining remain between against 
 along among without except including include high higher highest low lower lowest large larger largest
 small smaller smallest big bigger biggest often times way ways thing things something anything
 everything nothing common general particular detail fact short practice place case turn advance future
-past mind total order english python pandas numpy loop line words
+past mind total order english python pandas numpy loop line words ascending descending increasing decreasing
+reverse reversed alphabetical alphabetically numerical
 """
 # Nouns a prompt uses for data ("count the rows in data"): a variable only when one of that name exists
 # and the prompt puts the word where data is named ("in data", "the data DataFrame"), or in backticks.

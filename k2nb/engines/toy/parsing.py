@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .core import literal
@@ -67,18 +68,41 @@ def find_span(low: str, default_lo: int = 1) -> Span | None:
     return None
 
 
+_QUOTES = (
+    r"```(?:[a-z]*\n)?(.*?)```",
+    r'"([^"\n]+)"',
+    r"“([^”]+)”",
+    r"‘([^’]+)’",
+    r"(?<!\w)'([^'\n]+)'(?!\w)",
+    r"`([^`\n]+)`",
+)
+
+
+def _quotes(text: str, *, backticks: bool) -> list[re.Match[str]]:
+    """The quoted pieces' matches, in order; a piece inside an earlier-listed kind of quote is not another."""
+    found: list[re.Match[str]] = []
+    for pattern in _QUOTES if backticks else _QUOTES[:-1]:
+        for m in re.finditer(pattern, text, re.S):
+            if not any(q.start() <= m.start() < q.end() for q in found):
+                found.append(m)
+    return sorted(found, key=lambda m: m.start())
+
+
 def quoted(text: str) -> list[str]:
     """Quoted pieces of the prompt, in order (```fences```, "double", “curly”, 'single')."""
-    found: list[tuple[int, str]] = []
-    patterns = (r"```(?:[a-z]*\n)?(.*?)```", r'"([^"\n]+)"', r"“([^”]+)”", r"‘([^’]+)’", r"(?<!\w)'([^'\n]+)'(?!\w)")
-    taken: list[tuple[int, int]] = []
-    for pattern in patterns:
-        for m in re.finditer(pattern, text, re.S):
-            if any(a <= m.start() < b for a, b in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            found.append((m.start(), m[1]))
-    return [s for _, s in sorted(found)]
+    return [m[1] for m in _quotes(text, backticks=False)]
+
+
+def outside_quotes(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to every part outside quotes and backticks (those are the user's
+    own strings and names, kept exactly as typed)."""
+    out, at = [], 0
+    for m in _quotes(text, backticks=True):
+        if m.start() < at:
+            continue
+        out += [change(text[at : m.start()]), m[0]]
+        at = m.end()
+    return "".join([*out, change(text[at:])])
 
 
 def text_subject(text: str) -> list[str]:

@@ -34,6 +34,7 @@ from .routes import route
 from .shell import as_code_calls, shell_tool, through_shell
 from .tools import BUILTIN_READERS, INSPECT_TOOL, ToolSkill
 from .vision import look
+from .wording import corrected, digits_for_words, read_as_note
 
 
 def _typo(name: str) -> str:
@@ -260,6 +261,10 @@ def decide(task: Task | None, observations: list[Observation], *, tools_ok: bool
             "Hi! I'm the k2nb toy engine, an offline stand-in for Kimi K2 Thinking. " + _EXAMPLES,
         )
     skill = route(task)
+    if skill is None:  # a misspelt request word ("avreage"): read as the word it is closest to, and say so
+        fixed, fixes = corrected(task.text)
+        if fixes and (skill := route(replace(task, text=fixed))) is not None:
+            task = replace(task, text=fixed, read_as=fixes)
     if skill is None and task.named_tools():  # e.g. "use `inspect_variable` on sales"
         skill = ToolSkill(task, task.named_tools()[0])
     if skill is None and task.self_correct:
@@ -294,6 +299,9 @@ def decide(task: Task | None, observations: list[Observation], *, tools_ok: bool
     errors = [o.error for o in observations if o.error is not None and not knowledge(o)]
     if isinstance(action, CodeStep) and task.self_correct and not errors:
         action = inject_bug(action, task) or action
+    fixes = task.read_as + skill.read_as
+    if isinstance(action, Answer) and fixes:
+        action = Answer(action.thought, f"{action.text}\n\n{read_as_note(fixes)}")
     if isinstance(action, Answer) and errors and not skill.handles_errors:
         note = (
             f"As you asked, my first attempt contained a deliberate bug: it failed with "
@@ -361,7 +369,7 @@ class ToyEngine:
         task, observations = read_conversation(messages, tools)
         if task is not None:  # k2nb's notes (the notebook, the error to fix) are not the task's words
             words = strip_note(task.text)
-            task = replace(task, text=words, notes=task.text[len(words) :].strip())
+            task = replace(task, text=digits_for_words(words), notes=task.text[len(words) :].strip())
         action = decide(task, observations, tools_ok=tools_available(request) or shell is not None)
         turn = to_turn(look(action, messages))  # a vision model's request carries the figures: quote them
         return through_shell(turn, shell) if shell is not None else turn

@@ -24,7 +24,7 @@ def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
     total = need(obs, "total_rows")
     if req.where:
         kept = need(obs, "rows")
-        for i, c in enumerate(req.where):
+        for i, c in enumerate((*req.within, *req.where)):
             seen = r.get(f"values[{i}]")
             if seen is not None:
                 listed = ", ".join(f"'{v}'" for v in (literal(seen) or []))
@@ -36,12 +36,15 @@ def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
                 f"`{req.frame}` itself is unchanged: I counted on a filtered view. To keep the result, run "
                 f"`{req.frame} = {req.frame}[{mask}]`."
             )
-        elif req.count or req.share:
+        elif req.within and req.group is None:
+            whole = " and ".join(c.text() for c in req.within)
+            parts.append(f"- **matching rows:** {kept} of the {need(obs, 'base_rows')} where {whole} ({total} in all)")
+        elif (req.count or req.share) and req.group is None:
             parts.append(f"- **matching rows:** {kept} of {total}")
     elif req.count:
         parts.append(f"- **rows:** {total}")
-    if req.share and req.where:
-        parts.append(f"- **share:** {need(obs, 'share')}% of the rows")
+    if req.share and req.where and req.group is None:
+        parts.append(f"- **share:** {need(obs, 'share')}% of the rows" + (" counted" if req.within else ""))
     for op, column in req.measures if req.group is None else ():
         parts.append(f"- **{OP_WORDS[op]} of `{column}`:** {need(obs, f'{op}[{column}]')}")
     if req.quantile:
@@ -58,7 +61,9 @@ def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
                 f"(first: **{need(obs, 'best')}**):\n```text\n{tables['top']}\n```"
             )
         else:
-            parts.append(f"The first {need(obs, 'top_rows')} row(s):\n```text\n{tables['top']}\n```")
+            parts.append(
+                f"The {'last' if req.tail else 'first'} {need(obs, 'top_rows')} row(s):\n```text\n{tables['top']}\n```"
+            )
     if "corr" in r and req.corr:
         parts.append(
             f"The correlation between `{req.corr[0]}` and `{req.corr[1]}` is **{r['corr']}** (Pearson, "
@@ -103,10 +108,11 @@ def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
 
 def _where_as_run(req: Request, results: dict[str, str]) -> Request:
     """The request with each label condition on the column the code found holding the label."""
-    where = tuple(
-        replace(c, column=results.get(f"where[{i}]", c.column), elsewhere=()) for i, c in enumerate(req.where)
-    )
-    return replace(req, where=where)
+    found = [
+        replace(c, column=results.get(f"where[{i}]", c.column), elsewhere=())
+        for i, c in enumerate((*req.within, *req.where))
+    ]
+    return replace(req, within=tuple(found[: len(req.within)]), where=tuple(found[len(req.within) :]))
 
 
 def _minus(a: str, b: str) -> str:
@@ -124,13 +130,17 @@ def _group_text(req: Request, obs: Observation) -> str:
     tables = obs.tables
     if "table" not in tables:
         raise Unreadable("table")
-    if req.share and not req.where:
+    if req.share and req.where:
+        what = f"Share of the rows where {' and '.join(c.text() for c in req.where)} (%)"
+    elif req.share:
         what = "Share of the rows (%)"
     elif req.measures:
         ops = list(dict.fromkeys(OP_WORDS[op] for op, _ in req.measures))
         what = f"{' and '.join(ops).capitalize()} of `{req.measures[0][1]}`"
     else:
         what = "Rows"
+    if need(obs, "groups") == "0":
+        return f"{what} by `{req.group}`: no row matched, so there are no groups to show."
     return (
         f"{what} by `{req.group}` ({need(obs, 'groups')} groups) — {'highest' if req.group_largest else 'lowest'}: "
         f"**{need(obs, 'top_group')}** "

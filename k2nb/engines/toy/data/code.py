@@ -51,9 +51,10 @@ def request_code(req: Request) -> str:
             f"data = data.assign(**{{{column!r}: converted}})",
         ]
     out.append('print(f"RESULT total_rows={len(data)}")')
-    if req.where:
+    conditions = (*req.within, *req.where)
+    if conditions:
         masks = []
-        for i, c in enumerate(req.where):
+        for i, c in enumerate(conditions):
             if c.elsewhere:  # the label may belong to another text column: use the one that holds it
                 out += [
                     f"column_{i} = {c.column!r}",
@@ -65,8 +66,10 @@ def request_code(req: Request) -> str:
                 masks.append(f"(data[column_{i}].astype(str) {c.op} {c.value!r})")
             else:
                 masks.append(f"(data[{c.column!r}] {c.op} {c.value!r})")
+        if req.within:  # "what share of the north sales were returned": the north sales are the whole
+            out += [f"base = data[{' & '.join(masks[: len(req.within)])}]", 'print(f"RESULT base_rows={len(base)}")']
         out += [f"rows = data[{' & '.join(masks)}]", 'print(f"RESULT rows={len(rows)}")']
-        for i, c in enumerate(req.where):
+        for i, c in enumerate(conditions):
             if isinstance(c.value, str) and c.op == "==":
                 column = f"column_{i}" if c.elsewhere else repr(c.column)
                 out += [
@@ -74,10 +77,18 @@ def request_code(req: Request) -> str:
                     f"    seen = sorted(data[{column}].dropna().astype(str).unique())",
                     f'    print(f"RESULT values[{i}]={{seen[:12]}}")',
                 ]
+        if req.share and req.group is not None and req.where:  # each group's share of rows that match
+            scope = "base" if req.within else "data"
+            out += [
+                f"matches = {' & '.join(masks[len(req.within) :])}",
+                f"table = (matches[{scope}.index].groupby({scope}[{req.group!r}]).mean() * 100).round(2)"
+                f".sort_values(ascending={not req.group_largest}){f'.head({req.limit})' if req.limit else ''}",
+            ]
     else:
         out.append("rows = data")
-    if req.share and req.where:
-        out.append('print(f"RESULT share={round(100 * len(rows) / max(len(data), 1), 2)}")')
+    if req.share and req.where and req.group is None:
+        whole = "base" if req.within else "data"
+        out.append(f'print(f"RESULT share={{round(100 * len(rows) / max(len({whole}), 1), 2)}}")')
     out += _measures(req)
     out += _group(req)
     out += _rows(req)
@@ -111,7 +122,9 @@ def _group(req: Request) -> list[str]:
     if g is None:
         return []
     head = f".head({req.limit})" if req.limit else ""
-    if req.share and not req.where:
+    if req.share and req.where:
+        make = ""  # the table of each group's share was made with the filter
+    elif req.share:
         make = f"table = (rows[{g!r}].value_counts(normalize=True) * 100).round(2){head}"
     elif req.measures:
         ops = list(dict.fromkeys(op for op, _ in req.measures))
@@ -130,10 +143,10 @@ def _group(req: Request) -> list[str]:
         make = f"table = rows[{g!r}].value_counts(ascending={not req.group_largest}){head}"
     first = "table.iloc[0]" if not (req.measures and len({op for op, _ in req.measures}) > 1) else "table.iloc[0, 0]"
     return [
-        make,
+        *([make] if make else []),
         *table("table", "table.to_string()"),
         'print(f"RESULT groups={len(table)}")',
-        f"top_group, top_value = table.index[0], {first}",
+        f"top_group, top_value = (table.index[0], {first}) if len(table) else (None, None)",
         'print(f"RESULT top_group={top_group}")',
         'print(f"RESULT top_value={top_value}")',
     ]
@@ -154,7 +167,7 @@ def _rows(req: Request) -> list[str]:
         ]
     elif req.group is None and (req.limit or req.show):
         out += [
-            f"top = rows.head({req.limit or 10})",
+            f"top = rows.{'tail' if req.tail else 'head'}({req.limit or 10})",
             *table("top", "top.to_string()"),
             'print(f"RESULT top_rows={len(top)}")',
         ]

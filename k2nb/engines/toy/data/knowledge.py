@@ -10,6 +10,7 @@ from ..core import TOOL_NAME, Observation, Task, literal
 from ..tools import INSPECT_TOOL, LIST_TOOL
 
 _NUMERIC = re.compile(r"(?:u?int|float|complex|Int|UInt|Float)\d*$|bool(?:ean)?$")
+_BOOLEAN = re.compile(r"bool(?:ean)?$")
 _SEQUENCES = ("list", "tuple", "set", "frozenset", "range", "Series", "ndarray", "deque")
 
 
@@ -39,6 +40,14 @@ class Variable:
 
     def numeric(self, column: str) -> bool:
         return bool(self.dtypes and _NUMERIC.match(self.dtypes.get(column, "")))
+
+    def boolean(self, column: str) -> bool:
+        """True/False values: named in a question, such a column is a condition (*returned sales*)."""
+        return bool(self.dtypes and _BOOLEAN.match(self.dtypes.get(column, "")))
+
+    def quantities(self) -> list[str]:
+        """The numeric columns that are not True/False: the ones a bare *more than 80* or *the average* means."""
+        return [c for c in self.columns or () if self.numeric(c) and not self.boolean(c)]
 
     def rows(self) -> str:
         return self.size.split("×")[0] if "×" in self.size else self.size.removeprefix("len ")

@@ -8,7 +8,7 @@ from dataclasses import replace
 from ..names import FUNCTION_WORDS
 from .knowledge import Variable
 from .request import GroupDifference, Plot, Request, TTest, Unclear
-from .words import COLS, C, example
+from .words import COLS, C, both_values, example
 
 
 def two_column_parts(
@@ -42,8 +42,13 @@ def two_column_parts(
             return Unclear(f"A least-squares line needs numeric columns, and `{text[0]}` is not numeric.")
         used.update((y, x))
         return replace(req, fit=(y, x), measures=())
+    two_values = _true_and_false(rest, columns, var)
     if re.search(r"\bt[- ]?test|\bstudent'?s\s+t\b|\bwelch\b|\bsignifican\w*", low):
-        numeric = [c for c in mentioned if var.numeric(c)]
+        numeric = [c for c in mentioned if var.numeric(c) and not var.boolean(c)]
+        if two_values and numeric:  # "t-test of price between returned and not returned sales"
+            group, a, b = two_values
+            used.update((numeric[0], group))
+            return replace(req, ttest=TTest(numeric[0], group, a, b), measures=(), group=None)
         labels = [c for c in mentioned if not var.numeric(c)]
         value_words = r"(?:'[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)"
         two = re.search(
@@ -70,7 +75,13 @@ def two_column_parts(
         found = TTest(value, group, a, b, candidates=() if group else text_columns)
         return replace(req, ttest=found, measures=(), group=None)
     if re.search(r"\bdifferen(?:ce|t)\b|\bgap\b|\bcompar", low):
-        numeric = [c for c in mentioned if var.numeric(c)]
+        numeric = [c for c in mentioned if var.numeric(c) and not var.boolean(c)]
+        value = numeric[0] if numeric else (req.measures[0][1] if req.measures else None)
+        if two_values and value is not None:  # "compare the mean price of returned and not returned sales"
+            group, a, b = two_values
+            used.update((value, group))
+            op = req.measures[0][0] if req.measures else "mean"
+            return replace(req, difference=GroupDifference(op, value, group, a, b), measures=(), group=None)
         labels = [c for c in mentioned if not var.numeric(c)]
         two = re.search(
             r"\bbetween\s+('[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)\s+and\s+('[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)",
@@ -96,6 +107,15 @@ def two_column_parts(
             used.update(numeric[:2])
             return replace(req, paired_difference=(numeric[0], numeric[1]))
     return req
+
+
+def _true_and_false(rest: str, columns: tuple[str, ...], var: Variable) -> tuple[str, str, str] | None:
+    """A True/False column named with both its values (*returned and not returned*): (column, first, second)."""
+    for i, column in enumerate(columns):
+        m = both_values(rest, i) if var.boolean(column) else None
+        if m:
+            return column, str(m[1] is None), str(m[2] is None)
+    return None
 
 
 def plot_of(

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
+from ..order import BOTH_WAYS, directions
 from .knowledge import Variable
 from .pairs import plot_of, two_column_parts
 from .request import NEEDS_NUMBERS, Plot, Request, Unclear
 from .words import (
+    ADJECTIVE_ORDER,
     COLS,
+    EST_ADJECTIVES,
     FILLER,
     OP,
     OP_RUN,
     OPS,
     REMOVE,
+    SUPERLATIVES,
     C,
+    _common,
     blank_out,
     columns_in,
     conditions,
@@ -23,6 +29,7 @@ from .words import (
     leftovers,
     mark_columns,
     unknown_columns,
+    unmark,
 )
 
 _UNSUPPORTED = re.compile(
@@ -71,11 +78,21 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     rest = blank_out(marked, spans)  # the question without its conditions
     low = rest.lower()
 
+    # Order: "sorted by price", "sort sales by price from highest to lowest".
+    wanted = directions(low)
+    if len(wanted) > 1:
+        return Unclear(BOTH_WAYS)
+    order_m = re.search(
+        rf"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?|arrange[sd]?)\s+(?:them\s+|it\s+|the\s+rows\s+|⟨frame⟩\s+)?"
+        rf"(?:by|on)\s+(?:the\s+)?(?:column\s+)?{C}",
+        rest,
+        re.I,
+    )
     # Group by.
     group_m = re.search(
-        rf"(?:\bgroup(?:ed)?\s+(?:them\s+|it\s+)?by|(?<!sorted )(?<!sort )(?<!ordered )(?<!order )(?<!ranked )\bby|"
+        rf"(?:\bgroup(?:ed)?\s+(?:them\s+|it\s+)?by|\bby|"
         rf"\bper|\bfor\s+(?:each|every)|\bin\s+each|\bacross(?:\s+the)?|\beach)\s+(?:the\s+)?(?:column\s+)?{C}",
-        rest,
+        blank_out(rest, [order_m.start(), order_m.end()]) if order_m else rest,
         re.I,
     )
     ratio_m = re.search(rf"{C}\s+per\s+(?:unit\s+of\s+)?{C}", rest, re.I)
@@ -86,15 +103,35 @@ def parse(question: str, var: Variable) -> Request | Unclear:
         group_m = None
     top_m = re.search(
         r"\b(top|first|largest|highest|biggest|greatest|most|bottom|last|smallest|lowest|least)\s+(\d+)\b|"
-        r"\b(\d+)\s+(largest|highest|biggest|greatest|smallest|lowest|least)\b",
+        r"\b(\d+)\s+(largest|highest|biggest|greatest|smallest|lowest|least|top|bottom)\b",
         low,
     )
-    order_m = re.search(
-        rf"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?|arrange[sd]?)\s+(?:them\s+|it\s+|the\s+rows\s+)?(?:by|on)\s+"
-        rf"(?:the\s+)?(?:column\s+)?{C}",
+    # "the 5 sales with the highest price": n rows, ordered by a column.
+    rows_with = re.search(
+        rf"\b(\d+)\s+(?:⟨frame⟩|rows?|entries|records|items|ones|observations)\s+(?:with|having|that\s+have|of)\s+"
+        rf"(?:the\s+)?(highest|largest|biggest|greatest|most|lowest|smallest|least|fewest)\s+(?:the\s+)?{C}",
         rest,
         re.I,
     )
+    superlative = _superlative(rest)
+    if superlative is not None:
+        found = _superlative_order(superlative, rest, columns, var)
+        if isinstance(found, Unclear):
+            return found
+        column, largest, n = found
+        req = replace(req, order=(column, largest), limit=n, show=True)
+        use(column)
+        top_m, order_m, group_m = None, None, None
+        rest = blank_out(rest, [superlative.start(), superlative.end()])
+        low = rest.lower()
+    if rows_with:
+        column, n = columns[int(rows_with[3])], int(rows_with[1])
+        largest = rows_with[2].lower() in _LARGE
+        req = replace(req, order=(column, largest), limit=n, show=True)
+        use(column)
+        top_m, order_m, group_m = None, None, None
+        rest = blank_out(rest, [rows_with.start(), rows_with.end()])
+        low = rest.lower()
     if group_m and not (top_m and not _has_op(low) and not order_m and "group" not in low):
         group = columns[int(group_m.group(group_m.lastindex or 1))]
         req = replace(req, group=group)
@@ -103,14 +140,16 @@ def parse(question: str, var: Variable) -> Request | Unclear:
         order_m = order_m or group_m
 
     # "Which group has the most rows", "the most common site": rows counted per value of a text column.
-    if req.group is None and re.search(
-        r"\b(?:most|fewest|least)\s+(?:rows|entries|records|often)\b|most\s+common|\bcommonest|"
-        r"\bmost\s+frequent",
+    counted_m = re.search(
+        r"\b(most|fewest|least)\s+(?:rows|entries|records|often|⟨frame⟩)(?!\w)|\b(most|least)\s+(?:common|frequent|popular)\b|"
+        r"\b(commonest|rarest)\b",
         low,
-    ):
+    )
+    if req.group is None and counted_m:
         labels = [c for c in mentioned if not var.numeric(c)]
         if labels:
-            req = replace(req, group=labels[0])
+            word = next(w for w in counted_m.groups() if w)
+            req = replace(req, group=labels[0], group_largest=word in ("most", "commonest"))
             use(labels[0])
 
     # "Which class has the highest average score": a grouped table, its first row the answer.
@@ -124,12 +163,17 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     if best and req.group is None and not var.numeric(columns[int(best[1])]) and var.numeric(columns[int(best[4])]):
         group, value = columns[int(best[1])], columns[int(best[4])]
         largest = best[2].lower() in ("highest", "largest", "biggest", "greatest", "best", "most", "top")
-        ops = _ops_in(best[3] or "") or ["max" if largest else "min"]
+        rest = rest[: best.start()] + " " * (best.end() - best.start()) + rest[best.end() :]
+        low = rest.lower()
+        # "which region sold the most qty in total": the statistic may come after the column
+        ops = (
+            _ops_in(best[3] or "")
+            or _ops_in(" ".join(re.findall(rf"\b(?:{OP})\b", low)))
+            or ["max" if largest else "min"]
+        )
         req = replace(req, group=group, group_largest=largest)
         measures = [(op, value) for op in ops]
         use(group, value)
-        rest = rest[: best.start()] + " " * (best.end() - best.start()) + rest[best.end() :]
-        low = rest.lower()
 
     # Measures: "mean and median of x and y", "x's mean".
     for m in re.finditer(rf"\b({OP_RUN}){FILLER}\s*(?:`)?{COLS}", rest, re.I):
@@ -142,7 +186,10 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     bare_ops = [
         op for m in re.finditer(rf"\b({OP_RUN})\b", low) for op in _ops_in(m[1]) if op not in {o for o, _ in measures}
     ]
-    wants_row = re.search(r"\b(?:which|what)\s+(?:row|rows|one|entry|record)\b|\bwho\b|\bthe\s+rows?\s+with\b", low)
+    wants_row = re.search(
+        r"\b(?:which|what)\s+(?:row|rows|one|entry|record|⟨frame⟩)(?!\w)|\bwho\b|\bthe\s+(?:rows?|⟨frame⟩)\s+with\b",
+        low,
+    )
     extreme = re.search(
         rf"\b(highest|largest|biggest|greatest|most|lowest|smallest|least)\s+(?:the\s+)?{C}", rest, re.I
     )
@@ -160,12 +207,19 @@ def parse(question: str, var: Variable) -> Request | Unclear:
         req = replace(req, coerce=tuple(dict.fromkeys(numbers_needed)))
     measures = list(dict.fromkeys(measures))
     if bare_ops and not measures:
-        unused_numeric = [c for c in mentioned if var.numeric(c) and c not in used]
-        targets = unused_numeric or ([] if mentioned and req.group is None else [c for c in columns if var.numeric(c)])
+        quantities = var.quantities()
+        targets = [c for c in mentioned if var.numeric(c) and c not in used]
+        if not targets:  # no column named for it: every numeric one, or for a grouped table the only one
+            targets = quantities if req.group is None or len(quantities) == 1 else []
         if not targets:
+            listed = ", ".join(f"`{c}`" for c in quantities)
             return Unclear(
-                f"You asked for the {_words(bare_ops)}, but I can't tell of which column: `{var.name}` has no numeric "
-                f"column{' besides those you named' if mentioned else ''}."
+                f"You asked for the {_words(bare_ops)}, but I can't tell of which column"
+                + (
+                    f": name one of {listed}, e.g. *{_words(bare_ops[:1])} {quantities[0]} by {req.group}*."
+                    if quantities
+                    else f": `{var.name}` has no numeric column."
+                )
             )
         if req.group is not None:
             targets = targets[:1]
@@ -177,18 +231,19 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     if top_m or order_m:
         word = (top_m[1] or top_m[4]).lower() if top_m else ""
         n = int(top_m[2] or top_m[3]) if top_m else None
-        largest = word not in ("first", "bottom", "last", "smallest", "lowest", "least") if top_m else False
-        if re.search(
-            r"\b(?:desc\w*|decreasing|largest\s+first|highest\s+first|high\s+to\s+low|biggest\s+first)\b", low
-        ):
-            largest = True
-        elif re.search(r"\b(?:asc\w*|increasing|smallest\s+first|lowest\s+first|low\s+to\s+high)\b", low):
-            largest = False
+        largest = word in _LARGE or word in ("top", "last")  # the last rows of a sort are its largest
+        if wanted:
+            if word in _LARGE + _SMALL and wanted != {largest}:
+                return Unclear(
+                    f"You asked for the {word} {n} and for the other order too, so I can't tell which rows you "
+                    f"want: ask for e.g. *the {n} rows with the {'highest' if largest else 'lowest'} …*."
+                )
+            largest = next(iter(wanted)) != (word in ("last", "bottom"))
         by = _order_column(rest, columns, order_m, top_m, measures, var)
         if req.group is not None:
-            req = replace(req, limit=n)
-        elif by is None and word == "first":
-            req = replace(req, limit=n, show=True)
+            req = replace(req, limit=n, group_largest=largest if (word or wanted) else req.group_largest)
+        elif by is None and word in ("first", "last"):
+            req = replace(req, limit=n, show=True, tail=word == "last")
         elif by is None:
             return Unclear(
                 f"You asked for the {word} {n}, but not by which column: say *sorted by* one of "
@@ -200,6 +255,13 @@ def parse(question: str, var: Variable) -> Request | Unclear:
             use(by)
             if not measures:
                 req = replace(req, measures=())
+    elif wanted and req.group is not None:  # "mean price per region, lowest first"
+        req = replace(req, group_largest=next(iter(wanted)))
+    elif wanted and req.order is not None and req.order[1] != next(iter(wanted)):
+        return Unclear(
+            f"You asked for the {'largest' if req.order[1] else 'smallest'} `{req.order[0]}` and for the other "
+            "order too, so I can't tell which rows you want."
+        )
 
     # Counting and shares.
     if re.search(
@@ -218,9 +280,19 @@ def parse(question: str, var: Variable) -> Request | Unclear:
             use(req.unique)
         elif (not measures or req.where) and not (req.group and not req.where):
             req = replace(req, count=True)
-    if re.search(r"\bpercent(?:age)?s?\b|\bproportion\b|\bfraction\b|\bshare\b|%", low):
+    share_m = re.search(r"\bpercent(?:age)?s?\b|\bproportion\b|\bfraction\b|\bshare\b|%", low)
+    if share_m:
         if req.where or req.group:
-            req = replace(req, share=True, count=False if req.group and not req.where else req.count)
+            req = replace(req, share=True, count=False if req.group else req.count)
+            # "what share of the north sales were returned": the conditions in "of …" are the whole
+            verb = re.compile(r"\b(?:were|was|are|is|have|has|had|that|which|who|with|where|got|get)\b", re.I)
+            stop = verb.search(marked, share_m.end())
+            end = stop.start() if stop else len(marked)
+            inside = [share_m.end() <= spans[2 * i] < end for i in range(len(req.where))]
+            if any(inside) and not all(inside):
+                within = tuple(c for c, i in zip(req.where, inside, strict=True) if i)
+                where = tuple(c for c, i in zip(req.where, inside, strict=True) if not i)
+                req = replace(req, within=within, where=where)
         else:
             return Unclear(
                 "You asked for a percentage, but not of which rows: add a condition, e.g. *the "
@@ -330,12 +402,15 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     labels_read = {str(v) for pair in pairs for v in pair if v}
     read_spans = [span for m in (top_m, pct) if m is not None for span in (m.start(), m.end())]
     numbers = re.findall(r"(?<![⟨\w.])-?\d+(?:\.\d+)?(?![\w⟩])", blank_out(rest, read_spans))
-    unread = [n for n in numbers if n not in labels_read] + leftovers(rest, labels_read)
+    unread = [n for n in numbers if n not in labels_read] + leftovers(rest, labels_read) + unexplained(rest, req)
     if unread:
-        words = ", ".join(f"“{w}”" for w in unread)
+        words = ", ".join(f"“{w}”" for w in dict.fromkeys(unread))
         labels = [c for c in columns if not var.numeric(c)]
+        label = next((w for w in unread if re.fullmatch(r"[A-Za-z][\w.-]*", w) and not _common(w)), None)
         hint = (
-            f" If it names rows, say which column holds it, e.g. *where {labels[0]} is {unread[0]}*." if labels else ""
+            f" If “{label}” names rows, say which column holds it, e.g. *where {labels[0]} is {label}*."
+            if labels and label
+            else ""
         )
         return Unclear(f"I understood {req.question()}, but not {words}, so I didn't compute it.{hint}")
     left = [c for c in dict.fromkeys(mentioned) if c not in used]
@@ -346,6 +421,122 @@ def parse(question: str, var: Variable) -> Request | Unclear:
             f"*mean {left[0]} by …* or *plot {left[0]} against …*."
         )
     return req
+
+
+# Words that change a question, and the parts of a request that read them: a word whose part is missing was
+# not understood (the question would be answered without it), so the toy says so instead.
+_MEANING_PARTS: tuple[tuple[str, Callable[[Request], object]], ...] = (
+    (
+        r"\b(?:top|bottom|first|last|highest|lowest|largest|smallest|biggest|greatest|fewest|best|worst)\b|"
+        r"(?<!\bat )\b(?:most|least)\b",
+        lambda r: r.order or r.limit or r.group or r.unique or any(op in ("max", "min") for op, _ in r.measures),
+    ),
+    (
+        r"\b(?:not|never|without|except|excluding|non)\b|n't\b",
+        lambda r: r.removing or any(c.op == "!=" or c.value is False for c in r.where) or r.ttest or r.difference,
+    ),
+    (
+        r"\b(?:above|below|over|under|fewer|greater|higher|lower|larger|smaller|bigger|exceed\w*)\b|"
+        r"\b(?:more|less)\s+than\b|\bat\s+(?:least|most)\b",
+        lambda r: any(c.op in ("<", ">", "<=", ">=") for c in r.where) or r.plot,
+    ),
+    (r"\bonly\b", lambda r: r.where),
+    (
+        r"\b(?:per|each|every)\b",
+        lambda r: r.group or r.ratio or r.corr_matrix is not None or r.describe is not None or r.missing_values,
+    ),
+)
+
+
+def unexplained(rest: str, req: Request) -> list[str]:
+    """The words of ``rest`` that change a question and that no part of ``req`` reads."""
+    found = []
+    for pattern, reads in _MEANING_PARTS:
+        if not reads(req):
+            found += [m[0] for m in re.finditer(pattern, rest, re.I)]
+    return found
+
+
+_LARGE = ("largest", "highest", "biggest", "greatest", "most")
+_SMALL = ("smallest", "lowest", "least", "fewest")
+_HINTS = {
+    "expensive": ("price", "cost", "amount", "value"),
+    "costly": ("price", "cost"),
+    "pricey": ("price", "cost"),
+    "cheap": ("price", "cost", "amount", "value"),
+    "inexpensive": ("price", "cost"),
+    "oldest": ("age", "year", "date"),
+    "youngest": ("age", "year", "date"),
+    "newest": ("date", "year", "time"),
+    "latest": ("date", "year", "time"),
+    "earliest": ("date", "year", "time"),
+    "longest": ("length", "duration", "time", "distance"),
+    "shortest": ("length", "duration", "time", "height"),
+    "tallest": ("height",),
+    "heaviest": ("weight", "mass"),
+    "lightest": ("weight", "mass"),
+    "fastest": ("speed", "time"),
+    "slowest": ("speed", "time"),
+}
+_ROWS_WORDS = frozenset(
+    [
+        "rows",
+        "row",
+        "entries",
+        "records",
+        "often",
+        "common",
+        "frequent",
+        "frequently",
+        "times",
+        "observations",
+        "popular",
+    ]
+)
+
+
+def _superlative(rest: str) -> re.Match[str] | None:
+    """A superlative whose column is not written before it: *the 3 most expensive sales*, *the cheapest*,
+    *the most items* (a column-like word that is no column)."""
+    est = "|".join(SUPERLATIVES)
+    for m in re.finditer(
+        rf"(?:\b(\d+)\s+)?\b(?:(most|least)\s+([A-Za-z][\w-]*)|({est}))\b"
+        rf"(?:\s+(?:⟨frame⟩|rows?|ones?|entries|records|items))?(?:\s+(?:by|in\s+terms\s+of|based\s+on)\s+"
+        rf"(?:the\s+)?{C})?",
+        rest,
+        re.I,
+    ):
+        word = (m[3] or m[4]).lower()
+        if word in _ROWS_WORDS or (m[3] and _common(word) and word not in ("items", "units", "things", "stuff")):
+            continue  # "the most rows", "most common": counted rows, read below; "most of" is no superlative
+        return m
+    return None
+
+
+def _superlative_order(
+    m: re.Match[str], rest: str, columns: tuple[str, ...], var: Variable
+) -> tuple[str, bool, int | None] | Unclear:
+    """The order a superlative asks for, (column, largest first, how many), or why it can't tell."""
+    word = (m[3] or m[4]).lower()
+    adjective, largest = EST_ADJECTIVES.get(word, (word, None))
+    if m[2] is not None:
+        largest = (m[2].lower() == "most") == ADJECTIVE_ORDER.get(word, True)
+    numeric = var.quantities()
+    if m[5] is not None and largest is not None and word in (*ADJECTIVE_ORDER, *EST_ADJECTIVES):
+        return columns[int(m[5])], largest, int(m[1]) if m[1] else 1
+    hinted = [c for c in numeric if any(h in str(c).lower() for h in _HINTS.get(adjective, ()))]
+    shown = (
+        " or ".join(f"`{c}`" for c in hinted) + "?"
+        if hinted
+        else "its numeric columns are " + ", ".join(f"`{c}`" for c in numeric)
+    )
+    phrase = unmark(m[0], columns, var.name).split(" by ")[0].strip()
+    example_column = (hinted or numeric or ["x"])[0]
+    n = f"{m[1]} " if m[1] else ""
+    return Unclear(
+        f"I can't tell which column “{word}” refers to ({shown}), so I didn't compute “{phrase}”. Ask with the "
+        f"column, e.g. *the {n}rows with the {'lowest' if largest is False else 'highest'} {example_column}*."
+    )
 
 
 def about_the_data(marked: str) -> str:

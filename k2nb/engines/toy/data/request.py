@@ -15,7 +15,7 @@ OP_WORDS = {
     "sum": "sum",
 }
 NEEDS_NUMBERS = frozenset(OP_WORDS) - {"nunique"}
-_CMP_WORDS = {"==": "is", "!=": "is not", ">": "is above", ">=": "is at least", "<": "is below", "<=": "is at most"}
+CMP_WORDS = {"==": "is", "!=": "is not", ">": "is above", ">=": "is at least", "<": "is below", "<=": "is at most"}
 _NEGATED = {"==": "!=", "!=": "==", ">": "<=", ">=": "<", "<": ">=", "<=": ">"}
 
 
@@ -25,17 +25,19 @@ class Condition:
 
     column: str
     op: str
-    value: int | float | str
+    value: bool | int | float | str
     # A label read from the phrasing ("mean score of 7A students"): if ``column`` does not hold it, the code
     # uses the first of these text columns that does, and says so.
     elsewhere: tuple[str, ...] = ()
 
-    def negated(self) -> Condition:
-        return replace(self, op=_NEGATED[self.op])
-
     def text(self) -> str:
         value = f"'{self.value}'" if isinstance(self.value, str) else str(self.value)
-        return f"`{self.column}` {_CMP_WORDS[self.op]} {value}"
+        return f"`{self.column}` {CMP_WORDS[self.op]} {value}"
+
+    def negated(self) -> Condition:
+        if isinstance(self.value, bool):  # "not returned" is returned == False, never returned != True
+            return replace(self, value=not self.value)
+        return replace(self, op=_NEGATED[self.op])
 
 
 @dataclass(frozen=True)
@@ -75,12 +77,14 @@ class Request:
 
     frame: str
     where: tuple[Condition, ...] = ()  # rows kept (a removal is stored as its opposite)
+    within: tuple[Condition, ...] = ()  # the rows a share is of ("what share of the north sales were returned")
     removing: bool = False  # the prompt asked to remove rows: ``where`` says which are left
     group: str | None = None
     group_largest: bool = True  # the grouped table's order: largest first (False: smallest first)
     measures: tuple[tuple[str, str], ...] = ()  # (op, column)
     order: tuple[str, bool] | None = None  # (column, largest first)
     limit: int | None = None
+    tail: bool = False  # the last ``limit`` rows (not sorted): "the last 3 rows"
     count: bool = False  # how many rows
     share: bool = False  # what percentage of the rows
     show: bool = False  # show the rows themselves
@@ -119,17 +123,22 @@ class Request:
             else:
                 asks.append(f"how many rows {df} has")
         if self.share:
-            asks.append(
-                f"what percentage of the rows of {df} are those where {' and '.join(c.text() for c in self.where)}"
-                if self.where
-                else f"each `{self.group}`'s share of the rows of {df}"
+            whole = f"the rows of {df}" + (
+                f" where {' and '.join(c.text() for c in self.within)}" if self.within else ""
             )
+            matching = " and ".join(c.text() for c in self.where)
+            if self.where and self.group is not None:
+                asks.append(f"for each `{self.group}`, what percentage of {whole} are those where {matching}")
+            elif self.where:
+                asks.append(f"what percentage of {whole} are those where {matching}")
+            else:
+                asks.append(f"each `{self.group}`'s share of {whole}")
         if self.group is None:
             by_column: dict[str, list[str]] = {}
             for op, column in self.measures:
                 by_column.setdefault(column, []).append(OP_WORDS[op])
             asks += [f"the {_join(ops)} of `{column}`" for column, ops in by_column.items()]
-        if self.group is not None and not (self.share and not self.where) and not self.difference:
+        if self.group is not None and not self.share and not self.difference:
             ops = _join(list(dict.fromkeys(OP_WORDS[op] for op, _ in self.measures)))
             what = f"the {ops} of `{self.measures[0][1]}`" if self.measures else "the number of rows"
             top = f" (the {'top' if self.group_largest else 'bottom'} {self.limit})" if self.limit else ""
@@ -145,7 +154,7 @@ class Request:
                 side = "top" if largest else "bottom"
                 asks.append(f"the {side} {n}rows sorted by `{column}` ({'largest' if largest else 'smallest'} first)")
             else:
-                asks.append(f"the first {n}rows")
+                asks.append(f"the {'last' if self.tail else 'first'} {n}rows")
         elif self.show:
             asks.append("the rows themselves")
         if self.corr:

@@ -6,18 +6,20 @@ import re
 from dataclasses import dataclass
 
 from ..core import Answer, Observation, Unreadable, gist
+from ..order import BOTH_WAYS, LARGEST_FIRST, SMALLEST_FIRST, directions
 from ..parsing import listed_text
 from .code import in_function
-from .request import OP_WORDS
+from .request import CMP_WORDS, OP_WORDS, Unclear
+from .words import NUM, comparisons, leftovers
 
 _OPS = (
     ("mean", r"\bmean\b|\baverage|\bavg\b"),
     ("median", r"\bmedian"),
     ("std", r"\bstd\b|standard deviation|\bstdev"),
     ("var", r"\bvariance"),
-    ("min", r"\bmin(?:imum)?\b|\bsmallest value|\blowest value"),
-    ("max", r"\bmax(?:imum)?\b|\blargest value|\bhighest value"),
-    ("sum", r"\bsum\b|\btotal\b"),
+    ("min", r"\bmin(?:imum)?\b|\b(?:smallest|lowest|least)(?:\s+(?:value|number|one|score))?\b"),
+    ("max", r"\bmax(?:imum)?\b|\b(?:largest|highest|biggest|greatest)(?:\s+(?:value|number|one|score))?\b"),
+    ("sum", r"\bsum\b|\btotal\b|\badd(?:ed)?\s+up\b"),
 )
 _FUNCTIONS = {
     "mean": "statistics.mean",
@@ -28,6 +30,13 @@ _FUNCTIONS = {
     "max": "max",
     "sum": "sum",
 }
+_LARGE = ("top", "largest", "highest", "biggest", "greatest", "best")
+_SMALL = ("bottom", "smallest", "lowest", "least", "worst")
+_TOP = re.compile(
+    rf"\b({'|'.join(_LARGE + _SMALL)})\s+(\d+)\b|\b(\d+)\s+({'|'.join(_LARGE + _SMALL)})\b",
+    re.I,
+)
+_SORT = re.compile(r"\b(?:sort(?:s|ed|ing)?|order(?:ed)?|arrange[sd]?|rank(?:ed)?|in\s+order)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -39,8 +48,21 @@ class SequenceRequest:
     plot: str | None = None  # hist | line
     sort: bool | None = None  # sorted, largest first (True) or smallest first (False)
     summary: bool = False  # no specific statistic asked: the usual five
+    where: tuple[tuple[str, int | float], ...] = ()  # (op, number): only the values that compare so
+    share: bool = False  # what percentage of the values compare so
+    of_top: bool = False  # the statistics are of the top values ("the mean of the top 3")
+
+    def kept(self) -> str:
+        return " and ".join(f"{CMP_WORDS[op].removeprefix('is ')} {number}" for op, number in self.where)
 
     def question(self, source: str) -> str:
+        values = f"the values of {source} that are {self.kept()}" if self.where else source
+        if self.of_top and self.top:
+            k, largest = self.top
+            stats = _join([f"the {OP_WORDS[op]}" for op in self.ops])
+            return f"{stats} of the {k} {'largest' if largest else 'smallest'} values of {values}"
+        if self.share:
+            return f"what percentage of the values of {source} are {self.kept()}"
         asks = [f"the {OP_WORDS[op]}" for op in self.ops]
         if self.summary:
             asks.append("a summary (mean, median, standard deviation, minimum, maximum)")
@@ -49,37 +71,101 @@ class SequenceRequest:
         if self.unique:
             asks.append("the number of distinct values")
         if self.count:
-            asks.append("how many values there are")
+            asks.append(f"how many values there are{f' that are {self.kept()}' if self.where else ''}")
         if self.plot:
             asks.append("a histogram" if self.plot == "hist" else "a line plot")
         if self.sort is not None:
             asks.append(f"the values sorted, {'largest' if self.sort else 'smallest'} first")
         if self.sort is not None and len(asks) == 1:
-            return f"the values of {source} sorted, {'largest' if self.sort else 'smallest'} first"
-        text = ", ".join(asks[:-1]) + (" and " if len(asks) > 1 else "") + asks[-1]
-        return f"{text} of {source}"
+            return f"{values} sorted, {'largest' if self.sort else 'smallest'} first"
+        if self.count and len(asks) == 1:
+            return f"how many values {source} has" + (f" that are {self.kept()}" if self.where else "")
+        return f"{_join(asks)} of {values}"
 
 
-def read_sequence_request(low: str) -> SequenceRequest:
-    top = re.search(r"\b(top|largest|highest|biggest|bottom|smallest|lowest)\s+(\d+)\b", low)
+def _join(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def read_sequence_request(text: str, read: list[tuple[int, int]], source: str) -> SequenceRequest | Unclear:
+    """What ``text`` asks of the sequence ``source``; ``read``: the spans that name it (its variable, or the
+    numbers written in the prompt). A word that changes the question and is not read here makes it Unclear."""
+    low = text.lower()
+    spans = list(read)
+    wanted = directions(low)
+    if len(wanted) > 1:
+        return Unclear(BOTH_WAYS)
+    spans += [m.span() for pattern in (LARGEST_FIRST, SMALLEST_FIRST) for m in pattern.finditer(low)]
+    where: list[tuple[str, int | float]] = []
+    for m, op, number in comparisons(_blank(low, spans)):
+        where.append((op, number))
+        spans.append(m.span())
+    top_m = _TOP.search(_blank(low, spans))
+    top = None
+    if top_m:
+        word = (top_m[1] or top_m[4]).lower()
+        largest = word in _LARGE
+        if wanted and wanted != {largest}:
+            return Unclear(
+                f"You asked for the {word} {top_m[2] or top_m[3]} and for the other order too, so I can't tell which "
+                f"values you want: ask for e.g. *the {top_m[2] or top_m[3]} {'largest' if largest else 'smallest'} "
+                "values*."
+            )
+        top = (int(top_m[2] or top_m[3]), largest)
+        spans.append(top_m.span())
+    rest = _blank(low, spans)
+    ops, first_op = [], len(low)
+    for op, pattern in _OPS:
+        for m in re.finditer(pattern, rest):
+            ops.append(op)
+            spans.append(m.span())
+            first_op = min(first_op, m.start())
+    of_top = top_m is not None and bool(ops) and first_op < top_m.start()  # "the mean of the top 3"
+    share_m = re.search(r"\bpercent(?:age)?s?\b|\bproportion\b|\bfraction\b|\bshare\b|%", low)
+    if share_m and not where:
+        return Unclear(
+            "You asked for a percentage of the values, but not which ones: say e.g. *what percentage of the "
+            "values are above 80*."
+        )
+    unique = re.search(r"\bunique\b|\bdistinct\b|\bdifferent\b", low) is not None
+    count_m = re.search(r"\bcount\b|how many|\blength\b|\bnumber\s+of\s+(?:values|items|numbers|entries)\b", low)
     plot = "hist" if re.search(r"histogram|\bhist\b|distribution", low) else None
     if plot is None and re.search(r"\bplot|\bchart|\bgraph|\bdraw", low):
         plot = "line"
-    ops = tuple(op for op, p in _OPS if re.search(p, low))
-    if top:
-        ops = tuple(o for o in ops if o not in ("min", "max", "sum"))
+    sort_m = _SORT.search(low)
+    sort = next(iter(wanted)) if wanted else (False if sort_m else None)
+    if top is not None:
+        sort = None  # the top k are listed in their order already
+    if sort_m:
+        spans.append(sort_m.span())
     found = SequenceRequest(
-        ops=ops,
-        top=(int(top[2]), top[1] in ("top", "largest", "highest", "biggest")) if top else None,
-        unique=re.search(r"\bunique\b|\bdistinct\b", low) is not None,
-        count=re.search(r"\bcount\b|how many|\blength\b", low) is not None,
+        ops=tuple(dict.fromkeys(ops)),
+        top=top,
+        unique=unique,
+        count=count_m is not None and not unique,
         plot=plot,
-        sort=(re.search(r"\bdesc\w*|\blargest\s+first|\breverse|\bdecreasing", low) is not None)
-        if re.search(r"\bsort|\border\b", low)
-        else None,
+        sort=sort,
+        where=tuple(where),
+        share=share_m is not None,
+        of_top=of_top,
     )
     asked = found.ops or found.top or found.unique or found.count or found.plot or found.sort is not None
-    return found if asked else SequenceRequest(summary=True)
+    if not asked and not found.share:
+        found = SequenceRequest(summary=True, where=found.where)
+    unread = re.findall(rf"(?<![\w.]){NUM}(?![\w.])", _blank(low, spans)) + leftovers(
+        _blank(low, spans), set(), meaning=True
+    )
+    if unread:
+        words = ", ".join(f"“{w}”" for w in unread)
+        return Unclear(f"I understood {found.question(source)}, but not {words}, so I didn't compute it.")
+    return found
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    out = text
+    for a, b in spans:
+        out = out[:a] + " " * (b - a) + out[b:]
+    return out
 
 
 def sequence_code(source: str, req: SequenceRequest) -> str:
@@ -95,6 +181,20 @@ def sequence_code(source: str, req: SequenceRequest) -> str:
         'print(f"RESULT skipped={len(data) - len(values)}")',
         'print(f"RESULT n={len(values)}")',
     ]
+    if req.where:
+        test = " and ".join(f"v {op} {number!r}" for op, number in req.where)
+        out += [
+            "total = len(values)",
+            f"values = [v for v in values if {test}]",
+            'print(f"RESULT kept={len(values)}")',
+        ]
+        if req.share:
+            out.append('print(f"RESULT share={round(100 * len(values) / max(total, 1), 2)}")')
+    if req.top:
+        k, largest = req.top
+        out += [f"top = sorted(values, reverse={largest})[:{k}]", 'print(f"RESULT top={top}")']
+        if req.of_top:
+            out.append("values = top")
     ops = list(req.ops)
     if req.summary:
         ops = ["mean", "median", "std", "min", "max"]
@@ -104,9 +204,6 @@ def sequence_code(source: str, req: SequenceRequest) -> str:
             f"value = {_FUNCTIONS[op]}(values) if {guard} else None",
             f'print(f"RESULT {op}={{round(value, 4) if value is not None else None}}")',
         ]
-    if req.top:
-        k, largest = req.top
-        out += [f"top = sorted(values, reverse={largest})[:{k}]", 'print(f"RESULT top={top}")']
     if req.unique:
         out += ['print(f"RESULT unique={len(set(values))}")']
     if req.sort is not None:
@@ -124,8 +221,12 @@ def sequence_answer(req: SequenceRequest, source: str, obs: Observation, describ
         parts.append(described)
     if r.get("skipped", "0") != "0":
         parts.append(f"{r['skipped']} values were not numbers and were skipped.")
-    if req.count or req.summary:
+    if req.where and "kept" in r:
+        parts.append(f"- **values {req.kept()}:** {r['kept']} of {r.get('n', '?')}")
+    elif req.count or req.summary:
         parts.append(f"- **values:** {r.get('n', '?')}")
+    if "share" in r:
+        parts.append(f"- **share:** {r['share']}% of the values")
     for op in ("mean", "median", "std", "var", "min", "max", "sum"):
         if op in r:
             parts.append(f"- **{OP_WORDS[op]}:** {r[op]}")
@@ -148,10 +249,12 @@ def sequence_answer(req: SequenceRequest, source: str, obs: Observation, describ
 _NUMBER_LIST = re.compile(r"-?\d+(?:\.\d+)?(?:\s*(?:,\s*and|,|\band\b)\s*-?\d+(?:\.\d+)?)+")
 
 
-def inline_numbers(text: str) -> list[int | float] | None:
-    """Numbers the prompt gives to compute on (``average of 3, 5, 8 and 13``), with a statistic asked."""
+def inline_numbers(text: str) -> tuple[list[int | float], tuple[int, int]] | None:
+    """Numbers the prompt gives to compute on (``average of 3, 5, 8 and 13``), with a statistic asked, and
+    where they are written."""
     low = text.lower()
     m = _NUMBER_LIST.search(text)
-    if m is None or not (any(re.search(p, low) for _, p in _OPS) or re.search(r"\btop\b", low)):
+    asked = any(re.search(p, low) for _, p in _OPS) or _TOP.search(low) or re.search(r"\btop\b", low)
+    if m is None or not (asked or (re.search(r"\bhow\s+many\b", low) and comparisons(low))):
         return None
-    return [float(v) if "." in v else int(v) for v in re.findall(r"-?\d+(?:\.\d+)?", m[0])]
+    return [float(v) if "." in v else int(v) for v in re.findall(r"-?\d+(?:\.\d+)?", m[0])], m.span()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..core import TOOL_NAME, Action, Answer, CodeStep, Observation, Skill, Task, ToolStep, lines
 from ..names import guesses, may_name
 from ..tools import INSPECT_TOOL, LIST_TOOL
+from ..wording import corrected
 from .answer import answer
 from .code import request_code
 from .knowledge import Knowledge, Variable, learn
@@ -93,6 +94,13 @@ class DataSkill(Skill):
                 "numbers written in the prompt), so I didn't compute anything.",
             )
         request = parse(self.question, var)
+        if isinstance(request, Unclear):  # a misspelt request word ("avreage")? never a column or variable name
+            fixed, fixes = corrected(
+                self.question, frozenset([*(var.columns or ()), *learn(self.task, done).variables])
+            )
+            retried = parse(fixed, var) if fixes else request
+            if isinstance(retried, Request):
+                request, self.read_as = retried, fixes
         if isinstance(request, Unclear):
             return Answer(
                 f"I looked at `{var.name}` ({var.size}, columns {', '.join(var.columns or ())}). {request.reason} "
@@ -179,18 +187,19 @@ class DataSkill(Skill):
                 "first (e.g. `df = pd.read_csv(...)`), then ask again naming it.",
             )
         listing = "; ".join(_describe(v) for v in [*frames, *sequences])
-        if missing:
-            return Answer(
-                f"`{missing[0]}` does not exist. I'll say so and list the data that does, rather than pick another.",
-                f"{gone}Data-like variables in your kernel: {listing}. Did you mean one of those?",
-            )
         hits = {
             f.name: len(set(re.findall(r"⟨(\d+)⟩", mark_columns(question, f.columns or (), f.name)))) for f in frames
         }
         best = max(hits.values(), default=0)
         with_columns = [f for f in frames if best and hits[f.name] == best]
-        if len(with_columns) == 1:
-            return with_columns[0]
+        labels = [m for m in missing if re.search(rf"\b(?:in|for|from|among|at)\s+the\s+{re.escape(m)}\b", question)]
+        if len(with_columns) == 1 and len(labels) == len(missing):
+            return with_columns[0]  # the columns pick the frame; "in the south" looked up in vain names rows
+        if missing:
+            return Answer(
+                f"`{missing[0]}` does not exist. I'll say so and list the data that does, rather than pick another.",
+                f"{gone}Data-like variables in your kernel: {listing}. Did you mean one of those?",
+            )
         if len(with_columns) > 1:
             names = ", ".join(f"`{f.name}`" for f in with_columns)
             return Answer(
@@ -202,6 +211,15 @@ class DataSkill(Skill):
             return frames[0]
         if len(sequences) == 1 and not frames:
             return sequences[0]
+        if len(re.findall(r"(?<![\w.])\d+(?:\.\d+)?", question)) >= 2:  # numbers, and no data named: a calculation
+            return Answer(
+                "The question names no variable and no column, and it has numbers of its own: it is a calculation "
+                "I couldn't read, not a question about the kernel's data. I'll say so rather than guess.",
+                "I couldn't read that as a calculation, and it names none of your data, so I didn't compute anything. "
+                "Percentages and ratios I can do look like *what percent of 180 is 45*, *45 is what percentage of "
+                "180*, *percentage change from 80 to 100*, *the ratio of 45 to 180*; arithmetic like *17 * 23 + 5*; "
+                f"for your data ({listing}), name the variable or a column.",
+            )
         return Answer(
             "The question names no variable and no column that would pick one of the several in the kernel; I'll ask.",
             f"Which data do you mean? Your kernel has {listing}. Ask again naming one of them. (If the question "
@@ -233,8 +251,19 @@ class DataSkill(Skill):
         return CodeStep(thought, request_code(request))
 
     def _sequence(self, var: Variable, computed: list[Observation]) -> Action:
-        req = read_sequence_request(self.question.lower())
         source = f"`{var.name}`"
+        req = read_sequence_request(self.question, _spans_of(var.name, self.question), source)
+        if isinstance(req, Unclear):  # a misspelt request word?
+            fixed, fixes = corrected(self.question, frozenset([var.name]))
+            retried = read_sequence_request(fixed, _spans_of(var.name, fixed), source) if fixes else req
+            if not isinstance(retried, Unclear):
+                req, self.read_as = retried, fixes
+        if isinstance(req, Unclear):
+            return Answer(
+                f"`{var.name}` is a {var.kind} ({var.size}). {req.reason} Better to say so than to answer a "
+                "different question.",
+                f"About `{var.name}` ({var.kind}, {var.size}): {req.reason}",
+            )
         if not computed:
             return CodeStep(
                 f"`{var.name}` is a {var.kind} ({var.size}). You asked for {req.question(source)}; the statistics "
@@ -247,13 +276,16 @@ class DataSkill(Skill):
 class InlineSkill(Skill):
     """Statistics of numbers written in the prompt: nothing to look up."""
 
-    def __init__(self, task: Task, values: list[int | float]) -> None:
+    def __init__(self, task: Task, values: list[int | float], written: tuple[int, int]) -> None:
         self.task = task
         self.values = values
+        self.written = written  # where the prompt writes them
 
     def next(self, done: Sequence[Observation]) -> Action:
-        req = read_sequence_request(self.task.low)
         source = f"{', '.join(map(str, self.values))}"
+        req = read_sequence_request(self.task.text, [self.written], source)
+        if isinstance(req, Unclear):
+            return Answer(f"The numbers are in the prompt: {self.values}. {req.reason}", req.reason)
         if not done:
             return CodeStep(
                 f"The numbers are in the prompt: {self.values}. You asked for {req.question(source)}; I'll put them "
@@ -261,6 +293,12 @@ class InlineSkill(Skill):
                 sequence_code(repr(self.values), req),
             )
         return sequence_answer(req, source, done[-1])
+
+
+def _spans_of(name: str, text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names the variable: in backticks if it does so anywhere, else wherever the word is."""
+    quoted = [m.span() for m in re.finditer(rf"`{re.escape(name)}`", text)]
+    return quoted or [m.span() for m in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", text)]
 
 
 def _shape(var: Variable) -> str:

@@ -107,9 +107,16 @@ def mark_columns(text: str, columns: tuple[str, ...], frame: str) -> str:
             return f"⟨{i}⟩"
 
         text = pattern.sub(swap, text)
-    if frame:
-        text = re.sub(rf"(?<![\w⟨]){re.escape(frame)}(?![\w⟩])", "⟨frame⟩", text)
+    if frame:  # "sales", and "which sale": a row of it
+        forms = {frame, frame[:-1]} if frame.endswith("s") and len(frame) > 3 else {frame, frame + "s"}
+        for form in sorted(forms, key=len, reverse=True):
+            text = re.sub(rf"(?<![\w⟨]){re.escape(form)}(?![\w⟩])", "⟨frame⟩", text)
     return text
+
+
+def unmark(marked: str, columns: tuple[str, ...], frame: str) -> str:
+    """Marked text as the user wrote it, for quoting it back: ``⟨i⟩`` is the column, ``⟨frame⟩`` the frame."""
+    return re.sub(r"⟨(\d+|frame)⟩", lambda m: frame if m[1] == "frame" else str(columns[int(m[1])]), marked)
 
 
 def unknown_columns(marked: str) -> list[str]:
@@ -175,11 +182,13 @@ _VOCABULARY = """mean means average averages avg median medians std stdev standa
     kind kinds category categories item items entry entries record records observation observations sample samples
     case cases overall whole entire typical contain contains belong belongs fall falls occur occurs happen happens
     now here there then also just really actually roughly approximately exactly again so too very much many
-    inspect inspecting check checking tool using use matrix matrices heatmap"""
+    inspect inspecting check checking tool using use matrix matrices heatmap whats hows kindly hey hi hello
+    thank thx pls plz quick quickly ok okay great cool fewest had"""
 VOCABULARY = frozenset(_VOCABULARY.split())
 
 _TRIGGER = re.compile(
-    r"(?:\b(?:where|with|whose|for\s+which|if|when|having|have|has|that\s+have|which\s+have|in\s+which|and|rows|only|"
+    r"(?:\b(?:where|with|whose|for\s+which|if|when|having|have|has|had|got|get|gets|that\s+have|which\s+have|"
+    r"in\s+which|and|rows|only|"
     r"without|excluding|except|remove\w*|drop\w*|keep\w*|filter\w*|who|that|which)|⟨\d+⟩)\s+(?:the\s+|a\s+|an\s+)?"
     r"(?:rows?\s+)?(?:where\s+)?(?:the\s+)?(?:column\s+)?$",
     re.I,
@@ -192,6 +201,44 @@ _LABEL_PLACES = (
 )
 
 
+_BARE_OPS = {
+    "more": ">", "greater": ">", "higher": ">", "larger": ">", "bigger": ">", "above": ">", "over": ">",
+    "exceed": ">", "exceeds": ">", "exceeding": ">", "less": "<", "fewer": "<", "lower": "<", "smaller": "<",
+    "below": "<", "under": "<", "least": ">=", "most": "<=",
+}  # fmt: skip
+_BARE = re.compile(
+    rf"\b(more|less|greater|fewer|higher|lower|larger|bigger|smaller|above|below|over|under|exceed(?:s|ing)?|"
+    rf"at\s+least|at\s+most)(?:\s+than)?(\s+or\s+equal(?:\s+to)?)?\s+({NUM})(?![\w.])|"
+    rf"(?<![\w.])({NUM})\s+or\s+(more|above|higher|greater|over|less|fewer|below|lower|under)\b|"
+    rf"\bbetween\s+({NUM})\s+and\s+({NUM})(?![\w.])",
+    re.I,
+)
+
+
+def _within(at: int, spans: list[int]) -> bool:
+    return any(a <= at < b for a, b in zip(spans[::2], spans[1::2], strict=True))
+
+
+def _number(text: str) -> int | float:
+    return float(text) if "." in text else int(text)
+
+
+def comparisons(text: str) -> list[tuple[re.Match[str], str, int | float]]:
+    """Comparisons with a number that name no column: *more than 80*, *at least 3*, *80 or more*, *between 10
+    and 20* (two: at least the first, at most the second). Each with the match, its operator and number."""
+    found: list[tuple[re.Match[str], str, int | float]] = []
+    for m in _BARE.finditer(text):
+        if m[6] is not None:
+            found += [(m, ">=", _number(m[6])), (m, "<=", _number(m[7]))]
+        elif m[4] is not None:
+            op = ">=" if _BARE_OPS.get(m[5].lower()) == ">" or m[5].lower() == "more" else "<="
+            found.append((m, op, _number(m[4])))
+        else:
+            op = _BARE_OPS[m[1].lower().split()[-1]]
+            found.append((m, op + "=" if m[2] and op in "<>" else op, _number(m[3])))
+    return found
+
+
 def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[list[Condition] | Unclear, list[int]]:
     """Filters written in the question: ``where dose is 0``, ``dose > 5``, ``for the treated group``."""
     ops = "|".join(f"(?:{p})" for p, _ in _CMP)
@@ -199,6 +246,9 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
     pattern = re.compile(rf"{C}\s*({ops})\s*{value}", re.I)
     found: list[Condition] = []
     spans: list[int] = []
+    for condition, start, end in _true_or_false(marked, columns, var):
+        found.append(condition)
+        spans += [start, end]
     for label_place in _LABEL_PLACES:
         for m in label_place.finditer(marked):
             index, label = (m[1], m[2]) if m.re is _LABEL_PLACES[0] else (m[2], m[1])
@@ -211,44 +261,23 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
             found.append(Condition(column, "==", bare, others))
             spans += [m.start(), m.end()]
     # "students who got more than 80": the comparison names no column; the only numeric one is meant.
-    bare = re.compile(
-        rf"(?<!⟩)\s(more|less|greater|fewer|higher|lower|above|below|over|under|at\s+least|at\s+most)(?:\s+than)?\s+({NUM})\b",
-        re.I,
-    )
-    for m in bare.finditer(marked):
-        if any(a <= m.start() < b for a, b in zip(spans[::2], spans[1::2], strict=True)) or pattern.search(
-            marked[max(0, m.start() - 12) : m.end()]
+    for m, op, number in comparisons(marked):
+        if (spans[-2:] != [m.start(), m.end()] and _within(m.start(), spans)) or re.search(
+            r"⟨\d+⟩\s*(?:is\s+|was\s+|are\s+|were\s+)?$", marked[: m.start()]
         ):
-            continue
-        numeric = [c for c in columns if var.numeric(c)]
+            continue  # "dose above 2": a column's own condition, read below
+        numeric = var.quantities()
         if len(numeric) != 1:
             listed = ", ".join(f"`{c}`" for c in numeric)
             return Unclear(
                 f"“{m[0].strip()}” — of which column? Say it, e.g. *where {numeric[0] if numeric else 'x'} "
                 f"is {m[0].strip()}* (numeric columns: {listed})."
             ), []
-        word = m[1].lower().split()[-1] if " " in m[1] else m[1].lower()
-        op = {
-            "more": ">",
-            "greater": ">",
-            "higher": ">",
-            "above": ">",
-            "over": ">",
-            "less": "<",
-            "fewer": "<",
-            "lower": "<",
-            "below": "<",
-            "under": "<",
-            "least": ">=",
-            "most": "<=",
-        }[word]
-        found.append(Condition(numeric[0], op, float(m[2]) if "." in m[2] else int(m[2])))
+        found.append(Condition(numeric[0], op, number))
         spans += [m.start(), m.end()]
     for m in pattern.finditer(marked):
         column = columns[int(m[1])]
-        if _TRIGGER.search(marked[: m.start()]) is None or any(
-            a <= m.start() < b for a, b in zip(spans[::2], spans[1::2], strict=True)
-        ):
+        if _TRIGGER.search(marked[: m.start()]) is None or _within(m.start(), spans) or var.boolean(column):
             continue
         op = next(o for p, o in _CMP if re.fullmatch(p, m[2].strip(), re.I))
         raw = m[3]
@@ -262,15 +291,177 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
         else:
             found.append(Condition(column, op, raw.strip("'\"")))
         spans += [m.start(), m.end()]
+    labels = [c for c in columns if not var.numeric(c)]
+    for m in _UNNAMED_LABEL.finditer(marked):
+        word = m[1] or m[2]
+        start = m.start(1) if m[1] else m.start(2)
+        superlative = word.lower() in SUPERLATIVES or re.search(r"\b(?:most|least)\s+$", marked[:start], re.I)
+        if labels and not _within(start, spans) and not _common(word.strip("'\"")) and not superlative:
+            found.append(Condition(labels[0], "==", word.strip("'\""), tuple(labels[1:])))
+            spans += [m.start(), m.end()]
     return found, spans
 
 
-def leftovers(rest: str, read: set[str]) -> list[str]:
+# Superlatives that name no column ("the 5 most expensive sales", "the cheapest one"): the toy reads one only with
+# a column ("… by price") and a known direction; else it asks which column is meant.
+ADJECTIVE_ORDER = {"expensive": True, "costly": True, "pricey": True, "cheap": False, "inexpensive": False}
+EST_ADJECTIVES = {"cheapest": ("cheap", False), "priciest": ("pricey", True), "dearest": ("expensive", True)}
+_OTHER_EST = [
+    "oldest",
+    "youngest",
+    "newest",
+    "latest",
+    "earliest",
+    "longest",
+    "shortest",
+    "tallest",
+    "heaviest",
+    "lightest",
+    "fastest",
+    "slowest",
+    "busiest",
+    "richest",
+    "poorest",
+    "hottest",
+    "coldest",
+    "warmest",
+    "coolest",
+    "strongest",
+    "weakest",
+    "loudest",
+    "quietest",
+    "nearest",
+    "farthest",
+    "furthest",
+]
+SUPERLATIVES = (*EST_ADJECTIVES, *_OTHER_EST)
+
+
+# A label with no column named: "in the north", "for the treated", "the north sales" (the code finds the text
+# column that holds it, and says so if none does).
+_UNNAMED_LABEL = re.compile(
+    r"\b(?:in|for|from|among|within|at)\s+(?:the\s+)?('[^'\n]+'|\"[^\"\n]+\"|[A-Za-z][\w.-]*)(?![\w⟨])"
+    r"|(?<![⟩\w'])('[^'\n]+'|\"[^\"\n]+\"|[A-Za-z][\w.-]*)\s+⟨frame⟩",
+    re.I,
+)
+_TRUE_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+_NEGATION = re.compile(r"(?:\bnot|n't|\bnon|\bnever|\bno)[\s-]*$", re.I)
+# Where a True/False column is something else than a condition: grouped, measured, plotted, or two groups.
+_NOT_A_CONDITION_BEFORE = re.compile(
+    rf"(?:\bby|\bper|\beach|\bevery|\bacross|\bagainst|\bvs\.?|\bversus|\bbetween|(?:{OP}|histogram|distribution|"
+    r"plot|chart|correlation|share|rate|percentage|fraction|proportion)(?:\s+of)?)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def both_values(marked: str, i: int) -> re.Match[str] | None:
+    """*returned and not returned*, *returned vs non-returned*: both values of the True/False column ``⟨i⟩``."""
+    neg = r"(?:not\s+|non[\s-]*|un)"
+    return re.search(
+        rf"(?:\bbetween\s+)?(?:the\s+)?({neg})?⟨{i}⟩(?:\s+⟨frame⟩|\s+ones|\s+rows)?\s+(?:and|vs\.?|versus|or)\s+"
+        rf"(?:the\s+)?({neg})?⟨{i}⟩",
+        marked,
+        re.I,
+    )
+
+
+def _true_or_false(marked: str, columns: tuple[str, ...], var: Variable) -> list[tuple[Condition, int, int]]:
+    """Conditions on True/False columns: *returned is False*, *where returned*, *returned sales*, *sales that
+    weren't returned*, *non-returned* — each with where it is written."""
+    found = []
+    for i, column in enumerate(columns):
+        if not var.boolean(column) or both_values(marked, i):
+            continue  # "between returned and not returned": two groups, not a filter
+        for m in re.finditer(rf"⟨{i}⟩", marked):
+            before, after = marked[: m.start()], marked[m.end() :]
+            said = re.match(r"\s*(?:is|==|=|equals?|was|were|are)\s*(not\s+)?(true|false|yes|no|1|0)\b", after, re.I)
+            if said:
+                value = _TRUE_WORDS[said[2].lower()] != bool(said[1])
+                found.append((Condition(column, "==", value), m.start(), m.end() + said.end()))
+                continue
+            if _NOT_A_CONDITION_BEFORE.search(before) or re.match(
+                r"\s*(?:against|vs\.?|versus|and\s+not)\b", after, re.I
+            ):
+                continue
+            negation = _NEGATION.search(before)
+            start = negation.start() if negation else m.start()
+            found.append((Condition(column, "==", negation is None), start, m.end()))
+    return found
+
+
+# Words that change what a question asks (an order, a limit, a filter, a negation): a parser that did not read
+# one must say so, never pass over it as it passes over "the" or "please".
+MEANING = frozenset(
+    [
+        "first",
+        "last",
+        "top",
+        "bottom",
+        "next",
+        "previous",
+        "only",
+        "not",
+        "no",
+        "never",
+        "without",
+        "except",
+        "excluding",
+        "non",
+        "above",
+        "below",
+        "over",
+        "under",
+        "more",
+        "less",
+        "fewer",
+        "greater",
+        "higher",
+        "lower",
+        "larger",
+        "smaller",
+        "bigger",
+        "between",
+        "per",
+        "each",
+        "every",
+        "most",
+        "least",
+        "highest",
+        "lowest",
+        "largest",
+        "smallest",
+        "biggest",
+        "greatest",
+        "fewest",
+        "best",
+        "worst",
+        "before",
+        "after",
+        "reverse",
+        "reversed",
+        "cheapest",
+        "unique",
+        "distinct",
+    ]
+)
+
+
+def leftovers(rest: str, read: set[str], *, meaning: bool = False) -> list[str]:
     """Words of ``rest`` (the marked question, filters blanked) that the parser did not read; ``read``: labels
-    the request uses (a t-test's groups)."""
+    the request uses (a t-test's groups). ``meaning``: the words that change a question count too (the caller
+    blanked the ones it read)."""
     words = re.findall(r"(?<![⟨\w'])[A-Za-z][A-Za-z'-]*", rest.replace("⟨frame⟩", " "))
-    bases = (re.sub(r"'(?:s|re|ll|ve|d|t)$", "", w) for w in words)
-    return list(dict.fromkeys(w for w in bases if len(w) > 1 and w not in read and not _common(w)))
+    bases = [re.sub(r"'(?:s|re|ll|ve|d)$", "", w) for w in words]
+    return list(
+        dict.fromkeys(
+            w for w in bases if len(w) > 1 and w not in read and (not _common(w) or (meaning and _changes_meaning(w)))
+        )
+    )
+
+
+def _changes_meaning(word: str) -> bool:
+    low = word.lower()
+    return low in MEANING or low.endswith("n't")
 
 
 def _common(word: str) -> bool:

@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from ..core import Answer, Observation, Skill, Task, lines, need
+from ..declines import Decline
+from ..order import BOTH_WAYS, directions
 from .common import MAX_ITEMS, Lesson, depth_mark, input_list, numbered, step_lines, teaching
 
 ALGORITHMS = {
@@ -20,16 +22,16 @@ _SORT = re.compile(r"\b(?:sort(?:s|ed|ing)?)\b(?!\s+(?:by|on)\b)", re.I)  # "sor
 IDEAS = {
     "bubble": (
         "Bubble sort walks along the list comparing each pair of neighbours and swaps them when they are out "
-        "of order. After each pass the largest value not yet in place has bubbled to the end, so the next pass "
+        "of order. After each pass the {largest} value not yet in place has bubbled to the end, so the next pass "
         "can stop one place earlier; a pass without a swap means the list is sorted."
     ),
     "insertion": (
         "Insertion sort grows a sorted part at the front of the list. It takes the next value, shifts every "
-        "larger value of the sorted part one place to the right, and drops the value into the gap — the way "
+        "{larger} value of the sorted part one place to the right, and drops the value into the gap — the way "
         "you sort playing cards in your hand."
     ),
     "selection": (
-        "Selection sort finds the smallest value of the unsorted part and swaps it to the front of that part; "
+        "Selection sort finds the {smallest} value of the unsorted part and swaps it to the front of that part; "
         "then the sorted part is one longer. It makes the same number of comparisons whatever the input."
     ),
     "merge": (
@@ -38,11 +40,23 @@ IDEAS = {
         "first values each time."
     ),
     "quick": (
-        "Quick sort picks a pivot (here the last value), puts the values that are not larger than the pivot "
-        "on its left and the larger ones on its right, and sorts both sides the same way. Each pivot ends up "
+        "Quick sort picks a pivot (here the last value), puts the values that are not {larger} than the pivot "
+        "on its left and the {larger} ones on its right, and sorts both sides the same way. Each pivot ends up "
         "in its final place."
     ),
 }
+# The words of a lesson, smallest first or (``True``) largest first: every comparison turned round.
+_WORDS = {
+    False: {"largest": "largest", "larger": "larger", "smallest": "smallest", "gt": ">", "lt": "<", "le": "<="},
+    True: {"largest": "smallest", "larger": "smaller", "smallest": "largest", "gt": "<", "lt": ">", "le": ">="},
+}
+
+
+def idea(algorithm: str, descending: bool) -> str:
+    text = IDEAS[algorithm].format(**_WORDS[descending])
+    if descending:
+        text += " You asked for the largest value first, so every comparison is turned round."
+    return text
 
 
 def sorting_skill(task: Task) -> Skill | None:
@@ -56,7 +70,13 @@ def sorting_skill(task: Task) -> Skill | None:
         if not named:
             return None  # "sort" alone with nothing to sort is not this lesson
         items = [5, 2, 9, 1, 7]
-    return SortLesson(named[0] if named else "bubble", items[:MAX_ITEMS], given=given, cut=len(items) > MAX_ITEMS)
+    wanted = directions(text)
+    if len(wanted) > 1:
+        return Decline("The prompt asks for both orders at once.", BOTH_WAYS)
+    algorithm = named[0] if named else "bubble"
+    return SortLesson(
+        algorithm, items[:MAX_ITEMS], given=given, cut=len(items) > MAX_ITEMS, descending=wanted == {True}
+    )
 
 
 def _bubble(detail: bool) -> tuple[str, ...]:
@@ -68,12 +88,12 @@ def _bubble(detail: bool) -> tuple[str, ...]:
         "    for i in range(end):",
         "        comparisons += 1",
         "        a, b = items[i], items[i + 1]",
-        "        if a > b:",
+        "        if a «gt» b:",
         "            items[i], items[i + 1] = b, a",
         "            swaps += 1",
         "            swapped = True",
         *(
-            ("        print(f\"pass {passes}: compare {a!r} and {b!r}: {'swap' if a > b else 'keep'} -> {items}\")",)
+            ("        print(f\"pass {passes}: compare {a!r} and {b!r}: {'swap' if a «gt» b else 'keep'} -> {items}\")",)
             if detail
             else ()
         ),
@@ -83,6 +103,8 @@ def _bubble(detail: bool) -> tuple[str, ...]:
     )
 
 
+# The lessons' code, with «gt» «le» «lt» for the comparisons and «larger» «smallest» for the words the trace
+# prints: smallest first, or every one turned round for largest first (``_WORDS``).
 _INSERTION = (
     "passes = comparisons = swaps = 0",
     "for i in range(1, len(items)):",
@@ -92,7 +114,7 @@ _INSERTION = (
     "    moved = []",
     "    while j >= 0:",
     "        comparisons += 1",
-    "        if items[j] <= key:",
+    "        if items[j] «le» key:",
     "            break",
     "        moved.append(items[j])",
     "        items[j + 1] = items[j]",
@@ -106,16 +128,16 @@ _SELECTION = (
     "passes = comparisons = swaps = 0",
     "for i in range(len(items) - 1):",
     "    passes += 1",
-    "    smallest = i",
+    "    best = i",
     "    for j in range(i + 1, len(items)):",
     "        comparisons += 1",
-    "        if items[j] < items[smallest]:",
-    "            smallest = j",
+    "        if items[j] «lt» items[best]:",
+    "            best = j",
     "    rest = items[i:]",
-    "    if smallest != i:",
-    "        items[i], items[smallest] = items[smallest], items[i]",
+    "    if best != i:",
+    "        items[i], items[best] = items[best], items[i]",
     "        swaps += 1",
-    '    print(f"step {passes}: smallest of {rest} is {items[i]!r}, swapped to position {i} -> {items}")',
+    '    print(f"step {passes}: «smallest» of {rest} is {items[i]!r}, swapped to position {i} -> {items}")',
 )
 
 _MERGE = (
@@ -134,7 +156,7 @@ _MERGE = (
     "    merged, a, b = [], 0, 0",
     "    while a < len(left) and b < len(right):",
     "        comparisons += 1",
-    "        if left[a] <= right[b]:",
+    "        if left[a] «le» right[b]:",
     "            merged.append(left[a])",
     "            a += 1",
     "        else:",
@@ -162,10 +184,10 @@ _QUICK = (
     "    pivot = part[-1]",
     "    comparisons += len(part) - 1",
     "    passes += 1",
-    "    smaller = [x for x in part[:-1] if x <= pivot]",
-    "    larger = [x for x in part[:-1] if x > pivot]",
-    '    print(f"{pad}pivot {pivot!r}: not larger {smaller}, larger {larger}")',
-    "    joined = quick_sort(smaller, depth + 1) + [pivot] + quick_sort(larger, depth + 1)",
+    "    before = [x for x in part[:-1] if x «le» pivot]",
+    "    after = [x for x in part[:-1] if x «gt» pivot]",
+    '    print(f"{pad}pivot {pivot!r}: not «larger» {before}, «larger» {after}")',
+    "    joined = quick_sort(before, depth + 1) + [pivot] + quick_sort(after, depth + 1)",
     '    print(f"{pad}joined -> {joined}")',
     "    return joined",
     "",
@@ -174,21 +196,22 @@ _QUICK = (
 )
 
 
-def sort_code(algorithm: str, items: list[Any]) -> str:
+def sort_code(algorithm: str, items: list[Any], descending: bool = False) -> str:
     body = {
-        "bubble": _bubble(detail=len(items) <= 8),
+        "bubble": _bubble(len(items) <= 8),
         "insertion": _INSERTION,
         "selection": _SELECTION,
         "merge": _MERGE,
         "quick": _QUICK,
     }[algorithm]
+    words = _WORDS[descending]
     return lines(
         f"data = {items!r}",
         "items = list(data)",
         'print(f"start: {items}")',
-        *body,
+        *(re.sub(r"«(\w+)»", lambda m: words[m[1]], line) for line in body),
         'print(f"RESULT sorted={items}")',
-        'print(f"RESULT correct={items == sorted(data)}")',
+        f'print(f"RESULT correct={{items == sorted(data{", reverse=True" if descending else ""})}}")',
         'print(f"RESULT passes={passes}")',
         'print(f"RESULT comparisons={comparisons}")',
         'print(f"RESULT swaps={swaps}")',
@@ -199,8 +222,11 @@ def sort_code(algorithm: str, items: list[Any]) -> str:
 _LIST = r"(\[.*\])"
 
 
-def narrate(algorithm: str, obs: Observation) -> list[str]:
+def narrate(algorithm: str, obs: Observation, descending: bool = False) -> list[str]:
     """Each printed step of the trace as a sentence."""
+    w = _WORDS[descending]
+    shown = {">": ">", "<": "<", "<=": "≤", ">=": "≥"}
+    gt, le = shown[w["gt"]], shown[w["le"]]
     steps: list[str] = []
     if algorithm == "bubble":
         for m in step_lines(
@@ -209,7 +235,7 @@ def narrate(algorithm: str, obs: Observation) -> list[str]:
             rf"|(?:after pass (\d+): {_LIST}( \(no swap: sorted\))?)",
         ):
             if m[1]:
-                verb = f"{m[2]} > {m[3]}, so swap them" if m[4] == "swap" else f"{m[2]} ≤ {m[3]}, so keep them"
+                verb = f"{m[2]} {gt} {m[3]}, so swap them" if m[4] == "swap" else f"{m[2]} {le} {m[3]}, so keep them"
                 steps.append(f"Pass {m[1]}: compare {m[2]} and {m[3]}: {verb} → {m[5]}")
             else:
                 done = " — no swap in this pass, so the list is sorted and we stop." if m[8] else ""
@@ -218,11 +244,15 @@ def narrate(algorithm: str, obs: Observation) -> list[str]:
         for m in step_lines(
             obs, rf"step (\d+): insert (.+?): moved {_LIST} one place right, put it at position (\d+) -> {_LIST}"
         ):
-            moved = f"the larger values {m[3]} move one place right" if m[3] != "[]" else "nothing before it is larger"
+            larger = w["larger"]
+            moved = (
+                f"the {larger} values {m[3]} move one place right" if m[3] != "[]" else f"nothing before it is {larger}"
+            )
             steps.append(f"take {m[2]}: {moved}; it goes to position {m[4]} → {m[5]}")
     elif algorithm == "selection":
-        for m in step_lines(obs, rf"step (\d+): smallest of {_LIST} is (.+?), swapped to position (\d+) -> {_LIST}"):
-            steps.append(f"the smallest of the unsorted part {m[2]} is {m[3]}; it goes to position {m[4]} → {m[5]}")
+        smallest = w["smallest"]
+        for m in step_lines(obs, rf"step (\d+): {smallest} of {_LIST} is (.+?), swapped to position (\d+) -> {_LIST}"):
+            steps.append(f"the {smallest} of the unsorted part {m[2]} is {m[3]}; it goes to position {m[4]} → {m[5]}")
     elif algorithm == "merge":
         for m in step_lines(
             obs,
@@ -237,12 +267,14 @@ def narrate(algorithm: str, obs: Observation) -> list[str]:
             else:
                 steps.append(f"{depth_mark(depth)}{m[8]} has one value: already sorted")
     else:
+        larger = w["larger"]
         for m in step_lines(
-            obs, rf"( *)(?:pivot (.+?): not larger {_LIST}, larger {_LIST}|joined -> {_LIST}|{_LIST}: nothing to sort)"
+            obs,
+            rf"( *)(?:pivot (.+?): not {larger} {_LIST}, {larger} {_LIST}|joined -> {_LIST}|{_LIST}: nothing to sort)",
         ):
             depth = len(m[1]) // 2
             if m[2]:
-                steps.append(f"{depth_mark(depth)}pivot {m[2]}: not larger {m[3]}, larger {m[4]}")
+                steps.append(f"{depth_mark(depth)}pivot {m[2]}: not {larger} {m[3]}, {larger} {m[4]}")
             elif m[5]:
                 steps.append(f"{depth_mark(depth)}join the sorted sides around the pivot → {m[5]}")
             else:
@@ -251,24 +283,27 @@ def narrate(algorithm: str, obs: Observation) -> list[str]:
 
 
 class SortLesson(Lesson):
-    def __init__(self, algorithm: str, items: list[Any], *, given: bool, cut: bool) -> None:
+    def __init__(self, algorithm: str, items: list[Any], *, given: bool, cut: bool, descending: bool = False) -> None:
         self.algorithm, self.items, self.given, self.cut = algorithm, items, given, cut
+        self.descending = descending
         source = (
             f"the list {items}" + (f" (the first {MAX_ITEMS} of yours)" if cut else "")
             if given
             else f"an example list, {items}, since the prompt gave none"
         )
+        order = "largest first" if descending else "smallest first"
         thought = (
-            f"You want to see {algorithm} sort at work, on {source}. {IDEAS[algorithm]} I'll write it out in plain "
-            "Python that prints every step, run it on that list, and then explain the printed trace step by step. "
-            "I'll also count comparisons and swaps and check the result against Python's sorted()."
+            f"You want to see {algorithm} sort at work, on {source}, {order}. {idea(algorithm, descending)} I'll "
+            "write it out in plain Python that prints every step, run it on that list, and then explain the printed "
+            "trace step by step. I'll also count comparisons and swaps and check the result against Python's "
+            f"sorted(){' with reverse=True' if descending else ''}."
         )
-        super().__init__(f"show_{algorithm}_sort", thought, sort_code(algorithm, items))
+        super().__init__(f"show_{algorithm}_sort", thought, sort_code(algorithm, items, descending))
 
     def explain(self, obs: Observation) -> Answer:
         result, correct = need(obs, "sorted"), need(obs, "correct")
         passes, comparisons, swaps, most = (need(obs, k) for k in ("passes", "comparisons", "swaps", "most"))
-        steps = narrate(self.algorithm, obs)
+        steps = narrate(self.algorithm, obs, self.descending)
         unit = {"bubble": "passes", "merge": "merges", "quick": "partitions"}.get(self.algorithm, "steps")
         moves = (
             ""
@@ -280,12 +315,14 @@ class SortLesson(Lesson):
             tail = f" For {len(self.items)} values these algorithms need at most {most} comparisons."
         start = f"your list {self.items}" if self.given else f"the example list {self.items} (the prompt gave no list)"
         checked = "matches" if correct == "True" else "does NOT match"
+        check = "`sorted(..., reverse=True)`" if self.descending else "`sorted()`"
+        order = ", largest first" if self.descending else ""
         return Answer(
             f"The code printed {len(steps)} steps and sorted={result}, {comparisons} comparisons; the check against "
             f"sorted() printed {correct}. I'll walk through the trace line by line.",
-            f"You asked how **{self.algorithm} sort** works, shown on {start}.\n\n"
-            f"**The idea.** {IDEAS[self.algorithm]}\n\n"
+            f"You asked how **{self.algorithm} sort** works, shown on {start}{order}.\n\n"
+            f"**The idea.** {idea(self.algorithm, self.descending)}\n\n"
             f"**What the code printed, step by step:**\n\n{numbered(steps)}\n\n"
             f"**Result:** {result} after {passes} {unit}, with {comparisons} comparisons{moves}.{tail} "
-            f"The result {checked} Python's `sorted()`.",
+            f"The result {checked} Python's {check}.",
         )

@@ -147,28 +147,74 @@ def _one(unit: str) -> str:
     )
 
 
+_PERCENT = r"(?:%|percent(?:age)?|per\s*cent)"
+_UP = r"(?:increase[sd]?|rise|rose|risen|grow|grew|grown|go(?:es)?\s+up|went\s+up|gone\s+up|jump(?:ed)?)"
+_DOWN = r"(?:decrease[sd]?|fall|fell|fallen|drop(?:ped)?|shrink|shrank|go(?:es)?\s+down|went\s+down|decline[sd]?)"
+
+
 def _percentage(low: str) -> Skill | None:
     n = _NUMBER
+    # (kind, pattern, written the other way round: the second number is the first operand)
     forms = (
-        ("of", rf"({n})\s*(?:%|percent|per\s*cent)\s+of\s+({n})"),
-        ("ratio", rf"what\s+(?:percent(?:age)?|%)\s+of\s+({n})\s+is\s+({n})"),
-        ("ratio_rev", rf"({n})\s+(?:is\s+)?what\s+(?:percent(?:age)?|%)\s+of\s+({n})"),
-        ("ratio_rev", rf"({n})\s+(?:out\s+of|of)\s+({n})\s+(?:as\s+a\s+|in\s+)?(?:percent(?:age)?|%)"),
-        ("ratio_rev", rf"({n})\s+as\s+a\s+percent(?:age)?\s+of\s+({n})"),
-        ("change", rf"percent(?:age)?\s+(?:change|increase|decrease|difference)\s+from\s+({n})\s+to\s+({n})"),
-        ("up", rf"(?:increase|raise)\s+({n})\s+by\s+({n})\s*(?:%|percent)"),
-        ("down", rf"(?:decrease|reduce|lower|discount)\s+({n})\s+by\s+({n})\s*(?:%|percent)"),
-        ("down_rev", rf"({n})\s*(?:%|percent)\s+off\s+({n})"),
+        ("of", rf"({n})\s*(?:%|percent|per\s*cent)\s+of\s+({n})", False),
+        ("ratio", rf"what\s+{_PERCENT}\s+of\s+({n})\s+is\s+({n})", True),
+        ("ratio", rf"what\s+{_PERCENT}\s+(?:is|are)\s+({n})\s+(?:of|out\s+of)\s+({n})", False),
+        ("ratio", rf"({n})\s+(?:is\s+)?what\s+{_PERCENT}\s+of\s+({n})", False),
+        ("ratio", rf"({n})\s+(?:out\s+of|of)\s+({n})\s+(?:as\s+a\s+|in\s+)?{_PERCENT}", False),
+        ("ratio", rf"({n})\s*/\s*({n})\s+(?:as\s+a\s+|in\s+)?{_PERCENT}", False),
+        ("ratio", rf"({n})\s+as\s+a\s+percent(?:age)?\s+of\s+({n})", False),
+        ("ratio", rf"{_PERCENT}\s+(?:is|of)\s+({n})\s+(?:out\s+of|of|in)\s+({n})", False),
+        ("whole", rf"({n})\s+is\s+({n})\s*{_PERCENT}\s+of\s+what", False),
+        (
+            "change",
+            rf"{_PERCENT}\s+(?:change|increase|decrease|difference|growth|drop|rise|fall)\s+(?:from|between)\s+"
+            rf"({n})\s+(?:to|and)\s+({n})",
+            False,
+        ),
+        (
+            "change",
+            rf"what\s+{_PERCENT}\s+(?:did|does|do|is|has|have|will|would)?\s*(?:it\s+|the\s+\w+\s+)?"
+            rf"(?:{_UP}|{_DOWN}|change[sd]?)\s+(?:from\s+)?({n})\s+to\s+({n})",
+            False,
+        ),
+        (
+            "change",
+            rf"what\s+{_PERCENT}\s+(?:did|does|do|has|have|will|would)\s+({n})\s+(?:{_UP}|{_DOWN}|change[sd]?)\s+"
+            rf"(?:by\s+)?(?:to|into)\s+({n})",
+            False,
+        ),
+        (
+            "change",
+            rf"(?:how\s+much|how\s+many\s+percent)\s+(?:did|does|is)\s+(?:it\s+)?(?:{_UP}|{_DOWN}|change)\s+"
+            rf"from\s+({n})\s+to\s+({n})",
+            False,
+        ),
+        (
+            "change",
+            rf"(?:from\s+)?({n})\s+to\s+({n})\s+is\s+(?:a|an|what)\s+(?:{_PERCENT}\s+)?(?:change|increase|decrease|{_PERCENT})",
+            False,
+        ),
+        ("up", rf"(?:increase|raise)\s+({n})\s+by\s+({n})\s*{_PERCENT}", False),
+        ("up", rf"({n})\s+(?:plus|\+|increased\s+by|raised\s+by)\s+({n})\s*{_PERCENT}", False),
+        ("up", rf"add\s+({n})\s*{_PERCENT}\s+to\s+({n})", True),
+        ("up", rf"({n})\s+(?:after|with)\s+a\s+({n})\s*{_PERCENT}\s+(?:increase|rise|raise|mark-?up)", False),
+        ("down", rf"(?:decrease|reduce|lower|discount)\s+({n})\s+by\s+({n})\s*{_PERCENT}", False),
+        ("down", rf"({n})\s+(?:minus|less|decreased\s+by|reduced\s+by|discounted\s+by)\s+({n})\s*{_PERCENT}", False),
+        ("down", rf"({n})\s*{_PERCENT}\s+off\s+(?:of\s+)?({n})", True),
+        ("down", rf"({n})\s+(?:after|with)\s+a\s+({n})\s*{_PERCENT}\s+(?:discount|decrease|reduction|cut)", False),
+        ("ratio_of", rf"\bratio\s+(?:of|between)\s+({n})\s+(?:to|and|:)\s+({n})", False),
+        ("ratio_of", rf"\b({n})\s*:\s*({n})\s+(?:ratio|as\s+a\s+ratio|in\s+(?:its\s+)?simplest\s+form)", False),
+        ("ratio_of", rf"\bsimplify\s+(?:the\s+)?(?:ratio\s+)?({n})\s*:\s*({n})", False),
+        ("ratio_of", rf"\bwhat\s+fraction\s+of\s+({n})\s+is\s+({n})", True),
+        ("ratio_of", rf"\b({n})\s+(?:is\s+)?what\s+fraction\s+of\s+({n})", False),
     )
-    for form, pattern in forms:
+    for kind, pattern, swapped in forms:
         m = re.search(pattern, low)
         if m:
             a, b = (float(x.replace(",", "")) for x in (m[1], m[2]))
-            if form in ("ratio", "down_rev"):  # written the other way round
-                a, b = b, a
-            if form == "of" and not re.search(r"what|how\s+much|calculate|compute|find|is\b", low):
+            if kind == "of" and not re.search(r"what|how\s+much|calculate|compute|find|is\b", low):
                 return None
-            return PercentLesson({"ratio": "ratio_rev", "down_rev": "down"}.get(form, form), a, b)
+            return PercentLesson(kind, *((b, a) if swapped else (a, b)))
     return None
 
 
@@ -180,7 +226,7 @@ class PercentLesson(Lesson):
             "of": (f"{x}% of {y}", "a percentage of a number: the number × percent / 100", [
                 f"part = {b!r} * {a!r} / 100", f'print(f"step 1: {y} × {x} / 100 = {{part:.6g}}")',
                 'print(f"RESULT result={part:.6g}")']),
-            "ratio_rev": (f"what percentage {x} is of {y}", "part / whole × 100", [
+            "ratio": (f"what percentage {x} is of {y}", "part / whole × 100", [
                 f"share = {a!r} / {b!r}", f'print(f"step 1: {x} / {y} = {{share:.6g}}")',
                 "percent = share * 100", 'print(f"step 2: {share:.6g} × 100 = {percent:.6g}%")',
                 'print(f"RESULT result={percent:.6g}")']),
@@ -197,6 +243,16 @@ class PercentLesson(Lesson):
                 f"factor = 1 - {b!r} / 100", f'print(f"step 1: 1 − {y} / 100 = {{factor:.6g}}")',
                 f"result = {a!r} * factor", f'print(f"step 2: {x} × {{factor:.6g}} = {{result:.6g}}")',
                 'print(f"RESULT result={result:.6g}")']),
+            "whole": (f"the number {x} is {y}% of", "whole = part / (percent / 100)", [
+                f"share = {b!r} / 100", f'print(f"step 1: {y} / 100 = {{share:.6g}}")',
+                f"whole = {a!r} / share", f'print(f"step 2: {x} / {{share:.6g}} = {{whole:.6g}}")',
+                'print(f"RESULT result={whole:.6g}")']),
+            "ratio_of": (f"the ratio of {x} to {y}", "divide both numbers by their greatest common divisor", [
+                "from fractions import Fraction", "",
+                f"ratio = Fraction({x!r}) / Fraction({y!r})",
+                f'print(f"step 1: {x} / {y} = {{ratio.numerator}}/{{ratio.denominator}} in lowest terms")',
+                f"decimal = {a!r} / {b!r}", f'print(f"step 2: {x} / {y} = {{decimal:.6g}}")',
+                'print(f"RESULT result={ratio.numerator}:{ratio.denominator} (= {decimal:.6g})")']),
         }[kind]  # fmt: skip
         self.question, self.rule = plan[0], plan[1]
         super().__init__(
@@ -209,7 +265,7 @@ class PercentLesson(Lesson):
     def explain(self, obs: Observation) -> Answer:
         steps = [m[1] for m in step_lines(obs, r"step \d+: (.*)")]
         result = need(obs, "result")
-        unit = "%" if self.kind in ("ratio_rev", "change") else ""
+        unit = "%" if self.kind in ("ratio", "change") else ""
         listing = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
         return Answer(
             f"The code printed result={result}.",
