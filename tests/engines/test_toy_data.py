@@ -45,7 +45,7 @@ GRADES = Variable(
         ("how many rows does df have?", "how many rows `df` has"),
         ("plot x against dose in df", "a scatter plot of `x` against `dose` in `df`"),
         ("a line plot of x versus dose", "a line plot of `x` against `dose` in `df`"),
-        ("histogram of x", "a histogram of `x` in `df`"),
+        ("histogram of x", "a histogram of `x` (20 bins) in `df`"),
         ("mean x for rows where group is control", "the mean of `x` in the rows of `df` where `group` is 'control'"),
         (
             "what percentage of rows have dose above 2?",

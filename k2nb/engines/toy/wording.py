@@ -23,8 +23,8 @@ _NUMBER = re.compile(
     rf"\b(?:(?:a|{_GROUP})\s+(?:thousand|million)(?:,?\s+(?:and\s+)?{_GROUP})?|{_GROUP})\b(?![-'’]\w)", re.I
 )
 # "one" alone is as often a pronoun ("which one", "one at a time"): a number only beside other numbers.
-_ONE_BEFORE = re.compile(r"\b(?:from|between)\s+$", re.I)
-_ONE_AFTER = re.compile(rf"^\s+(?:to|through|and)\s+(?:\d|(?:{_TEN}|{_UNIT}|a\s+hundred)\b)", re.I)
+_ONE_BEFORE = re.compile(rf"\b(?:from|between)\s+$|(?:\d|\b(?:{_TEN}|{_UNIT}))\s*,\s*(?:and\s+)?$", re.I)
+_ONE_AFTER = re.compile(rf"^(?:\s+(?:to|through|and)\s+|\s*,\s*)(?:\d|(?:{_TEN}|{_UNIT}|a\s+hundred)\b)", re.I)
 
 
 def _value(text: str) -> int:
@@ -61,73 +61,13 @@ def digits_for_words(text: str) -> str:
 
 
 # Words the toy's families are keyed on: a close misspelling of one is read as the word ("avreage").
-REQUEST_WORDS = frozenset(
-    [
-        "average",
-        "median",
-        "deviation",
-        "variance",
-        "maximum",
-        "minimum",
-        "correlation",
-        "correlate",
-        "regression",
-        "histogram",
-        "percentage",
-        "percent",
-        "distribution",
-        "descending",
-        "ascending",
-        "decreasing",
-        "increasing",
-        "scatter",
-        "summary",
-        "describe",
-        "distinct",
-        "unique",
-        "missing",
-        "duplicated",
-        "duplicates",
-        "percentile",
-        "quantile",
-        "fibonacci",
-        "factorial",
-        "palindrome",
-        "anagram",
-        "recursion",
-        "recursive",
-        "recursively",
-        "insertion",
-        "selection",
-        "bubble",
-        "binary",
-        "linear",
-        "search",
-        "sorted",
-        "sorting",
-        "convert",
-        "fahrenheit",
-        "celsius",
-        "kilometers",
-        "kilograms",
-        "centimeters",
-        "standard",
-        "statistics",
-        "column",
-        "columns",
-        "highest",
-        "lowest",
-        "largest",
-        "smallest",
-        "biggest",
-        "greatest",
-        "between",
-        "against",
-        "versus",
-        "grouped",
-        "regress",
-    ]
-)
+_REQUEST_WORDS = """average median deviation variance maximum minimum correlation correlate regression histogram
+percentage percent distribution descending ascending decreasing increasing scatter summary describe
+distinct unique missing duplicated duplicates percentile quantile fibonacci factorial palindrome
+anagram recursion recursive recursively insertion selection bubble binary linear search sorted
+sorting convert fahrenheit celsius kilometers kilograms centimeters standard statistics column
+columns highest lowest largest smallest biggest greatest between against versus grouped regress"""
+REQUEST_WORDS = frozenset(_REQUEST_WORDS.split())
 _MIN_LENGTH = 6  # shorter words are too often other words a letter away ("mean"/"meat")
 
 

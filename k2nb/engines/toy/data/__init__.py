@@ -6,8 +6,10 @@ import re
 
 from ..core import Skill, Task
 from ..names import backticked, guesses
-from .sequence import inline_numbers
+from .request import Unclear
+from .sequence import inline_numbers, read_sequence_request
 from .skill import DataSkill, InlineSkill
+from .words import leftovers
 
 _DATA_WORDS = re.compile(
     r"\bmean\b|\baverage|\bavg\b|\bmedian|\bstd\b|standard deviation|\bvariance|\bmin(?:imum)?\b|\bmax(?:imum)?\b|"
@@ -21,6 +23,9 @@ _DATA_WORDS = re.compile(
     # superlatives and orders: "the 5 most expensive sales", "which region has the fewest sales", "highest to lowest"
     r"\b(?:largest|smallest|highest|lowest|biggest|greatest|fewest|cheapest|priciest|least|most)\b|"
     r"\b(?:ascending|descending|increasing|decreasing)\b|\breverse\s+order\b|"
+    # rows picked out: "show me sales with price > 45", "which sales have a price of 9.83"
+    r"[<>]=?\s*-?\d|==|!=|\bwhich\s+\w+\s+(?:have|has|had|are|were|cost|costs)\b|"
+    r"\b(?:show|list|give|find)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?\w+\s+(?:with|where|whose)\b|"
     # fits: "fit a line of qty on price", "trend line", "least squares", "slope"
     r"\bfit\s+a\s+(?:straight\s+)?line|\btrend\s*line|\bleast\s+squares|\bslope\b|\bintercept\b|\br²|\br-?squared"
 )
@@ -36,9 +41,16 @@ def data_skill(task: Task) -> Skill | None:
 
 
 def inline_skill(task: Task) -> Skill | None:
-    """Statistics of numbers written in the prompt (``average of 3, 5, 8 and 13``)."""
+    """Statistics of numbers written in the prompt (``average of 3, 5, 8 and 13``); a prompt with words the
+    statistics do not read ("… of price with qty 5, 6") is left to the data questions."""
     found = inline_numbers(task.text)
-    return InlineSkill(task, *found) if found else None
+    if found is None:
+        return None
+    values, written = found
+    others = task.text[: written[0]] + " " + task.text[written[1] :]
+    if isinstance(read_sequence_request(task.text, [written], "them"), Unclear) and leftovers(others, set()):
+        return None  # words no statistic reads, maybe a column's: a data question
+    return InlineSkill(task, values, written)
 
 
 __all__ = ["DataSkill", "InlineSkill", "data_skill", "inline_skill"]

@@ -256,7 +256,7 @@ def _plot_text(req: Request, obs: Observation) -> str:
             for y in plot.ys
             if f"range[{y}]" in obs.results and f"peak[{y}]" in obs.results
         ]
-        return f"The histogram ({n} rows, 20 bins) is shown above." + (f" {'; '.join(bars)}." if bars else "")
+        return f"The histogram ({n} rows, {plot.bins} bins) is shown above." + (f" {'; '.join(bars)}." if bars else "")
     if plot.kind == "bar":
         return f"The bar chart ({n} groups) is shown above."
     if plot.kind == "lines":

@@ -338,14 +338,14 @@ def _plot(plot: Plot, req: Request) -> list[str]:
             y = plot.ys[0]
             out += [
                 f"for name, part in rows.groupby({req.group!r})[{y!r}]:",
-                "    ax.hist(part.dropna(), bins=20, alpha=0.5, label=str(name))",
+                f"    ax.hist(part.dropna(), bins={plot.bins}, alpha=0.5, label=str(name))",
                 "ax.legend()",
                 f"ax.set_xlabel({str(y)!r})",
             ]
         else:
             for y in plot.ys:
                 out += [
-                    f"counts, edges, _ = ax.hist(rows[{y!r}].dropna(), bins=20, alpha=0.7, label={str(y)!r})",
+                    f"counts, edges, _ = ax.hist(rows[{y!r}].dropna(), bins={plot.bins}, alpha=0.7, label={str(y)!r})",
                     "peak = counts.argmax()",
                     f'print(f"RESULT range[{key(y)}]={{edges[0]:.4g}} to {{edges[-1]:.4g}}")',
                     "tallest = f'{edges[peak]:.4g} to {edges[peak + 1]:.4g} ({int(counts[peak])} rows)'",

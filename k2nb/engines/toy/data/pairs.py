@@ -51,12 +51,10 @@ def two_column_parts(
             return replace(req, ttest=TTest(numeric[0], group, a, b), measures=(), group=None)
         labels = [c for c in mentioned if not var.numeric(c)]
         value_words = r"(?:'[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)"
-        two = re.search(
-            rf"\bbetween\s+(?:group\s+)?({value_words})\s+and\s+(?:group\s+)?({value_words})", rest, re.I
-        ) or re.search(rf"\b({value_words})\s+(?:vs\.?|versus)\s+({value_words})", rest, re.I)
+        two = _two_labels(rest) or re.search(rf"\b({value_words})\s+(?:vs\.?|versus)\s+({value_words})", rest, re.I)
         groups = (
             (two[1].strip("'\""), two[2].strip("'\""))
-            if two and "⟨" not in two[0] and not any(w.lower() in FUNCTION_WORDS for w in two.groups())
+            if two and "⟨" not in two[1] + two[2] and not any(w.lower() in FUNCTION_WORDS for w in two.groups())
             else None
         )
         if len(numeric) >= 2 and not labels and groups is None:
@@ -83,12 +81,8 @@ def two_column_parts(
             op = req.measures[0][0] if req.measures else "mean"
             return replace(req, difference=GroupDifference(op, value, group, a, b), measures=(), group=None)
         labels = [c for c in mentioned if not var.numeric(c)]
-        two = re.search(
-            r"\bbetween\s+('[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)\s+and\s+('[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)",
-            rest,
-            re.I,
-        )
-        if two and "⟨" not in two[0]:
+        two = _two_labels(rest)
+        if two and "⟨" not in two[1] + two[2]:
             text_columns = tuple(c for c in columns if not var.numeric(c))
             group = req.group or (labels[0] if labels else None)
             group = group or (text_columns[0] if len(text_columns) == 1 else None)
@@ -106,7 +100,24 @@ def two_column_parts(
         if len(numeric) >= 2 and not req.measures:
             used.update(numeric[:2])
             return replace(req, paired_difference=(numeric[0], numeric[1]))
+        if req.group is not None and numeric and not req.measures:  # "compare price between regions"
+            used.add(numeric[0])
+            return replace(req, measures=(("mean", numeric[0]),))
     return req
+
+
+_VALUE = r"(?:'[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)"
+_STAT = r"(?:mean|average|median|total|sum|max(?:imum)?|min(?:imum)?)"
+
+
+def _two_labels(rest: str) -> re.Match[str] | None:
+    """Two groups' labels: *between control and treated*, *between the mean price of north and east*."""
+    return re.search(
+        rf"\bbetween\s+(?:the\s+)?(?:(?:{_STAT})\s+(?:of\s+)?)?(?:(?:the\s+)?⟨\d+⟩\s+)?(?:(?:of|for|in)\s+)?"
+        rf"(?:group\s+)?(?!⟨)({_VALUE})\s+and\s+(?:the\s+)?(?:group\s+)?({_VALUE})",
+        rest,
+        re.I,
+    )
 
 
 def _true_and_false(rest: str, columns: tuple[str, ...], var: Variable) -> tuple[str, str, str] | None:

@@ -12,6 +12,7 @@ from .pairs import plot_of, two_column_parts
 from .request import NEEDS_NUMBERS, Plot, Request, Unclear
 from .words import (
     ADJECTIVE_ORDER,
+    BINS,
     COLS,
     EST_ADJECTIVES,
     FILLER,
@@ -34,7 +35,7 @@ from .words import (
 
 _UNSUPPORTED = re.compile(
     r"\b(merg\w*|join(?:ed|ing)?|concat\w*|pivot\w*|melt|reshap\w*|renam\w*|imput\w*|fill\s+(?:in\s+)?(?:the\s+)?"
-    r"missing|fillna|interpolat\w*|normali[sz]\w*|standardi[sz]\w*|rescal\w*|forecast\w*|predict\w*|train\w*|"
+    r"missing|fillna|interpolat\w*|normali[sz]\w*|standardi[sz]\w*|rescal\w*|forecast\w*|predict\w*(?!\s+⟨\d+⟩\s+(?:from|using|with|by)\s+⟨\d+⟩)|train\w*|"
     r"cluster\w*|classif\w*|anova|chi[- ]?squared?|mann[- ]whitney|wilcoxon|kruskal|rolling|moving\s+average|"
     r"resampl\w*|cumulative|cumsum|pca|outliers?|z[- ]?scores?|log[- ]?transform\w*|one[- ]hot|encod\w*|"
     r"dedup\w*|save|export\w*|to_csv|read_csv|load\w*|append\w*|insert\w*|add\s+a\s+column|new\s+column|"
@@ -90,8 +91,9 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     )
     # Group by.
     group_m = re.search(
-        rf"(?:\bgroup(?:ed)?\s+(?:them\s+|it\s+)?by|\bby|"
-        rf"\bper|\bfor\s+(?:each|every)|\bin\s+each|\bacross(?:\s+the)?|\beach)\s+(?:the\s+)?(?:column\s+)?{C}",
+        rf"(?:\bgroup(?:ed)?\s+(?:them\s+|it\s+)?by|\bby|\bbetween(?=\s+(?:the\s+)?(?:different\s+)?{C}(?!\s*(?:and|,)))|"
+        rf"\bper|\bfor\s+(?:each|every)|\bin\s+each|\bacross(?:\s+the)?|\beach)\s+(?:the\s+)?(?:different\s+)?"
+        rf"(?:column\s+)?{C}",
         blank_out(rest, [order_m.start(), order_m.end()]) if order_m else rest,
         re.I,
     )
@@ -142,32 +144,42 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     # "Which group has the most rows", "the most common site": rows counted per value of a text column.
     counted_m = re.search(
         r"\b(most|fewest|least)\s+(?:rows|entries|records|often|⟨frame⟩)(?!\w)|\b(most|least)\s+(?:common|frequent|popular)\b|"
-        r"\b(commonest|rarest)\b",
+        r"\b(commonest|rarest)\b|\b(?:the\s+)?(largest|smallest|highest|lowest|biggest|greatest)\s+(?:number|count)\s+of\s+"
+        r"(?:rows|entries|records|⟨frame⟩)(?!\w)",
         low,
     )
     if req.group is None and counted_m:
         labels = [c for c in mentioned if not var.numeric(c)]
         if labels:
             word = next(w for w in counted_m.groups() if w)
-            req = replace(req, group=labels[0], group_largest=word in ("most", "commonest"))
+            largest = word in ("most", "commonest", "largest", "highest", "biggest", "greatest")
+            req = replace(req, group=labels[0], group_largest=largest)
             use(labels[0])
 
     # "Which class has the highest average score": a grouped table, its first row the answer.
+    # "The 3 regions with the lowest total qty": the same table, its first 3 rows.
     best = re.search(
-        rf"\b(?:which|what)\s+{C}\s+(?:\w+\s+){{0,2}}?(?:the\s+)?(highest|largest|biggest|greatest|best|most|top|"
-        rf"lowest|smallest|least|worst|fewest|bottom)\s+(?:({OP_RUN})\s+)?(?:of\s+)?(?:the\s+)?{C}",
+        rf"(?:\b(?:which|what)|\b(\d+))\s+{C}\s+(?:\w+\s+){{0,2}}?(?:the\s+)?(highest|largest|biggest|greatest|best|"
+        rf"most|top|lowest|smallest|least|worst|fewest|bottom)\s+(?:({OP_RUN})\s+)?(?:of\s+)?(?:the\s+)?{C}",
         rest,
         re.I,
     )
     measures: list[tuple[str, str]] = []
-    if best and req.group is None and not var.numeric(columns[int(best[1])]) and var.numeric(columns[int(best[4])]):
-        group, value = columns[int(best[1])], columns[int(best[4])]
-        largest = best[2].lower() in ("highest", "largest", "biggest", "greatest", "best", "most", "top")
+    if best and req.group is None and not var.numeric(columns[int(best[2])]) and var.numeric(columns[int(best[5])]):
+        group, value = columns[int(best[2])], columns[int(best[5])]
+        largest = best[3].lower() in ("highest", "largest", "biggest", "greatest", "best", "most", "top")
+        if wanted and wanted != {largest}:
+            return Unclear(
+                f"You asked for the {best[3].lower()} and for the other order too, so I can't tell which "
+                f"`{group}` you mean: ask for one, e.g. *which {group} has the {best[3].lower()} … *."
+            )
+        if best[1]:
+            req = replace(req, limit=int(best[1]))
         rest = rest[: best.start()] + " " * (best.end() - best.start()) + rest[best.end() :]
         low = rest.lower()
         # "which region sold the most qty in total": the statistic may come after the column
         ops = (
-            _ops_in(best[3] or "")
+            _ops_in(best[4] or "")
             or _ops_in(" ".join(re.findall(rf"\b(?:{OP})\b", low)))
             or ["max" if largest else "min"]
         )
@@ -206,7 +218,10 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     if numbers_needed:
         req = replace(req, coerce=tuple(dict.fromkeys(numbers_needed)))
     measures = list(dict.fromkeys(measures))
-    if bare_ops and not measures:
+    if bare_ops and measures:  # "the mean of price, and the median": the same columns
+        measured = list(dict.fromkeys(c for _, c in measures))
+        measures += [(op, c) for op in bare_ops for c in measured if (op, c) not in measures]
+    elif bare_ops:
         quantities = var.quantities()
         targets = [c for c in mentioned if var.numeric(c) and c not in used]
         if not targets:  # no column named for it: every numeric one, or for a grouped table the only one
@@ -265,7 +280,8 @@ def parse(question: str, var: Variable) -> Request | Unclear:
 
     # Counting and shares.
     if re.search(
-        r"\bhow\s+many\b|\bcount\b|\bnumber\s+of\s+(?:rows|records|entries|observations|samples|items)\b|"
+        r"\bhow\s+many\b(?!\s+(?:missing|duplicat\w*|distinct|unique|different)\b)|\bcount\b|"
+        r"\bnumber\s+of\s+(?:rows|records|entries|observations|samples|items)\b|"
         r"\brow\s+count\b|\bare\s+left\b|\bremain",
         low,
     ):
@@ -371,6 +387,9 @@ def parse(question: str, var: Variable) -> Request | Unclear:
             use(averaged)
     if isinstance(plot, Unclear):
         return plot
+    bins_m = BINS.search(rest)
+    if isinstance(plot, Plot) and plot.kind == "hist" and bins_m:
+        plot = replace(plot, bins=max(1, min(int(bins_m[1]), 500)))
     if plot is not None:
         req = replace(req, plot=plot)
         use(plot.x, *plot.ys)
@@ -391,16 +410,18 @@ def parse(question: str, var: Variable) -> Request | Unclear:
         if re.search(
             r"\bshow\b|\bdisplay\b|\bprint\b|\bhead\b|\bwhat(?:'s|\s+is)\s+in\b|\btell\s+me\s+about\b", low
         ) or (marked.strip(" ?.!") in ("⟨frame⟩", "")):
-            return replace(req, describe=(), show=True)
-        return Unclear(
-            "I couldn't tell what to compute from that. I can filter rows, sort them, group by a column, count, "
-            "take means, medians, sums and other statistics, percentages, correlations, fit a line, run a "
-            f"t-test and plot one column against another — e.g. *mean {example(columns, var)}*."
-        )
+            req = replace(req, describe=(), show=True)  # what is in it: its first rows and a summary
+        else:
+            return Unclear(
+                "I couldn't tell what to compute from that. I can filter rows, sort them, group by a column, count, "
+                "take means, medians, sums and other statistics, percentages, correlations, fit a line, run a "
+                f"t-test and plot one column against another — e.g. *mean {example(columns, var)}*."
+            )
     pairs = [(req.ttest.a, req.ttest.b)] if req.ttest else []
     pairs += [(req.difference.a, req.difference.b)] if req.difference else []
     labels_read = {str(v) for pair in pairs for v in pair if v}
-    read_spans = [span for m in (top_m, pct) if m is not None for span in (m.start(), m.end())]
+    read = (top_m, pct, bins_m if req.plot and req.plot.kind == "hist" else None)
+    read_spans = [span for m in read if m is not None for span in (m.start(), m.end())]
     numbers = re.findall(r"(?<![⟨\w.])-?\d+(?:\.\d+)?(?![\w⟩])", blank_out(rest, read_spans))
     unread = [n for n in numbers if n not in labels_read] + leftovers(rest, labels_read) + unexplained(rest, req)
     if unread:
@@ -442,6 +463,10 @@ _MEANING_PARTS: tuple[tuple[str, Callable[[Request], object]], ...] = (
     ),
     (r"\bonly\b", lambda r: r.where),
     (
+        r"\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|nth|\d+(?:st|nd|rd|th))\b",
+        lambda r: r.quantile,
+    ),
+    (
         r"\b(?:per|each|every)\b",
         lambda r: r.group or r.ratio or r.corr_matrix is not None or r.describe is not None or r.missing_values,
     ),
@@ -478,21 +503,8 @@ _HINTS = {
     "fastest": ("speed", "time"),
     "slowest": ("speed", "time"),
 }
-_ROWS_WORDS = frozenset(
-    [
-        "rows",
-        "row",
-        "entries",
-        "records",
-        "often",
-        "common",
-        "frequent",
-        "frequently",
-        "times",
-        "observations",
-        "popular",
-    ]
-)
+_ROWS = """rows row entries records often common frequent frequently times observations popular"""
+_ROWS_WORDS = frozenset(_ROWS.split())
 
 
 def _superlative(rest: str) -> re.Match[str] | None:
@@ -518,6 +530,11 @@ def _superlative_order(
 ) -> tuple[str, bool, int | None] | Unclear:
     """The order a superlative asks for, (column, largest first, how many), or why it can't tell."""
     word = (m[3] or m[4]).lower()
+    if re.match(r"\s+first\b", rest[m.end() :], re.I):  # "sorted by opened, oldest first": which way is that?
+        return Unclear(
+            f"I can't tell which way “{word} first” sorts (is a larger value {word} or the opposite?), so I didn't "
+            "sort. Say *ascending* (smallest first) or *descending* (largest first)."
+        )
     adjective, largest = EST_ADJECTIVES.get(word, (word, None))
     if m[2] is not None:
         largest = (m[2].lower() == "most") == ADJECTIVE_ORDER.get(word, True)

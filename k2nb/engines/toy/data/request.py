@@ -45,6 +45,7 @@ class Plot:
     kind: str  # hist | scatter | line | lines (columns over the row index) | bar (a grouped table)
     x: str | None  # the horizontal axis; None: the row index
     ys: tuple[str, ...]
+    bins: int = 20  # a histogram's bars
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class Request:
             )
             matching = " and ".join(c.text() for c in self.where)
             if self.where and self.group is not None:
-                asks.append(f"for each `{self.group}`, what percentage of {whole} are those where {matching}")
+                asks.append(f"what percentage of {whole} are those where {matching}, for each `{self.group}`")
             elif self.where:
                 asks.append(f"what percentage of {whole} are those where {matching}")
             else:
@@ -196,14 +197,14 @@ class Request:
             asks.append(_plot_words(self.plot, self.group))
         scope = f" in {rows}" if self.where and not (self.count or self.share) else ""
         if not self.where:
-            scope = f" in {df}" if not (self.count and len(asks) == 1) else ""
+            scope = f" in {df}" if not ((self.count or self.share) and len(asks) == 1) else ""
         return _join(asks) + scope
 
 
 def _plot_words(plot: Plot, group: str | None) -> str:
     ys = " and ".join(f"`{y}`" for y in plot.ys)
     if plot.kind == "hist":
-        return f"a histogram of {ys}" + (f" for each `{group}`" if group else "")
+        return f"a histogram of {ys}" + (f" for each `{group}`" if group else "") + f" ({plot.bins} bins)"
     if plot.kind == "bar":
         return "a bar chart of that table"
     if plot.kind == "lines":

@@ -10,7 +10,7 @@ from ..order import BOTH_WAYS, LARGEST_FIRST, SMALLEST_FIRST, directions
 from ..parsing import listed_text
 from .code import in_function
 from .request import CMP_WORDS, OP_WORDS, Unclear
-from .words import NUM, comparisons, leftovers
+from .words import BINS, NUM, comparisons, leftovers
 
 _OPS = (
     ("mean", r"\bmean\b|\baverage|\bavg\b"),
@@ -46,6 +46,7 @@ class SequenceRequest:
     unique: bool = False
     count: bool = False
     plot: str | None = None  # hist | line
+    bins: int = 20  # a histogram's bars
     sort: bool | None = None  # sorted, largest first (True) or smallest first (False)
     summary: bool = False  # no specific statistic asked: the usual five
     where: tuple[tuple[str, int | float], ...] = ()  # (op, number): only the values that compare so
@@ -73,7 +74,7 @@ class SequenceRequest:
         if self.count:
             asks.append(f"how many values there are{f' that are {self.kept()}' if self.where else ''}")
         if self.plot:
-            asks.append("a histogram" if self.plot == "hist" else "a line plot")
+            asks.append(f"a histogram ({self.bins} bins)" if self.plot == "hist" else "a line plot")
         if self.sort is not None:
             asks.append(f"the values sorted, {'largest' if self.sort else 'smallest'} first")
         if self.sort is not None and len(asks) == 1:
@@ -100,6 +101,8 @@ def read_sequence_request(text: str, read: list[tuple[int, int]], source: str) -
     for m, op, number in comparisons(_blank(low, spans)):
         where.append((op, number))
         spans.append(m.span())
+    if where:  # "only the ones over 70": the filter's own words
+        spans += [m.span() for m in re.finditer(r"\bonly\b", low)]
     top_m = _TOP.search(_blank(low, spans))
     top = None
     if top_m:
@@ -130,6 +133,9 @@ def read_sequence_request(text: str, read: list[tuple[int, int]], source: str) -
     unique = re.search(r"\bunique\b|\bdistinct\b|\bdifferent\b", low) is not None
     count_m = re.search(r"\bcount\b|how many|\blength\b|\bnumber\s+of\s+(?:values|items|numbers|entries)\b", low)
     plot = "hist" if re.search(r"histogram|\bhist\b|distribution", low) else None
+    bins_m = BINS.search(_blank(low, spans)) if plot else None
+    if bins_m:
+        spans.append(bins_m.span())
     if plot is None and re.search(r"\bplot|\bchart|\bgraph|\bdraw", low):
         plot = "line"
     sort_m = _SORT.search(low)
@@ -148,6 +154,7 @@ def read_sequence_request(text: str, read: list[tuple[int, int]], source: str) -
         where=tuple(where),
         share=share_m is not None,
         of_top=of_top,
+        bins=max(1, min(int(bins_m[1]), 500)) if bins_m else 20,
     )
     asked = found.ops or found.top or found.unique or found.count or found.plot or found.sort is not None
     if not asked and not found.share:
@@ -209,7 +216,7 @@ def sequence_code(source: str, req: SequenceRequest) -> str:
     if req.sort is not None:
         out += [f"ordered = sorted(values, reverse={req.sort})", 'print(f"RESULT sorted={ordered}")']
     if req.plot:
-        draw = "plt.hist(values, bins=20)" if req.plot == "hist" else "plt.plot(values)"
+        draw = f"plt.hist(values, bins={req.bins})" if req.plot == "hist" else "plt.plot(values)"
         out += ["plt.figure(figsize=(7, 4))", draw, "plt.show()", 'print(f"RESULT plotted={len(values)}")']
     return in_function(imports, out, source)
 
@@ -246,7 +253,8 @@ def sequence_answer(req: SequenceRequest, source: str, obs: Observation, describ
     )
 
 
-_NUMBER_LIST = re.compile(r"-?\d+(?:\.\d+)?(?:\s*(?:,\s*and|,|\band\b)\s*-?\d+(?:\.\d+)?)+")
+# Numbers written one after another ("3, 5, 8 and 13"); "between 5 and 10" is a range, not a list.
+_NUMBER_LIST = re.compile(r"(?<!between )-?\d+(?:\.\d+)?(?:\s*(?:,\s*and|,|\band\b)\s*-?\d+(?:\.\d+)?)+")
 
 
 def inline_numbers(text: str) -> tuple[list[int | float], tuple[int, int]] | None:

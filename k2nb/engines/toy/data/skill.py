@@ -115,10 +115,9 @@ class DataSkill(Skill):
 
     def choose(self, known: Knowledge) -> Variable | Answer | _Lookup:
         question = self.question
-        named = sorted(
-            (v for n, v in known.variables.items() if may_name(n, question)),
-            key=lambda v: question.find(v.name),
-        )
+        columns = {c for v in known.variables.values() for c in v.columns or ()}
+        at = {n: _named_at(n, v, question, columns) for n, v in known.variables.items()}
+        named = sorted((v for n, v in known.variables.items() if at[n] >= 0), key=lambda v: at[v.name])
         data = [v for v in named if v.frame or v.sequence or v.kind == "?"]
         if len(data) > 1 and len({v.name for v in data}) > 1 and all(v.frame for v in data[:2]):
             names = " and ".join(f"`{v.name}`" for v in data[:2])
@@ -192,7 +191,7 @@ class DataSkill(Skill):
         }
         best = max(hits.values(), default=0)
         with_columns = [f for f in frames if best and hits[f.name] == best]
-        labels = [m for m in missing if re.search(rf"\b(?:in|for|from|among|at)\s+the\s+{re.escape(m)}\b", question)]
+        labels = [m for m in missing if _label_like(m, question)]
         if len(with_columns) == 1 and len(labels) == len(missing):
             return with_columns[0]  # the columns pick the frame; "in the south" looked up in vain names rows
         if missing:
@@ -293,6 +292,33 @@ class InlineSkill(Skill):
                 sequence_code(repr(self.values), req),
             )
         return sequence_answer(req, source, done[-1])
+
+
+def _label_like(word: str, text: str) -> bool:
+    """Does ``text`` use ``word`` (looked up, and no variable) as the label of some rows: *in the south*,
+    *north vs south*, *between north and south*? (*in orders* names data that does not exist.)"""
+    w = re.escape(word)
+    return (
+        re.search(
+            rf"\b(?:in|for|from|among|at)\s+the\s+{w}\b|\b{w}\s+(?:vs\.?|versus|and|or)\s+\w|"
+            rf"\b(?:vs\.?|versus|between)\s+{w}\b",
+            text,
+            re.I,
+        )
+        is not None
+    )
+
+
+def _named_at(name: str, var: Variable, text: str, columns: set[str]) -> int:
+    """Where ``text`` names the variable, or -1: by its name, or in the singular for one row or value of it
+    (*the cheapest sale* of ``sales``, *the second highest score* of ``scores``) unless a column is called so."""
+    if may_name(name, text):
+        return text.find(name)
+    one = name[:-1]
+    if (var.frame or var.sequence) and name.endswith("s") and len(name) > 3 and one not in columns:
+        m = re.search(rf"\b{re.escape(one)}\b", text, re.I)
+        return m.start() if m else -1
+    return -1
 
 
 def _spans_of(name: str, text: str) -> list[tuple[int, int]]:

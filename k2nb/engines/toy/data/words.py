@@ -11,6 +11,7 @@ from .request import Condition, Unclear
 C = r"⟨(\d+)⟩"  # a column mention, once marked
 COLS = rf"{C}(?:\s*(?:,|\band\b|&)\s*(?:the\s+)?{C})*"
 NUM = r"-?\d+(?:\.\d+)?"
+BINS = re.compile(r"\b(\d+)\s+(?:bins?|buckets?|bars)\b", re.I)  # a histogram's bars: "with 10 bins"
 
 # Column names that are also words of a question ("count", "group"): a column only where one is expected.
 _WORDLIKE = frozenset(
@@ -77,8 +78,8 @@ _CMP = (
     (r"!=|<>|\bis\s+not(?:\s+equal\s+to)?|\bisn'?t|\bnot\s+equal\s+to|\bdoes\s+not\s+equal|\bdiffers?\s+from", "!="),
     (r">=|≥|\bis\s+at\s+least|\bat\s+least|\b(?:is\s+)?greater\s+than\s+or\s+equal\s+to|\bor\s+more", ">="),
     (r"<=|≤|\bis\s+at\s+most|\bat\s+most|\b(?:is\s+)?less\s+than\s+or\s+equal\s+to|\bor\s+less", "<="),
-    (r">|\b(?:is\s+)?(?:greater|more|bigger|larger|higher)\s+than|\b(?:is\s+)?(?:above|over)|\bexceeds?", ">"),
-    (r"<|\b(?:is\s+)?(?:less|smaller|lower|fewer)\s+than|\b(?:is\s+)?(?:below|under)", "<"),
+    (r">|\b(?:is\s+)?(?:greater|more|bigger|larger|higher)\s+than|\b(?:is\s+)?(?:above|over|after)|\bexceeds?", ">"),
+    (r"<|\b(?:is\s+)?(?:less|smaller|lower|fewer)\s+than|\b(?:is\s+)?(?:below|under|before)", "<"),
     (r"==|=|\bis\s+equal\s+to|\bequals?(?:\s+to)?|\bis|\bof|\bwas|:", "=="),
 )
 
@@ -129,6 +130,8 @@ def unknown_columns(marked: str) -> list[str]:
         r"\bwhere\s+(?:the\s+)?([A-Za-z_]\w*)\s+(?:is|==|=|>|<|!=|equals)",
         r"\bcorrelation\s+(?:between|of)\s+([A-Za-z_]\w*)\s+and\s+([A-Za-z_]\w*)",
     )
+    if re.search(r"\bt[- ]?test|\bsignifican|\bcompar|\bdifferen", marked, re.I):
+        places = tuple(p for p in places if "versus" not in p)  # "north vs south" names two groups' rows
     found: list[str] = []
     for pattern in places:
         for m in re.finditer(pattern, marked, re.I):
@@ -183,7 +186,8 @@ _VOCABULARY = """mean means average averages avg median medians std stdev standa
     case cases overall whole entire typical contain contains belong belongs fall falls occur occurs happen happens
     now here there then also just really actually roughly approximately exactly again so too very much many
     inspect inspecting check checking tool using use matrix matrices heatmap whats hows kindly hey hi hello
-    thank thx pls plz quick quickly ok okay great cool fewest had"""
+    thank thx pls plz quick quickly ok okay great cool fewest had as but ones plese pleae plase pleas teh hte
+    bins bin buckets bucket predict predicting predicts exactly precisely comparing compared"""
 VOCABULARY = frozenset(_VOCABULARY.split())
 
 _TRIGGER = re.compile(
@@ -207,8 +211,8 @@ _BARE_OPS = {
     "below": "<", "under": "<", "least": ">=", "most": "<=",
 }  # fmt: skip
 _BARE = re.compile(
-    rf"\b(more|less|greater|fewer|higher|lower|larger|bigger|smaller|above|below|over|under|exceed(?:s|ing)?|"
-    rf"at\s+least|at\s+most)(?:\s+than)?(\s+or\s+equal(?:\s+to)?)?\s+({NUM})(?![\w.])|"
+    rf"(?:\b(not|never)\s+)?\b(more|less|greater|fewer|higher|lower|larger|bigger|smaller|above|below|over|under|"
+    rf"exceed(?:s|ing)?|at\s+least|at\s+most)(?:\s+than)?(\s+or\s+equal(?:\s+to)?)?\s+({NUM})(?![\w.])|"
     rf"(?<![\w.])({NUM})\s+or\s+(more|above|higher|greater|over|less|fewer|below|lower|under)\b|"
     rf"\bbetween\s+({NUM})\s+and\s+({NUM})(?![\w.])",
     re.I,
@@ -228,22 +232,26 @@ def comparisons(text: str) -> list[tuple[re.Match[str], str, int | float]]:
     and 20* (two: at least the first, at most the second). Each with the match, its operator and number."""
     found: list[tuple[re.Match[str], str, int | float]] = []
     for m in _BARE.finditer(text):
-        if m[6] is not None:
-            found += [(m, ">=", _number(m[6])), (m, "<=", _number(m[7]))]
-        elif m[4] is not None:
-            op = ">=" if _BARE_OPS.get(m[5].lower()) == ">" or m[5].lower() == "more" else "<="
-            found.append((m, op, _number(m[4])))
+        if m[7] is not None:
+            found += [(m, ">=", _number(m[7])), (m, "<=", _number(m[8]))]
+        elif m[5] is not None:
+            op = ">=" if _BARE_OPS.get(m[6].lower()) == ">" or m[6].lower() == "more" else "<="
+            found.append((m, op, _number(m[5])))
         else:
-            op = _BARE_OPS[m[1].lower().split()[-1]]
-            found.append((m, op + "=" if m[2] and op in "<>" else op, _number(m[3])))
+            op = _BARE_OPS[m[2].lower().split()[-1]]
+            op = op + "=" if m[3] and op in "<>" else op
+            found.append((m, _NEGATED_OP[op] if m[1] else op, _number(m[4])))  # "not above 90" is at most 90
     return found
+
+
+_NEGATED_OP = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
 
 
 def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[list[Condition] | Unclear, list[int]]:
     """Filters written in the question: ``where dose is 0``, ``dose > 5``, ``for the treated group``."""
     ops = "|".join(f"(?:{p})" for p, _ in _CMP)
     value = r"(-?\d+(?:\.\d+)?|'[^']*'|\"[^\"]*\"|[A-Za-z_][\w.-]*)"
-    pattern = re.compile(rf"{C}\s*({ops})\s*{value}", re.I)
+    pattern = re.compile(rf"{C}\s*({ops})\s*(?:exactly\s+|precisely\s+)?{value}", re.I)
     found: list[Condition] = []
     spans: list[int] = []
     for condition, start, end in _true_or_false(marked, columns, var):
@@ -260,6 +268,14 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
             others = tuple(c for c in columns if c != column and not var.numeric(c))
             found.append(Condition(column, "==", bare, others))
             spans += [m.start(), m.end()]
+    # "qty between 5 and 10": at least the first, at most the second.
+    for m in re.finditer(
+        rf"{C}\s+(?:is\s+|are\s+|was\s+|were\s+|of\s+)?between\s+({NUM})\s+and\s+({NUM})\b", marked, re.I
+    ):
+        column = columns[int(m[1])]
+        if var.numeric(column) and not var.boolean(column) and not _within(m.start(), spans):
+            found += [Condition(column, ">=", _number(m[2])), Condition(column, "<=", _number(m[3]))]
+            spans += [m.start(), m.end(), m.start(), m.end()]
     # "students who got more than 80": the comparison names no column; the only numeric one is meant.
     for m, op, number in comparisons(marked):
         if (spans[-2:] != [m.start(), m.end()] and _within(m.start(), spans)) or re.search(
@@ -296,9 +312,16 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
         word = m[1] or m[2]
         start = m.start(1) if m[1] else m.start(2)
         superlative = word.lower() in SUPERLATIVES or re.search(r"\b(?:most|least)\s+$", marked[:start], re.I)
-        if labels and not _within(start, spans) and not _common(word.strip("'\"")) and not superlative:
-            found.append(Condition(labels[0], "==", word.strip("'\""), tuple(labels[1:])))
-            spans += [m.start(), m.end()]
+        # "in north vs south": two groups to compare, not rows to keep
+        paired = re.match(r"\s*(?:vs\.?|versus)\s", marked[m.end() :], re.I) or (
+            re.match(r"\s*(?:and|or)\s+\w", marked[m.end() :], re.I)
+            and re.search(r"\bt[- ]?test|\bsignifican|\bcompar|\bdifferen", marked, re.I)
+        )
+        if labels and not _within(start, spans) and not _common(word.strip("'\"")) and not superlative and not paired:
+            negation = re.search(r"(?:\bnot|n't|\boutside(?:\s+of)?)\s+$", marked[: m.start()], re.I)
+            op = "!=" if negation else "=="  # "the sales not in the north"
+            found.append(Condition(labels[0], op, word.strip("'\""), tuple(labels[1:])))
+            spans += [negation.start() if negation else m.start(), m.end()]
     return found, spans
 
 
@@ -306,34 +329,10 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
 # a column ("… by price") and a known direction; else it asks which column is meant.
 ADJECTIVE_ORDER = {"expensive": True, "costly": True, "pricey": True, "cheap": False, "inexpensive": False}
 EST_ADJECTIVES = {"cheapest": ("cheap", False), "priciest": ("pricey", True), "dearest": ("expensive", True)}
-_OTHER_EST = [
-    "oldest",
-    "youngest",
-    "newest",
-    "latest",
-    "earliest",
-    "longest",
-    "shortest",
-    "tallest",
-    "heaviest",
-    "lightest",
-    "fastest",
-    "slowest",
-    "busiest",
-    "richest",
-    "poorest",
-    "hottest",
-    "coldest",
-    "warmest",
-    "coolest",
-    "strongest",
-    "weakest",
-    "loudest",
-    "quietest",
-    "nearest",
-    "farthest",
-    "furthest",
-]
+_OTHER_EST_WORDS = """oldest youngest newest latest earliest longest shortest tallest heaviest lightest fastest slowest
+busiest richest poorest hottest coldest warmest coolest strongest weakest loudest quietest nearest
+farthest furthest"""
+_OTHER_EST = _OTHER_EST_WORDS.split()
 SUPERLATIVES = (*EST_ADJECTIVES, *_OTHER_EST)
 
 
@@ -349,7 +348,7 @@ _NEGATION = re.compile(r"(?:\bnot|n't|\bnon|\bnever|\bno)[\s-]*$", re.I)
 # Where a True/False column is something else than a condition: grouped, measured, plotted, or two groups.
 _NOT_A_CONDITION_BEFORE = re.compile(
     rf"(?:\bby|\bper|\beach|\bevery|\bacross|\bagainst|\bvs\.?|\bversus|\bbetween|(?:{OP}|histogram|distribution|"
-    r"plot|chart|correlation|share|rate|percentage|fraction|proportion)(?:\s+of)?)\s+(?:the\s+)?$",
+    r"plot|chart|correlation)(?:\s+of)?)\s+(?:the\s+)?$",
     re.I,
 )
 
@@ -391,59 +390,11 @@ def _true_or_false(marked: str, columns: tuple[str, ...], var: Variable) -> list
 
 # Words that change what a question asks (an order, a limit, a filter, a negation): a parser that did not read
 # one must say so, never pass over it as it passes over "the" or "please".
-MEANING = frozenset(
-    [
-        "first",
-        "last",
-        "top",
-        "bottom",
-        "next",
-        "previous",
-        "only",
-        "not",
-        "no",
-        "never",
-        "without",
-        "except",
-        "excluding",
-        "non",
-        "above",
-        "below",
-        "over",
-        "under",
-        "more",
-        "less",
-        "fewer",
-        "greater",
-        "higher",
-        "lower",
-        "larger",
-        "smaller",
-        "bigger",
-        "between",
-        "per",
-        "each",
-        "every",
-        "most",
-        "least",
-        "highest",
-        "lowest",
-        "largest",
-        "smallest",
-        "biggest",
-        "greatest",
-        "fewest",
-        "best",
-        "worst",
-        "before",
-        "after",
-        "reverse",
-        "reversed",
-        "cheapest",
-        "unique",
-        "distinct",
-    ]
-)
+_MEANING = """first last top bottom next previous only not no never without except excluding non above below over
+under more less fewer greater higher lower larger smaller bigger between per each every most least
+highest lowest largest smallest biggest greatest fewest best worst before after reverse reversed
+cheapest unique distinct second third fourth fifth nth"""
+MEANING = frozenset(_MEANING.split())
 
 
 def leftovers(rest: str, read: set[str], *, meaning: bool = False) -> list[str]:

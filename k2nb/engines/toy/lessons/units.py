@@ -64,7 +64,10 @@ def _conversion(text: str) -> Skill | None:
     m = re.search(
         rf"({_NUMBER})\s*({_UNIT})\s+(?:to|in|into|as|in\s+terms\s+of)\s+({_UNIT})\b", text, re.I
     ) or re.search(
-        rf"how\s+many\s+({_UNIT})\s+(?:are|is)\s+(?:there\s+in\s+|in\s+)?({_NUMBER})\s*({_UNIT})\b", text, re.I
+        rf"how\s+many\s+({_UNIT})\s+(?:(?:are|is|make|makes)\s+(?:there\s+)?(?:in\s+|up\s+)?|(?:there\s+)?in\s+)"
+        rf"({_NUMBER})\s*({_UNIT})\b",
+        text,
+        re.I,
     )
     if m is None:
         return None
