@@ -48,6 +48,14 @@ PART, WHOLE = rng.randint(1, 99), rng.randint(100, 400)
 SAMPLE_A = [round(rng.gauss(10, 2), 1) for _ in range(rng.randint(5, 9))]
 SAMPLE_B = [round(rng.gauss(12, 2), 1) for _ in range(rng.randint(5, 9))]
 POINTS = [(i, round(2 * i + rng.uniform(-1, 1), 2)) for i in range(1, rng.randint(5, 9))]
+M = rng.randint(60, 140)
+SALES = {  # the lead's probe of prompts the toy had never seen (issue 16's follow-up)
+    "region": [rng.choice(["north", "south", "east"]) for _ in range(M)],
+    "price": [round(rng.uniform(1, 50), 2) for _ in range(M)],
+    "qty": [rng.randint(1, 19) for _ in range(M)],
+    "returned": [rng.random() < 0.45 for _ in range(M)],
+}
+SCORES = [rng.randint(40, 100) for _ in range(rng.randint(5, 10))]
 
 CELLS = {
     # the cases issue 16 found confidently wrong: each right now, or declined plainly
@@ -87,6 +95,19 @@ CELLS = {
     "above": "how many students got more than 80 in grades?",
     "label": "what is the mean score of the 7B students?",
     "unread": "mean x for the treated patients at noon",
+    # prompts it had never seen: each right, or declined accurately
+    "sort_desc": "sort scores from highest to lowest",
+    "percent_pure": f"what percentage is {PART} of {WHOLE}?",
+    "fit_columns": "fit a line of qty on price",
+    "items": "which region sold the most items in total?",
+    "returned_share": "what fraction of sales were returned?",
+    "returned_std": "what is the standard deviation of qty for returned sales only?",
+    "expensive": "show the 5 most expensive sales",
+    "expensive_price": "show me the 3 most expensive sales by price",
+    "north_share": "what share of the north sales were returned?",
+    "bubble_desc": f"bubble sort {TO_SORT} from highest to lowest, step by step",
+    "six": "explain recursion with the factorial of six",
+    "typo": "whats the avreage price per region?",
 }
 LATE = {  # after `df2 = df.copy()`: a column in two frames
     "ambiguous": "what is the median x?",
@@ -98,7 +119,10 @@ ASK_NEVER = {"one_approval": "mean x by group in df"}
 @pytest.fixture(scope="module")
 def traces() -> dict[str, str]:
     """Run the notebook once; each cell's trace as text (plain text of the trace, plus its HTML)."""
-    setup = f"import pandas as pd\ndf = pd.DataFrame({FRAME!r})\ngrades = pd.DataFrame({GRADES!r})"
+    setup = (
+        f"import pandas as pd\ndf = pd.DataFrame({FRAME!r})\ngrades = pd.DataFrame({GRADES!r})\n"
+        f"sales = pd.DataFrame({SALES!r})\nscores = {SCORES!r}"
+    )
     cells = [
         "%load_ext k2nb",
         setup,
@@ -338,3 +362,57 @@ def test_without_scipy_the_p_value_is_said_to_need_it(traces: dict[str, str]) ->
     assert printed(trace, "p") == "needs scipy" and "`%pip install scipy`" in answer(trace)
     welch = scipy_stats.ttest_ind(SAMPLE_A, SAMPLE_B, equal_var=False)
     assert printed(trace, "t") == f"{welch.statistic:.4f}"
+
+
+# -- prompts it had never seen (the lead's probe): right, or declined accurately ----------------------
+
+
+@pytest.fixture(scope="module")
+def sales() -> Any:
+    return pd.DataFrame(SALES)
+
+
+def test_a_sort_honours_its_direction(traces: dict[str, str]) -> None:
+    assert printed(traces["sort_desc"], "sorted") == str(sorted(SCORES, reverse=True)), SEED
+    assert "largest first" in answer(traces["sort_desc"])
+    trace = traces["bubble_desc"]
+    assert printed(trace, "sorted") == str(sorted(TO_SORT, reverse=True)) and printed(trace, "correct") == "True"
+
+
+def test_a_percentage_of_two_numbers_needs_no_data(traces: dict[str, str]) -> None:
+    trace = traces["percent_pure"]
+    assert tools(trace) == ["code_interpreter"]  # no data looked up
+    assert printed(trace, "result") == f"{PART / WHOLE * 100:.6g}"
+
+
+def test_a_fit_finds_its_frame_by_the_columns(traces: dict[str, str], sales: Any) -> None:
+    trace = traces["fit_columns"]
+    slope, intercept = np.polyfit(sales["price"], sales["qty"], 1)
+    assert (printed(trace, "slope"), printed(trace, "intercept")) == (f"{slope:.4f}", f"{intercept:.4f}"), SEED
+
+
+def test_true_false_columns_are_conditions(traces: dict[str, str], sales: Any) -> None:
+    returned = sales["returned"]
+    assert printed(traces["returned_share"], "share") == str(round(100 * returned.sum() / len(sales), 2)), SEED
+    assert printed(traces["returned_std"], "std[qty]") == str(round(sales.loc[returned, "qty"].std(), 4))
+    north = sales[sales["region"] == "north"]
+    assert printed(traces["north_share"], "share") == str(round(100 * north["returned"].mean(), 2))
+    assert f"of the {len(north)} where `region` is 'north'" in answer(traces["north_share"])
+
+
+def test_a_word_with_no_column_is_declined_accurately(traces: dict[str, str]) -> None:
+    for name, word in (("items", "items"), ("expensive", "expensive")):
+        trace = traces[name]
+        assert "code_interpreter" not in tools(trace), name
+        text = answer(trace)
+        assert f"“{word}”" in text and "`price`, `qty`" in text and "no numeric column" not in text
+    truth = pd.DataFrame(SALES).nlargest(3, "price")
+    assert printed(traces["expensive_price"], "best") == str(truth["price"].iloc[0])
+
+
+def test_numbers_in_words_and_a_misspelling(traces: dict[str, str], sales: Any) -> None:
+    assert printed(traces["six"], "value") == "720" and "factorial(6)" in answer(traces["six"])
+    truth = sales.groupby("region")["price"].mean().round(4).sort_values(ascending=False)
+    trace = traces["typo"]
+    assert f"**{truth.index[0]}** ({truth.iloc[0]})" in answer(trace)
+    assert "I read “avreage” as “average”" in answer(trace)

@@ -502,6 +502,8 @@ _HINTS = {
     "lightest": ("weight", "mass"),
     "fastest": ("speed", "time"),
     "slowest": ("speed", "time"),
+    "items": ("qty", "quantity", "items", "units", "count", "number"),
+    "units": ("qty", "quantity", "units", "count"),
 }
 _ROWS = """rows row entries records often common frequent frequently times observations popular"""
 _ROWS_WORDS = frozenset(_ROWS.split())
@@ -542,17 +544,22 @@ def _superlative_order(
     if m[5] is not None and largest is not None and word in (*ADJECTIVE_ORDER, *EST_ADJECTIVES):
         return columns[int(m[5])], largest, int(m[1]) if m[1] else 1
     hinted = [c for c in numeric if any(h in str(c).lower() for h in _HINTS.get(adjective, ()))]
-    shown = (
-        " or ".join(f"`{c}`" for c in hinted) + "?"
-        if hinted
-        else "its numeric columns are " + ", ".join(f"`{c}`" for c in numeric)
-    )
+    listed = ", ".join(f"`{c}`" for c in numeric)
+    guess = " or ".join(f"`{c}`" for c in hinted)
+    shown = f"{guess}? Its numeric columns are {listed}" if hinted else f"its numeric columns are {listed}"
     phrase = unmark(m[0], columns, var.name).split(" by ")[0].strip()
     example_column = (hinted or numeric or ["x"])[0]
     n = f"{m[1]} " if m[1] else ""
+    extreme = "lowest" if largest is False else "highest"
+    which = re.search(rf"\b(?:which|what)\s+{C}", rest, re.I)  # "which region sold the most items in total"
+    if which and not var.numeric(columns[int(which[1])]):
+        total = " total" if re.search(r"\b(?:total|in\s+all|altogether|overall)\b", rest, re.I) else ""
+        example_ask = f"which {columns[int(which[1])]} has the {extreme}{total} {example_column}"
+    else:
+        example_ask = f"the {n}rows with the {extreme} {example_column}"
     return Unclear(
         f"I can't tell which column “{word}” refers to ({shown}), so I didn't compute “{phrase}”. Ask with the "
-        f"column, e.g. *the {n}rows with the {'lowest' if largest is False else 'highest'} {example_column}*."
+        f"column, e.g. *{example_ask}*."
     )
 
 
