@@ -7,7 +7,9 @@ engine thinks out loud, writes real Python for ``code_interpreter``, reads the p
 every number it reports was printed by code or returned by a tool.
 
 Layout: ``core`` (actions, reading the conversation and tool output, skills), ``parsing``
-(numbers, ranges, quoted text, expressions), ``names`` (which prompt words may name a variable),
+(numbers, ranges, quoted text, expressions), ``wording`` (numbers written in words, misspelt request
+words), ``order`` (which way a sort goes: *highest to lowest*, *ascending*…), ``names`` (which prompt
+words may name a variable),
 ``routes`` (the ordered routes: the one place to add behaviour), one module or package per family
 (``numbers``, ``simulation``, ``plots``, ``text``, ``lessons/`` — sorting, searching, recursion,
 loops, strings, units and percentages, fits — and ``data/`` — questions about the kernel's data:

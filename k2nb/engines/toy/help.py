@@ -18,13 +18,18 @@ an answer itself: every number in its reply was printed by the code. Every answe
 the question it answered; what it cannot do, it says plainly rather than answer something else.
 
 Phrasing is free; numbers, lists, variable names and column names are taken from your prompt.
+Numbers may be written in words (*the top five rows*, *from one to one hundred*); a misspelt request
+word (*avreage*, *medain*) is read as the word it is closest to, and the answer says so. A word that
+would change the question and that it cannot read (*the **second** highest*, *4 **random** rows*,
+*rounded*) is named in a decline, never passed over.
 
 ### Lessons (real code on your input, its printed trace explained step by step)
 
 - **Sorting** (*bubble*, *insertion*, *selection*, *merge*, *quick sort*): *explain step by step
   how bubble sort works on [5, 3, 1]* · *show merge sort on 8, 3, 5, 1* · *how does quick sort
-  work?* (no list: an example list, said so). Pass by pass, with comparisons and swaps counted and
-  the result checked against `sorted()`.
+  work?* (no list: an example list, said so) · *quick sort [9, 2, 7, 4] from highest to lowest*
+  (largest first: every comparison turned round). Pass by pass, with comparisons and swaps counted
+  and the result checked against `sorted()`.
 - **Searching**: *binary search for 7 in [1, 3, 5, 7, 9]* · *compare linear and binary search for
   4 in [9, 4, 2, 7]* (binary search sorts first when it must)
 - **Recursion with its call trace**: *explain recursion with the factorial of 5* · *the call tree
@@ -36,8 +41,9 @@ Phrasing is free; numbers, lists, variable names and column names are taken from
   'listen' and 'silent' anagrams?* · *count the vowels in 'banana split' step by step* · *reverse
   'hello' step by step*
 - **Units and percentages**: *convert 5 miles to km* · *100 fahrenheit in celsius* · *how many
-  feet are in 3 m* · *what percent of 80 is 20* · *percentage change from 80 to 100* · *increase
-  50 by 20%*
+  feet are in 3 m* · *what percent of 80 is 20* · *what percentage is 45 of 180* · *45 out of 180
+  as a percentage* · *percentage change from 80 to 100* · *by what percent did 80 increase to 100*
+  · *increase 50 by 20%* · *20 is 25% of what* · *the ratio of 45 to 180* (in lowest terms)
 - **t-test and least squares** on numbers in the prompt: *t-test between [5.1, 4.9, 6.2] and
   [7.0, 6.8, 7.4]* (Welch; the p-value needs scipy, and says so without it) · *fit a line through
   (1, 2), (2, 4.1), (3, 5.9)* (slope, intercept, r², each sum shown)
@@ -49,25 +55,44 @@ prompt names a variable, `list_variables` when it does not (a DataFrame's column
 listing) — so **a data question asks for one approval**: the single `code_interpreter` call that
 computes. Words of the prompt name a variable only if one of that name exists; builtins
 (`sorted`, `len`), keywords and ordinary words (*have*, *previous*, *rows*) never do unless written
-in backticks. A column named without a frame picks the one DataFrame that has it; if several do,
+in backticks; the singular names one row or value (*the cheapest sale* of `sales`) unless a column
+is called so. A column named without a frame picks the one DataFrame that has it; if several do,
 it asks which; if none does, it says so. With `--context df` the summary comes with the prompt and
 it skips the inspection.
 
 It reads the question into a small request and computes exactly that:
 - **Filter and remove rows**: *remove rows where dose is 0 from df and tell me how many are left*
   (on a filtered view: `df` stays as it is, and the answer says how to keep the result) · *mean x
-  for rows where group is treated*
-- **Sort and top n**: *show me the top 3 rows of df sorted by x* · *which row has the highest x?*
+  for rows where group is treated* · *the lowest price in the south* · *mean price of sales not in
+  the north* · *qty between 5 and 10* (a label with no column named: the code finds the column
+  that holds it, and says so if none does)
+- **True/False columns** are conditions: *what fraction of sales were returned?* · *the mean price
+  of sales that weren't returned* · *returned is False* · *t-test of price between returned and not
+  returned sales*
+- **Sort and top n**, in the order asked (*highest to lowest*, *descending*, *reverse order*,
+  *ascending*, *largest first*…): *show me the top 3 rows of df sorted by x* · *sort sales by price
+  from highest to lowest* · *which row has the highest x?* · *the 5 sales with the highest price* ·
+  *the 3 most expensive sales by price* · *the last 3 rows*. A superlative without its column (*the
+  5 most expensive sales*, *the most items*) is declined naming the likely column and the numeric
+  ones; two orders at once are declined too.
 - **Group by, count, percentages**: *mean score by class in `grades`* · *how many rows per
-  region* · *what percentage of rows have dose above 1?* · *which site has the most rows?*
+  region* · *what percentage of rows have dose above 1?* · *which site has the most rows?* ·
+  *which region has the fewest sales?* · *average price per region, lowest first* · *the 3 regions
+  with the lowest total qty* · *percentage of returned sales per region* · *what share of the north
+  sales were returned?* (the north sales are the whole)
 - **Statistics**: *mean, median, std, min, max, sum* of columns · *describe df* · *distinct
   values of site* · *missing values in df* · *duplicated rows* · *the 90th percentile of x* ·
   *median of my_list* · *average of 3, 5, 8 and 13* (numbers in the prompt)
+- **A list**: *sort scores from highest to lowest* · *the 2 lowest scores* · *mean of scores above
+  80* · *how many scores are between 70 and 90?* · *what fraction of scores are below 80?* · *the
+  mean of the 3 highest scores*
 - **Two columns**: *correlation between price and qty* (both must be numeric, else it says why) ·
-  *linear regression of x on dose* · *t-test of x between control and treated* · *difference in
-  mean x between control and treated* · *revenue per unit* (total over total)
+  *linear regression of x on dose* · *fit a line of qty on price* · *t-test of x between control
+  and treated* · *t test comparing qty in north vs south* · *difference in mean x between control
+  and treated* · *compare price between regions* (the mean of each) · *revenue per unit* (total
+  over total)
 - **Plots**: *plot x against dose in df* (a scatter, x on the vertical axis) · *line plot of y
-  versus t* · *histogram of x* · *mean x by group, plot it* (a bar chart)
+  versus t* · *histogram of x* (*with 10 bins*) · *mean x by group, plot it* (a bar chart)
 
 What it does not do (*merge*, *pivot*, *forecast*, *rename*…) it names, and computes nothing.
 
