@@ -46,9 +46,9 @@ def two_column_parts(
     if re.search(r"\bt[- ]?test|\bstudent'?s\s+t\b|\bwelch\b|\bsignifican\w*", low):
         numeric = [c for c in mentioned if var.numeric(c) and not var.boolean(c)]
         if two_values and numeric:  # "t-test of price between returned and not returned sales"
-            group, a, b = two_values
-            used.update((numeric[0], group))
-            return replace(req, ttest=TTest(numeric[0], group, a, b), measures=(), group=None)
+            column, first, second = two_values
+            used.update((numeric[0], column))
+            return replace(req, ttest=TTest(numeric[0], column, first, second), measures=(), group=None)
         labels = [c for c in mentioned if not var.numeric(c)]
         value_words = r"(?:'[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)"
         two = _two_labels(rest) or re.search(rf"\b({value_words})\s+(?:vs\.?|versus)\s+({value_words})", rest, re.I)
@@ -76,10 +76,11 @@ def two_column_parts(
         numeric = [c for c in mentioned if var.numeric(c) and not var.boolean(c)]
         value = numeric[0] if numeric else (req.measures[0][1] if req.measures else None)
         if two_values and value is not None:  # "compare the mean price of returned and not returned sales"
-            group, a, b = two_values
-            used.update((value, group))
+            column, first, second = two_values
+            used.update((value, column))
             op = req.measures[0][0] if req.measures else "mean"
-            return replace(req, difference=GroupDifference(op, value, group, a, b), measures=(), group=None)
+            gap = GroupDifference(op, value, column, first, second)
+            return replace(req, difference=gap, measures=(), group=None)
         labels = [c for c in mentioned if not var.numeric(c)]
         two = _two_labels(rest)
         if two and "⟨" not in two[1] + two[2]:

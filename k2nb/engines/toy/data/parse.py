@@ -427,10 +427,10 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     if unread:
         words = ", ".join(f"“{w}”" for w in dict.fromkeys(unread))
         labels = [c for c in columns if not var.numeric(c)]
-        label = next((w for w in unread if re.fullmatch(r"[A-Za-z][\w.-]*", w) and not _common(w)), None)
+        row_label = next((w for w in unread if re.fullmatch(r"[A-Za-z][\w.-]*", w) and not _common(w)), None)
         hint = (
-            f" If “{label}” names rows, say which column holds it, e.g. *where {labels[0]} is {label}*."
-            if labels and label
+            f" If “{row_label}” names rows, say which column holds it, e.g. *where {labels[0]} is {row_label}*."
+            if labels and row_label
             else ""
         )
         return Unclear(f"I understood {req.question()}, but not {words}, so I didn't compute it.{hint}")

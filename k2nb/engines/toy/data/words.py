@@ -122,7 +122,7 @@ def unmark(marked: str, columns: tuple[str, ...], frame: str) -> str:
 
 def unknown_columns(marked: str) -> list[str]:
     """Words where a column is expected that are not columns: ``mean of height`` when there is no height."""
-    places = (
+    places: tuple[str, ...] = (
         rf"\b(?:{OP}|histogram|distribution)\s+(?:of\s+)?(?:the\s+)?(?:column\s+)?([A-Za-z_]\w*)",
         r"\b(?:sort(?:ed)?|order(?:ed)?|rank(?:ed)?|group(?:ed)?)\s+(?:them\s+|it\s+)?by\s+(?:the\s+)?([A-Za-z_]\w*)",
         r"\b(?:by|per|for\s+each)\s+(?:the\s+)?([A-Za-z_]\w*)",
@@ -277,7 +277,7 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
             found += [Condition(column, ">=", _number(m[2])), Condition(column, "<=", _number(m[3]))]
             spans += [m.start(), m.end(), m.start(), m.end()]
     # "students who got more than 80": the comparison names no column; the only numeric one is meant.
-    for m, op, number in comparisons(marked):
+    for m, op, bound in comparisons(marked):
         if (spans[-2:] != [m.start(), m.end()] and _within(m.start(), spans)) or re.search(
             r"⟨\d+⟩\s*(?:is\s+|was\s+|are\s+|were\s+)?$", marked[: m.start()]
         ):
@@ -289,7 +289,7 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
                 f"“{m[0].strip()}” — of which column? Say it, e.g. *where {numeric[0] if numeric else 'x'} "
                 f"is {m[0].strip()}* (numeric columns: {listed})."
             ), []
-        found.append(Condition(numeric[0], op, number))
+        found.append(Condition(numeric[0], op, bound))
         spans += [m.start(), m.end()]
     for m in pattern.finditer(marked):
         column = columns[int(m[1])]
