@@ -9,8 +9,9 @@ tools it lists the kernel's data-like variables with code first.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..core import TOOL_NAME, Action, Answer, CodeStep, Observation, Skill, Task, ToolStep, lines
 from ..names import guesses, may_name
@@ -23,6 +24,8 @@ from .parse import parse
 from .request import Request, Unclear
 from .sequence import read_sequence_request, sequence_answer, sequence_code
 from .words import mark_columns
+
+_Read = TypeVar("_Read")  # what a question reads as: a frame's Request or a list's SequenceRequest
 
 LISTING_CODE = lines(
     "import types",
@@ -93,14 +96,8 @@ class DataSkill(Skill):
                 f"`{var.name}` is a `{var.kind}`. I can answer data questions about DataFrames and lists (and "
                 "numbers written in the prompt), so I didn't compute anything.",
             )
-        request = parse(self.question, var)
-        if isinstance(request, Unclear):  # a misspelt request word ("avreage")? never a column or variable name
-            fixed, fixes = corrected(
-                self.question, frozenset([*(var.columns or ()), *learn(self.task, done).variables])
-            )
-            retried = parse(fixed, var) if fixes else request
-            if isinstance(retried, Request):
-                request, self.read_as = retried, fixes
+        names = frozenset([*(var.columns or ()), *known.variables])
+        request = self._read(lambda text: parse(text, var), names)
         if isinstance(request, Unclear):
             return Answer(
                 f"I looked at `{var.name}` ({var.size}, columns {', '.join(var.columns or ())}). {request.reason} "
@@ -227,6 +224,17 @@ class DataSkill(Skill):
 
     # -- the steps ------------------------------------------------------------------------------
 
+    def _read(self, read: Callable[[str], _Read | Unclear], names: Collection[str]) -> _Read | Unclear:
+        """What ``read`` makes of the question; if that is unclear, of the question with a misspelt request
+        word corrected (never one of ``names``, the kernel's own), which the answer then mentions."""
+        found = read(self.question)
+        if isinstance(found, Unclear):
+            fixed, fixes = corrected(self.question, frozenset(names))
+            retried = read(fixed) if fixes else found
+            if not isinstance(retried, Unclear):
+                found, self.read_as = retried, fixes
+        return found
+
     def _look_up(self, lookup: _Lookup) -> Action:
         if lookup.tool == TOOL_NAME:
             return CodeStep(lookup.why, LISTING_CODE)
@@ -251,12 +259,7 @@ class DataSkill(Skill):
 
     def _sequence(self, var: Variable, computed: list[Observation]) -> Action:
         source = f"`{var.name}`"
-        req = read_sequence_request(self.question, _spans_of(var.name, self.question), source)
-        if isinstance(req, Unclear):  # a misspelt request word?
-            fixed, fixes = corrected(self.question, frozenset([var.name]))
-            retried = read_sequence_request(fixed, _spans_of(var.name, fixed), source) if fixes else req
-            if not isinstance(retried, Unclear):
-                req, self.read_as = retried, fixes
+        req = self._read(lambda text: read_sequence_request(text, _spans_of(var.name, text), source), {var.name})
         if isinstance(req, Unclear):
             return Answer(
                 f"`{var.name}` is a {var.kind} ({var.size}). {req.reason} Better to say so than to answer a "
