@@ -144,7 +144,7 @@ def test_free_phrasings_become_the_request_they_ask_for(prompt: str, variable: V
         ("merge df with grades", DF, "I can't **merge** yet"),
         ("forecast x for next year", DF, "I can't **forecast** yet"),
         ("what is wrong with df", DF, "I couldn't tell what to compute"),
-        ("mean x for the treated patients in the morning", DF, "but not “patients”"),
+        ("mean x for the treated patients in the morning", DF, "understand “patients”"),
         ("mean x of the 3 groups", DF, "but not “3”"),  # a number it did not use: not silently dropped
         ("how many rows have more than 3", GRADES, None),  # one numeric column: `score` > 3
         ("how many rows have more than 3", DF, "of which column?"),  # two numeric columns: ask

@@ -62,6 +62,7 @@ SALES = Variable(
         ("give me a first look", set()),
         ("top 3", set()),
         ("highest first, then lowest first", {True, False}),
+        ("sort [3, 1, 2] and then reverse it", {True}),
     ],
 )
 def test_direction_words(text: str, wanted: set[bool]) -> None:
@@ -124,6 +125,7 @@ def sequence(text: str) -> SequenceRequest | Unclear:
             "the mean of the values of `scores` that are above 70",
         ),
         ("mean of scores that are not above 90", "the mean of the values of `scores` that are at most 90"),
+        ("top 3 scores and their mean", "the mean of the 3 largest values of `scores`"),
     ],
 )
 def test_a_list_question_is_read_whole(prompt: str, question: str) -> None:
@@ -138,6 +140,7 @@ def test_a_list_question_is_read_whole(prompt: str, question: str) -> None:
         ("What's the second highest score of scores?", "“second”"),  # never the maximum instead
         ("the last scores", "“last”"),
         ("reverse scores", "“reverse”"),
+        ("how many scores are greater than the average?", "“greater”"),  # never "corrected" to "greatest"
         ("mean of scores excluding the lowest one", "“excluding”"),
         ("mean of scores rounded to 2 places", "“2”"),
         ("sort scores from highest to lowest and from lowest to highest", "two orders at once"),
@@ -235,6 +238,20 @@ def test_a_list_question_with_a_word_it_cannot_read_is_declined(prompt: str, unr
             "how many rows of `sales` there are where `price` is 9.83 and the rows themselves",
         ),
         (
+            "how many sales were made in the east or the south?",
+            "how many rows of `sales` there are where `region` is 'east' or 'south'",
+        ),
+        (
+            "how many sales are not in the south or the east",
+            "how many rows of `sales` there are where `region` is none of 'south', 'east'",
+        ),
+        (
+            "what's the average price excluding the north region?",
+            "the mean of `price` in the rows of `sales` where `region` is not 'north'",
+        ),
+        ("what is the price of the most expensive sale?", "the row with the largest `price` in `sales`"),
+        ("list the regions", "the distinct values of `region` in `sales`"),
+        (
             "linear regression predicting qty from price",
             "a least-squares line of `qty` against `price` (slope, intercept, r²) in `sales`",
         ),
@@ -263,6 +280,9 @@ def test_a_frame_question_becomes_the_request_it_asks_for(prompt: str, question:
         ("show 4 random rows of sales", "“4”, “random”"),
         ("median qty for sales over 20 dollars", "of which column?"),
         ("total per region", "name one of `price`, `qty`"),
+        ("mean price for north and south regions", "so no row is both"),  # never rows that are both
+        ("are there more returned sales in the north than in the south?", "so no row is both"),
+        ("mean price where qty is below 5 or price is above 40", "with “or”"),
     ],
 )
 def test_what_a_frame_question_cannot_say_is_declined_accurately(prompt: str, reason: str) -> None:

@@ -13,7 +13,8 @@ LARGEST_FIRST = re.compile(
     rf"\bdesc(?:ending(?:ly)?)?\b|\bdecreasing\b|\b(?:{_BIG}){_FIRST}|\b{_BIG}{_TO}{_SMALL}\b|"
     r"\brevers(?:e|ed)(?:\s+(?:numerical|alphabetical|sorted))?\s+order\b|\bin\s+reverse\b|\bsorted\s+in\s+reverse\b|"
     r"\breverse[ds]?\s+sort(?:ed)?\b|\bsort(?:ed)?\s+(?:it\s+|them\s+)?(?:in\s+)?reverse\b|\bfrom\s+the\s+top\b|"
-    r"\btop[\s-]+down\b|\breverse[\s-]+alphabetical|\bz\s*(?:to|-+>?|→)\s*a\b",
+    r"\btop[\s-]+down\b|\breverse[\s-]+alphabetical|\bz\s*(?:to|-+>?|→)\s*a\b|"
+    r"\bsort\w*\b[^.?!]*?\b(?:and\s+)?then\s+reverse\w*",  # "sort [3, 1, 2] and then reverse it"
     re.I,
 )
 SMALLEST_FIRST = re.compile(

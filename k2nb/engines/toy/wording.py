@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from .names import FUNCTION_WORDS, NOUNS
 from .parsing import outside_quotes
 
 _UNITS = {
@@ -69,6 +70,8 @@ sorting convert fahrenheit celsius kilometers kilograms centimeters standard sta
 columns highest lowest largest smallest biggest greatest between against versus grouped regress"""
 REQUEST_WORDS = frozenset(_REQUEST_WORDS.split())
 _MIN_LENGTH = 6  # shorter words are too often other words a letter away ("mean"/"meat")
+# Real words a letter or two from a request word: never "corrected" ("greater" is not "greatest").
+_ENGLISH = FUNCTION_WORDS | NOUNS | frozenset(["greater", "lesser", "better", "longer", "shorter", "median", "medium"])
 
 
 def corrected(text: str, keep: frozenset[str] = frozenset()) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -80,7 +83,7 @@ def corrected(text: str, keep: frozenset[str] = frozenset()) -> tuple[str, tuple
         def swap(m: re.Match[str]) -> str:
             word = m[0]
             low = word.lower()
-            if len(low) < _MIN_LENGTH or low in REQUEST_WORDS or word in keep or low in keep:
+            if len(low) < _MIN_LENGTH or low in REQUEST_WORDS or low in _ENGLISH or word in keep or low in keep:
                 return word
             close = difflib.get_close_matches(low, REQUEST_WORDS, n=1, cutoff=0.8)
             if not close:

@@ -25,6 +25,7 @@ _DATA_WORDS = re.compile(
     r"\b(?:ascending|descending|increasing|decreasing)\b|\breverse\s+order\b|"
     # rows picked out: "show me sales with price > 45", "which sales have a price of 9.83"
     r"[<>]=?\s*-?\d|==|!=|\bwhich\s+\w+\s+(?:have|has|had|are|were|cost|costs)\b|"
+    r"^\s*(?:list|name)\s+(?:all\s+)?(?:the\s+)?(?:different\s+|distinct\s+)?\w+s\s*[?.!]?\s*$|"
     r"\b(?:show|list|give|find)\s+(?:me\s+)?(?:all\s+)?(?:the\s+)?\w+\s+(?:with|where|whose)\b|"
     # fits: "fit a line of qty on price", "trend line", "least squares", "slope"
     r"\bfit\s+a\s+(?:straight\s+)?line|\btrend\s*line|\bleast\s+squares|\bslope\b|\bintercept\b|\br²|\br-?squared"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..core import Answer, Observation, Unreadable, gist, literal, need
-from .request import OP_WORDS, Request
+from .request import OP_WORDS, Condition, Request
 
 
 def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
@@ -24,14 +24,19 @@ def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
     total = need(obs, "total_rows")
     if req.where:
         kept = need(obs, "rows")
+        clash = _one_column_twice((*req.within, *req.where))
+        if clash:  # labels the code found in the same column: "in the north … in the south"
+            parts.append(clash)
         for i, c in enumerate((*req.within, *req.where)):
             seen = r.get(f"values[{i}]")
             if seen is not None:
                 listed = ", ".join(f"'{v}'" for v in (literal(seen) or []))
-                parts.append(f"No row has `{c.column}` equal to '{c.value}'. Its values are: {listed}.")
+                absent = literal(r.get(f"absent[{i}]", "[]"))
+                missing = " or ".join(f"'{v}'" for v in absent) if isinstance(absent, list) and absent else c.value
+                parts.append(f"No row has `{c.column}` equal to {missing}. Its values are: {listed}.")
         if req.removing:
             parts.append(f"- **rows left:** {kept} of {total} ({_minus(total, kept)} removed)")
-            mask = " & ".join(f"({req.frame}[{c.column!r}] {c.op} {c.value!r})" for c in req.where)
+            mask = " & ".join(_kept(req.frame, c) for c in req.where)
             parts.append(
                 f"`{req.frame}` itself is unchanged: I counted on a filtered view. To keep the result, run "
                 f"`{req.frame} = {req.frame}[{mask}]`."
@@ -113,6 +118,25 @@ def _where_as_run(req: Request, results: dict[str, str]) -> Request:
         for i, c in enumerate((*req.within, *req.where))
     ]
     return replace(req, within=tuple(found[: len(req.within)]), where=tuple(found[len(req.within) :]))
+
+
+def _one_column_twice(conditions: tuple[Condition, ...]) -> str:
+    """The sentence for two labels the code found in one column: no row has both, so none matched."""
+    for i, a in enumerate(conditions):
+        for b in conditions[i + 1 :]:
+            if a.op == b.op == "==" and a.column == b.column and a.value != b.value:
+                return (
+                    f"'{a.value}' and '{b.value}' are both values of `{a.column}`, and no row has both: ask for them "
+                    f"together (*… {a.value} or {b.value}*) or each apart (*… by {a.column}*)."
+                )
+    return ""
+
+
+def _kept(frame: str, c: Condition) -> str:
+    """The condition as the user would write it to keep the rows: ``(df['dose'] != 0)``."""
+    if c.op in ("in", "not in"):
+        return f"({'~' if c.op == 'not in' else ''}{frame}[{c.column!r}].isin({list(c.labels())!r}))"
+    return f"({frame}[{c.column!r}] {c.op} {c.value!r})"
 
 
 def _minus(a: str, b: str) -> str:

@@ -55,26 +55,33 @@ def request_code(req: Request) -> str:
     if conditions:
         masks = []
         for i, c in enumerate(conditions):
+            labels = list(c.labels())
             if c.elsewhere:  # the label may belong to another text column: use the one that holds it
                 out += [
                     f"column_{i} = {c.column!r}",
-                    f"if not (data[column_{i}].astype(str) == {c.value!r}).any():",
-                    f"    holding = [c for c in {list(c.elsewhere)!r} if (data[c].astype(str) == {c.value!r}).any()]",
+                    f"if not data[column_{i}].astype(str).isin({labels!r}).any():",
+                    f"    holding = [c for c in {list(c.elsewhere)!r} if data[c].astype(str).isin({labels!r}).any()]",
                     f"    column_{i} = holding[0] if holding else column_{i}",
                     f'print(f"RESULT where[{i}]={{column_{i}}}")',
                 ]
-                masks.append(f"(data[column_{i}].astype(str) {c.op} {c.value!r})")
+            column = f"column_{i}" if c.elsewhere else repr(c.column)
+            if c.op in ("in", "not in"):  # "in the east or the south"
+                masks.append(f"({'~' if c.op == 'not in' else ''}data[{column}].astype(str).isin({labels!r}))")
+            elif c.elsewhere:
+                masks.append(f"(data[{column}].astype(str) {c.op} {c.value!r})")
             else:
-                masks.append(f"(data[{c.column!r}] {c.op} {c.value!r})")
+                masks.append(f"(data[{column}] {c.op} {c.value!r})")
         if req.within:  # "what share of the north sales were returned": the north sales are the whole
             out += [f"base = data[{' & '.join(masks[: len(req.within)])}]", 'print(f"RESULT base_rows={len(base)}")']
         out += [f"rows = data[{' & '.join(masks)}]", 'print(f"RESULT rows={len(rows)}")']
         for i, c in enumerate(conditions):
-            if isinstance(c.value, str) and c.op == "==":
+            if isinstance(c.value, (str, tuple)) and c.op in ("==", "in"):  # a label no row has: say which
                 column = f"column_{i}" if c.elsewhere else repr(c.column)
                 out += [
-                    f"if not (data[{column}].astype(str) == {c.value!r}).any():",
+                    f"absent = [v for v in {list(c.labels())!r} if not (data[{column}].astype(str) == v).any()]",
+                    "if absent:",
                     f"    seen = sorted(data[{column}].dropna().astype(str).unique())",
+                    f'    print(f"RESULT absent[{i}]={{absent}}")',
                     f'    print(f"RESULT values[{i}]={{seen[:12]}}")',
                 ]
         if req.share and req.group is not None and req.where:  # each group's share of rows that match

@@ -26,6 +26,7 @@ from .words import (
     blank_out,
     columns_in,
     conditions,
+    contradiction,
     example,
     leftovers,
     mark_columns,
@@ -356,12 +357,12 @@ def parse(question: str, var: Variable) -> Request | Unclear:
         use(*mentioned)
     unique_m = re.search(
         rf"\b(?:unique|distinct|different)\s+(?:values\s+(?:of|in)\s+)?(?:the\s+)?{C}|"
-        rf"{C}\s+(?:unique|distinct)",
+        rf"{C}\s+(?:unique|distinct)|^\s*(?:list|name|what\s+are)\s+(?:all\s+)?(?:the\s+)?{C}s?\s*[?.!]?\s*$",
         rest,
         re.I,
     )
     if unique_m:
-        req = replace(req, unique=columns[int(unique_m[1] or unique_m[2])], count=False)
+        req = replace(req, unique=columns[int(next(g for g in unique_m.groups() if g))], count=False)
         use(req.unique)
     if re.search(r"\bmissing\b|\bnan\b|\bnulls?\b|\bempty\s+values\b|\bna\s+values\b", low):
         req = replace(req, missing_values=True)
@@ -424,6 +425,10 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     read_spans = [span for m in read if m is not None for span in (m.start(), m.end())]
     numbers = re.findall(r"(?<![⟨\w.])-?\d+(?:\.\d+)?(?![\w⟩])", blank_out(rest, read_spans))
     unread = [n for n in numbers if n not in labels_read] + leftovers(rest, labels_read) + unexplained(rest, req)
+    clash = contradiction(filters, spans, marked) if not req.removing else None
+    if clash is not None:
+        also = ", ".join(f"“{w}”" for w in dict.fromkeys(unread))
+        return Unclear(clash.reason + (f" (Nor did I understand {also}.)" if unread else ""))
     if unread:
         words = ", ".join(f"“{w}”" for w in dict.fromkeys(unread))
         labels = [c for c in columns if not var.numeric(c)]
@@ -457,7 +462,7 @@ _MEANING_PARTS: tuple[tuple[str, Callable[[Request], object]], ...] = (
         lambda r: r.removing or any(c.op == "!=" or c.value is False for c in r.where) or r.ttest or r.difference,
     ),
     (
-        r"\b(?:above|below|over|under|fewer|greater|higher|lower|larger|smaller|bigger|exceed\w*)\b|"
+        r"\b(?:above|below|over|under|fewer|greater|higher|lower|larger|smaller|bigger|exceed\w*|than)\b|"
         r"\b(?:more|less)\s+than\b|\bat\s+(?:least|most)\b",
         lambda r: any(c.op in ("<", ">", "<=", ">=") for c in r.where) or r.plot,
     ),
@@ -541,8 +546,12 @@ def _superlative_order(
     if m[2] is not None:
         largest = (m[2].lower() == "most") == ADJECTIVE_ORDER.get(word, True)
     numeric = var.quantities()
-    if m[5] is not None and largest is not None and word in (*ADJECTIVE_ORDER, *EST_ADJECTIVES):
-        return columns[int(m[5])], largest, int(m[1]) if m[1] else 1
+    known = largest is not None and word in (*ADJECTIVE_ORDER, *EST_ADJECTIVES)
+    if m[5] is not None and known:
+        return columns[int(m[5])], bool(largest), int(m[1]) if m[1] else 1
+    before = re.search(rf"{C}\s+of\s+(?:the\s+)?$", rest[: m.start()], re.I)  # "the price of the cheapest sale"
+    if before is not None and known and var.numeric(columns[int(before[1])]):
+        return columns[int(before[1])], bool(largest), int(m[1]) if m[1] else 1
     hinted = [c for c in numeric if any(h in str(c).lower() for h in _HINTS.get(adjective, ()))]
     listed = ", ".join(f"`{c}`" for c in numeric)
     guess = " or ".join(f"`{c}`" for c in hinted)

@@ -16,7 +16,7 @@ OP_WORDS = {
 }
 NEEDS_NUMBERS = frozenset(OP_WORDS) - {"nunique"}
 CMP_WORDS = {"==": "is", "!=": "is not", ">": "is above", ">=": "is at least", "<": "is below", "<=": "is at most"}
-_NEGATED = {"==": "!=", "!=": "==", ">": "<=", ">=": "<", "<": ">=", "<=": ">"}
+_NEGATED = {"==": "!=", "!=": "==", ">": "<=", ">=": "<", "<": ">=", "<=": ">", "in": "not in", "not in": "in"}
 
 
 @dataclass(frozen=True)
@@ -24,15 +24,23 @@ class Condition:
     """Rows whose ``column`` compares with ``value`` (``op`` is a Python comparison)."""
 
     column: str
-    op: str
-    value: bool | int | float | str
+    op: str  # a comparison, or "in" / "not in" with several labels
+    value: bool | int | float | str | tuple[str, ...]
     # A label read from the phrasing ("mean score of 7A students"): if ``column`` does not hold it, the code
     # uses the first of these text columns that does, and says so.
     elsewhere: tuple[str, ...] = ()
 
     def text(self) -> str:
+        if isinstance(self.value, tuple):
+            if self.op == "not in":
+                return f"`{self.column}` is none of " + ", ".join(f"'{v}'" for v in self.value)
+            return f"`{self.column}` is " + " or ".join(f"'{v}'" for v in self.value)
         value = f"'{self.value}'" if isinstance(self.value, str) else str(self.value)
         return f"`{self.column}` {CMP_WORDS[self.op]} {value}"
+
+    def labels(self) -> tuple[str, ...]:
+        """The labels a text condition names (one, or several for *in*)."""
+        return self.value if isinstance(self.value, tuple) else (str(self.value),)
 
     def negated(self) -> Condition:
         if isinstance(self.value, bool):  # "not returned" is returned == False, never returned != True

@@ -123,7 +123,9 @@ def read_sequence_request(text: str, read: list[tuple[int, int]], source: str) -
             ops.append(op)
             spans.append(m.span())
             first_op = min(first_op, m.start())
-    of_top = top_m is not None and bool(ops) and first_op < top_m.start()  # "the mean of the top 3"
+    # "the mean of the top 3", "the top 3 scores and their mean"
+    their = top_m is not None and re.search(r"\b(?:their|those|these|of\s+them)\b", low[top_m.end() :]) is not None
+    of_top = top_m is not None and bool(ops) and (first_op < top_m.start() or their)
     share_m = re.search(r"\bpercent(?:age)?s?\b|\bproportion\b|\bfraction\b|\bshare\b|%", low)
     if share_m and not where:
         return Unclear(

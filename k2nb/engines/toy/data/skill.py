@@ -23,7 +23,7 @@ from .knowledge import Knowledge, Variable, learn
 from .parse import parse
 from .request import Request, Unclear
 from .sequence import read_sequence_request, sequence_answer, sequence_code
-from .words import mark_columns
+from .words import MEANING, VOCABULARY, mark_columns
 
 _Read = TypeVar("_Read")  # what a question reads as: a frame's Request or a list's SequenceRequest
 
@@ -226,10 +226,11 @@ class DataSkill(Skill):
 
     def _read(self, read: Callable[[str], _Read | Unclear], names: Collection[str]) -> _Read | Unclear:
         """What ``read`` makes of the question; if that is unclear, of the question with a misspelt request
-        word corrected (never one of ``names``, the kernel's own), which the answer then mentions."""
+        word corrected (never one of ``names``, the kernel's own, nor a word the parsers know), which the
+        answer then mentions."""
         found = read(self.question)
         if isinstance(found, Unclear):
-            fixed, fixes = corrected(self.question, frozenset(names))
+            fixed, fixes = corrected(self.question, frozenset(names) | VOCABULARY | MEANING)
             retried = read(fixed) if fixes else found
             if not isinstance(retried, Unclear):
                 found, self.read_as = retried, fixes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from ..names import FUNCTION_WORDS, NOUNS
 from .knowledge import Variable
@@ -192,16 +193,19 @@ VOCABULARY = frozenset(_VOCABULARY.split())
 
 _TRIGGER = re.compile(
     r"(?:\b(?:where|with|whose|for\s+which|if|when|having|have|has|had|got|get|gets|that\s+have|which\s+have|"
-    r"in\s+which|and|rows|only|"
+    r"in\s+which|and|or|rows|only|"
     r"without|excluding|except|remove\w*|drop\w*|keep\w*|filter\w*|who|that|which)|⟨\d+⟩)\s+(?:the\s+|a\s+|an\s+)?"
     r"(?:rows?\s+)?(?:where\s+)?(?:the\s+)?(?:column\s+)?$",
     re.I,
 )
 # A label that names rows of a text column: "for the treated group", "in class 7A", "with group control".
 _LABEL = r"(?!⟨)('[^']*'|\"[^\"]*\"|[A-Za-z0-9_][\w.-]*)"
+_EXCEPT = r"excluding|except(?:\s+for)?|without|besides|other\s+than"
 _LABEL_PLACES = (
-    re.compile(rf"\b(?:for|in|among|with|within|of|where)\s+(?:the\s+)?{C}\s+{_LABEL}", re.I),  # in class 7A
-    re.compile(rf"\b(?:for|in|among|with|within|of)\s+(?:the\s+)?{_LABEL}\s+{C}", re.I),  # for the treated group
+    re.compile(rf"\b(?:for|in|among|with|within|of|where|{_EXCEPT})\s+(?:the\s+)?{C}\s+{_LABEL}", re.I),  # in class 7A
+    re.compile(
+        rf"\b(?:for|in|among|with|within|of|{_EXCEPT})\s+(?:the\s+)?{_LABEL}\s+{C}", re.I
+    ),  # for the treated group
 )
 
 
@@ -266,7 +270,8 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
             if var.numeric(column) or (label == bare and (_common(bare) or (before_column and bare.isdigit()))):
                 continue  # "the 3 groups" counts groups, it names none
             others = tuple(c for c in columns if c != column and not var.numeric(c))
-            found.append(Condition(column, "==", bare, others))
+            excepted = re.match(rf"(?:{_EXCEPT})\b", m[0], re.I) is not None  # "excluding the north region"
+            found.append(Condition(column, "!=" if excepted else "==", bare, others))
             spans += [m.start(), m.end()]
     # "qty between 5 and 10": at least the first, at most the second.
     for m in re.finditer(
@@ -308,21 +313,62 @@ def conditions(marked: str, columns: tuple[str, ...], var: Variable) -> tuple[li
             found.append(Condition(column, op, raw.strip("'\"")))
         spans += [m.start(), m.end()]
     labels = [c for c in columns if not var.numeric(c)]
+    testing = re.search(r"\bt[- ]?test|\bsignifican|\bcompar|\bdifferen", marked, re.I)
     for m in _UNNAMED_LABEL.finditer(marked):
-        word = m[1] or m[2]
-        start = m.start(1) if m[1] else m.start(2)
-        superlative = word.lower() in SUPERLATIVES or re.search(r"\b(?:most|least)\s+$", marked[:start], re.I)
-        # "in north vs south": two groups to compare, not rows to keep
-        paired = re.match(r"\s*(?:vs\.?|versus)\s", marked[m.end() :], re.I) or (
-            re.match(r"\s*(?:and|or)\s+\w", marked[m.end() :], re.I)
-            and re.search(r"\bt[- ]?test|\bsignifican|\bcompar|\bdifferen", marked, re.I)
+        words = [w for w in (m[1], m[3], m[4]) if w]
+        start = m.start(1) if m[1] else m.start(4)
+        superlative = any(w.lower() in SUPERLATIVES for w in words) or re.search(
+            r"\b(?:most|least)\s+$", marked[:start], re.I
         )
-        if labels and not _within(start, spans) and not _common(word.strip("'\"")) and not superlative and not paired:
-            negation = re.search(r"(?:\bnot|n't|\boutside(?:\s+of)?)\s+$", marked[: m.start()], re.I)
-            op = "!=" if negation else "=="  # "the sales not in the north"
-            found.append(Condition(labels[0], op, word.strip("'\""), tuple(labels[1:])))
-            spans += [negation.start() if negation else m.start(), m.end()]
+        # "in north vs south", "t-test … in north and south": two groups to compare, not rows to keep
+        paired = re.match(r"\s*(?:vs\.?|versus)\s", marked[m.end() :], re.I) or (testing and len(words) > 1)
+        if m[3] and _common(m[3].strip("'\"")):
+            words = words[:1]  # "in the north and the returned ones": one label
+        if not labels or _within(start, spans) or any(_common(w.strip("'\"")) for w in words) or superlative or paired:
+            continue
+        negation = re.search(r"(?:\bnot|n't|\boutside(?:\s+of)?)\s+$", marked[: m.start()], re.I) or re.match(
+            rf"(?:{_EXCEPT})\b", m[0], re.I
+        )
+        bare = tuple(w.strip("'\"") for w in words)
+        start = negation.start() if negation and negation.start() < m.start() else m.start()
+        if len(bare) > 1 and m[2].lower() == "and" and not negation:  # "for north and south": checked later
+            found += [Condition(labels[0], "==", v, tuple(labels[1:])) for v in bare]
+            spans += [start, m.start(3), m.start(3), m.end()]
+            continue
+        op = ("not in" if negation else "in") if len(bare) > 1 else ("!=" if negation else "==")
+        named: str | tuple[str, ...] = bare if len(bare) > 1 else bare[0]
+        found.append(Condition(labels[0], op, named, tuple(labels[1:])))  # "the sales not in the north"
+        spans += [start, m.end()]
     return found, spans
+
+
+def _both_labels(column: str, values: tuple[str, ...]) -> str:
+    a, b = values[0], values[1]
+    return (
+        f"You named '{a}' and '{b}' for the same rows, but `{column}` holds one value per row, so no row is both. "
+        f"Ask for them together (*… in {a} or {b}*), for each apart (*… by {column}*), or for their difference "
+        f"(*the difference … between {a} and {b}*)."
+    )
+
+
+def contradiction(found: list[Condition], spans: list[int], marked: str) -> Unclear | None:
+    """Why the conditions cannot be meant together, or None: two values asked of one column (no row is both:
+    *in the north … than in the south*), or two conditions joined by *or* (the rows kept meet every one)."""
+    order = sorted(range(len(found)), key=lambda i: spans[2 * i])
+    for i, j in pairwise(order):
+        between = marked[spans[2 * i + 1] : spans[2 * j]]
+        a, b = found[i], found[j]
+        if spans[2 * i] == spans[2 * j]:
+            continue  # the two ends of one range ("between 5 and 10")
+        if re.search(r"\bor\b", between, re.I):
+            return Unclear(
+                f"You joined {a.text()} and {b.text()} with “or”; I keep only rows that meet every condition, so "
+                "I didn't compute it. Ask for one at a time, or for the values together (*… in north or south*)."
+            )
+        one_column = a.column == b.column and not (a.elsewhere or b.elsewhere)  # else the code finds each one's
+        if a.op == b.op == "==" and one_column and a.value != b.value:
+            return Unclear(_both_labels(a.column, (str(a.value), str(b.value))))
+    return None
 
 
 # Superlatives that name no column ("the 5 most expensive sales", "the cheapest one"): the toy reads one only with
@@ -338,9 +384,11 @@ SUPERLATIVES = (*EST_ADJECTIVES, *_OTHER_EST)
 
 # A label with no column named: "in the north", "for the treated", "the north sales" (the code finds the text
 # column that holds it, and says so if none does).
+_WORD_LABEL = r"('[^'\n]+'|\"[^\"\n]+\"|[A-Za-z][\w.-]*)"
 _UNNAMED_LABEL = re.compile(
-    r"\b(?:in|for|from|among|within|at)\s+(?:the\s+)?('[^'\n]+'|\"[^\"\n]+\"|[A-Za-z][\w.-]*)(?![\w⟨])"
-    r"|(?<![⟩\w'])('[^'\n]+'|\"[^\"\n]+\"|[A-Za-z][\w.-]*)\s+⟨frame⟩",
+    rf"\b(?:in|for|from|among|within|at|{_EXCEPT})\s+(?:the\s+)?{_WORD_LABEL}(?![\w⟨])"
+    rf"(?:\s*,?\s+(or|and|nor)\s+(?:in\s+|from\s+|for\s+|at\s+)?(?:the\s+)?{_WORD_LABEL}(?![\w⟨]))?"  # "or the south"
+    rf"|(?<![⟩\w']){_WORD_LABEL}\s+⟨frame⟩",
     re.I,
 )
 _TRUE_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
