@@ -64,8 +64,10 @@ It reads the question into a small request and computes exactly that:
 - **Filter and remove rows**: *remove rows where dose is 0 from df and tell me how many are left*
   (on a filtered view: `df` stays as it is, and the answer says how to keep the result) · *mean x
   for rows where group is treated* · *the lowest price in the south* · *mean price of sales not in
-  the north* · *qty between 5 and 10* (a label with no column named: the code finds the column
-  that holds it, and says so if none does)
+  the north* · *excluding the north region* · *in the east or the south* · *qty between 5 and 10*
+  (a label with no column named: the code finds the column that holds it, and says so if none
+  does). Conditions are all kept together; two values of one column (*north and south*) or
+  conditions joined by *or* are declined, never answered with the rows that are both.
 - **True/False columns** are conditions: *what fraction of sales were returned?* · *the mean price
   of sales that weren't returned* · *returned is False* · *t-test of price between returned and not
   returned sales*
