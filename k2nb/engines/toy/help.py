@@ -66,8 +66,9 @@ It reads the question into a small request and computes exactly that:
   for rows where group is treated* · *the lowest price in the south* · *mean price of sales not in
   the north* · *excluding the north region* · *in the east or the south* · *qty between 5 and 10*
   (a label with no column named: the code finds the column that holds it, and says so if none
-  does). Conditions are all kept together; two values of one column (*north and south*) or
-  conditions joined by *or* are declined, never answered with the rows that are both.
+  does). Conditions are all kept together: two values of one column joined by *and* (*north and
+  south*), or two different conditions joined by *or*, are declined, never answered with the rows
+  that are both.
 - **True/False columns** are conditions: *what fraction of sales were returned?* · *the mean price
   of sales that weren't returned* · *returned is False* · *t-test of price between returned and not
   returned sales*
