@@ -8,6 +8,7 @@ declined plainly. The last cells hide scipy and ask for a t-test: it must say sc
 
 from __future__ import annotations
 
+import html
 import math
 import random
 import re
@@ -151,9 +152,15 @@ def printed(trace: str, key: str) -> str:
 
 
 def answer(trace: str) -> str:
+    """The whole answer: the plain text shortens a long one, so then it is read back from the HTML."""
     parts = re.split(r"^─{20,}$", trace.split("\n<", maxsplit=1)[0], flags=re.M)
     assert len(parts) >= 3, f"seed {SEED}:\n{trace[:3000]}"
-    return parts[-2]
+    if "(the full answer is in the HTML output)" not in parts[-2]:
+        return parts[-2]
+    found = re.findall(r'<div class="k2nb-answer">(.*?)</div>', trace, flags=re.S)
+    assert found, f"seed {SEED}: no HTML answer"
+    marked = re.sub(r"</?code>", "`", re.sub(r"</?strong>", "**", found[-1]))
+    return html.unescape(re.sub(r"<[^>]+>", "", marked))
 
 
 def tools(trace: str) -> list[str]:
