@@ -65,12 +65,12 @@ _VIEW_CSS = "\n".join(
     (trace_css(), trace_css("present.css"), compact((_HERE / "widget.css").read_text(encoding="utf-8")))
 )
 _VIEW_KEY = code_hash(_VIEW_ESM, _VIEW_CSS)
-# Which pages hold the code already: their later runs' widgets carry a stub (view_code.py).
+# Which pages hold the code already: their first run's widget carries it deflated, later runs' a stub (view_code.py).
 PAGES = PageCode(registering(_VIEW_ESM, _VIEW_KEY), _VIEW_CSS, _VIEW_KEY)
 
 
 class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
-    _esm = PAGES.esm  # the full code; a run passes the stub instead where its page has this
+    _esm = PAGES.esm  # the full code, plain; a run passes it deflated, or the stub where its page has it
     _css = PAGES.css
     run_id = traitlets.Unicode("").tag(sync=True)
 
@@ -112,9 +112,10 @@ class LiveDisplay:
         self._handoff = handoff
         self._cells = cells  # --cells: the cells hold the trace; the output is its status and a link
         self._runs = runs
+        compress = live_compression()  # the live stream, and a page's first code, deflated
         # Colab shows each output in its own frame: there every widget needs the whole code.
-        esm, css = PAGES.for_page(None if "google.colab" in sys.modules else origin)
-        self.widget = TraceWidget(run_id=uuid.uuid4().hex, compress=live_compression(), _esm=esm, _css=css)
+        esm, css = PAGES.for_page(None if "google.colab" in sys.modules else origin, deflated=compress)
+        self.widget = TraceWidget(run_id=uuid.uuid4().hex, compress=compress, _esm=esm, _css=css)
         self._display_id = f"k2nb-{id(self.widget):x}"
         self.run = LiveRun(self.widget.run_id, self.widget.model_id, cell_id, origin, self.widget.send_ops)
         self.ops = LiveOps(self._send, schedule=_start_timer, cells=cells)
@@ -163,7 +164,8 @@ class LiveDisplay:
     @classmethod
     def view_code(cls) -> dict[str, str]:
         """What a tab attaching mid-run needs to show the live view without the widget manager."""
-        return {"esm": TraceWidget._esm, "css": TraceWidget._css, "placeholder": PLACEHOLDER}
+        esm, css = PAGES.whole(live_compression())
+        return {"esm": esm, "css": css, "placeholder": PLACEHOLDER}
 
 
 def live_compression() -> bool:

@@ -1,8 +1,10 @@
-"""The live view's code crosses once per page, in JupyterLab and Notebook 7 in Chromium.
+"""The live view's code crosses once per page, deflated, in JupyterLab and Notebook 7 in Chromium.
 
-The first run of a page carries the view's whole module and CSS; the second run's widget carries
-a stub that reuses them. Both must stream a styled live view; after a reload (a new client) a run
-gets the whole code again and streams as well.
+The first run of a page carries the view's whole module and CSS deflated, in a module that
+inflates them, puts the CSS in the page once and imports the view; the second run's widget
+carries a stub that reuses them. Both must stream a styled live view; after a reload (a new
+client) a run gets the whole code again and streams as well. With ``K2NB_LIVE_COMPRESSION=0`` the
+first run carries the plain module and anywidget puts its CSS in the page.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from k2nb.ui.view_code import MISSING_NOTE, REGISTRY
+from k2nb.ui.widget import PAGES, TraceWidget
 from tests.browser.conftest import JupyterServer, open_notebook, screenshot
 from tests.browser.harness import (
     Switchboard,
@@ -50,6 +53,15 @@ window.WebSocket = class extends OrigWS {
   }
 };
 """
+
+
+# Where the view's CSS is in the page: the <style> the deflated code put there, and anywidget's (plain
+# code; its id is the widget's module and class).
+_STYLES = f"""() => [document.querySelectorAll('style#k2nb-css-{PAGES.key}').length,
+  document.querySelectorAll('style[id="{TraceWidget.__module__}.{TraceWidget.__name__}"]').length]"""
+
+PLAIN_CODE = 30_000  # a widget's comm_open frame that carries the view's code plain is larger than this
+DEFLATED_CODE = (12_000, 18_000)  # one that carries it deflated is within this (a stub: under 3,000)
 
 
 # The saved output's HTML as the notebook holds it (what the file keeps).
@@ -112,7 +124,9 @@ def test_two_runs_stream_with_the_code_sent_once_and_a_reloaded_page_still_strea
     wait_idle(page)
     assert "second run answered." in output_text(page, 2)
     sizes = page.evaluate(_CODE_SIZES)
-    assert len(sizes) == 2 and sizes[0] > 12_000 and sizes[1] < 3_000, sizes  # full code, then the stub
+    low, high = DEFLATED_CODE
+    assert len(sizes) == 2 and low < sizes[0] < high and sizes[1] < 3_000, sizes  # the code deflated, then the stub
+    assert page.evaluate(_STYLES) == [1, 0]  # the CSS in the page once, put there by the deflated code
     assert _saved_with_style(page, 1) and _saved_with_style(page, 2)  # the second named its style only
     assert page.evaluate(f"() => Object.keys(globalThis.{REGISTRY} || {{}}).length") == 1
 
@@ -129,8 +143,33 @@ def test_two_runs_stream_with_the_code_sent_once_and_a_reloaded_page_still_strea
     wait_idle(page)
     assert "third run answered." in output_text(page, 2)
     sizes = page.evaluate(_CODE_SIZES)
-    assert sizes and sizes[0] > 12_000, sizes  # the reloaded page is a new client: the full code again
+    assert sizes and low < sizes[0] < high, sizes  # the reloaded page is a new client: the code again
+    assert page.evaluate(_STYLES) == [1, 0]
     assert _saved_with_style(page, 2)
+
+
+def test_without_compression_the_first_run_carries_the_plain_code_and_the_second_the_stub(
+    page: Any, jupyter_server: JupyterServer, board: Switchboard
+) -> None:
+    """K2NB_LIVE_COMPRESSION=0, for a browser without DecompressionStream (set here with %env, in the kernel)."""
+    board.script("\n---\n".join(_turn(n) for n in ("plain", "later")), speed=60)
+    page.add_init_script(_SOCKET_HOOK)
+    name = f"code-plain-{jupyter_server.ui}.ipynb"
+    cells = ["%load_ext k2nb\n%env K2NB_LIVE_COMPRESSION=0", "%%k2\nOne", "%%k2\nTwo"]
+    open_notebook(page, jupyter_server, name, cells)
+    wait_for_link(page)
+    for index, word in ((1, "plain5 "), (2, "later5 ")):
+        _run_by_keyboard(page, index)
+        _live_view_streams(page, index, word)
+        page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".k2nb-static").wait_for(
+            state="attached", timeout=60_000
+        )
+        wait_idle(page)
+    screenshot(page, f"code-plain-second-run-{jupyter_server.ui}")
+    assert "later run answered." in output_text(page, 2)
+    sizes = page.evaluate(_CODE_SIZES)
+    assert len(sizes) == 2 and sizes[0] > PLAIN_CODE and sizes[1] < 3_000, sizes
+    assert page.evaluate(_STYLES) == [0, 1]  # anywidget's <style>, from the first widget's _css
 
 
 _IMPORT = """async (code) => {
@@ -141,7 +180,6 @@ _IMPORT = """async (code) => {
 
 def test_the_stub_reuses_the_registered_view_and_says_so_without_it(page: Any) -> None:
     from k2nb.ui.view_code import stub
-    from k2nb.ui.widget import PAGES
 
     page.set_content("<div id='host'></div>")
     # A page that never ran the full module (a client that kept its session over a reload): one line.
@@ -156,3 +194,28 @@ def test_the_stub_reuses_the_registered_view_and_says_so_without_it(page: Any) -
         [PAGES.esm, stub(PAGES.key)],
     )
     assert same
+
+
+def test_the_deflated_code_registers_the_view_once_and_the_stub_reuses_it(page: Any) -> None:
+    from k2nb.ui.view_code import stub
+
+    page.set_content("<div id='host'></div>")
+    loaded = page.evaluate(
+        f"""async ([first, small]) => {{ const imp = {_IMPORT}; const view = await imp(first);
+            const again = await imp(first); const reused = await imp(small);
+            const style = document.querySelectorAll('style#k2nb-css-{PAGES.key}');
+            return [view === globalThis.{REGISTRY}[{PAGES.key!r}], again === view, reused === view,
+                    typeof view.initialize, style.length, style[0].textContent]; }}""",
+        [PAGES.deflated, stub(PAGES.key)],
+    )
+    assert loaded == [True, True, True, "function", 1, PAGES.css]  # a second bootstrap inflates nothing again
+
+
+def test_a_browser_without_decompression_stream_is_told_how_to_get_the_view(page: Any) -> None:
+    page.set_content("<div id='host'></div>")
+    page.evaluate("() => { delete globalThis.DecompressionStream; }")  # as in a browser from before 2023
+    render = f"async (code) => ({_IMPORT})(code).then((view) => view.render({{ el: document.querySelector('#host') }}))"
+    page.evaluate(render, PAGES.deflated)
+    note = page.inner_text("#host")
+    assert note.startswith("k2nb: this browser could not load the live view (ReferenceError")
+    assert "K2NB_LIVE_COMPRESSION=0 for the kernel" in note and "\n" not in note

@@ -65,7 +65,9 @@ def test_a_pages_later_run_does_not_carry_the_view_code_again() -> None:
     trace = make_trace(3_180, 320)  # 3,500 words: short enough that the code dominated what a run cost
     first, later = traffic.measure(trace, labextension=False), traffic.measure(trace, labextension=False, warm=True)
     assert later.live_exact and later.final_exact, later.report()
-    assert first.other_bytes - later.other_bytes > 20_000, (first.report(), later.report())
+    # The view's code (33 KB plain) crosses with the first run only, deflated: 14.7 KB (view_code.py);
+    # the first also opens the Layout widget that all the views share (1.6 KB).
+    assert 12_000 < first.other_bytes - later.other_bytes < 18_000, (first.report(), later.report())
     assert later.other_bytes < 4_500, later.report()  # envelopes only: status, comm open/close, display
 
 
