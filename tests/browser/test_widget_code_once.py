@@ -22,6 +22,7 @@ from tests.browser.harness import (
     wait_for_link,
     wait_idle,
 )
+from tests.browser.test_trace_look import set_theme
 
 pytestmark = [pytest.mark.browser]
 
@@ -113,15 +114,18 @@ def test_two_runs_stream_with_the_code_sent_once_and_a_reloaded_page_still_strea
 
     _run_by_keyboard(page, 1)
     _live_view_streams(page, 1, "first5 ")
+    screenshot(page, f"code-once-first-run-{jupyter_server.ui}")  # the view from the deflated code
     page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".k2nb-static").wait_for(state="attached", timeout=60_000)
     wait_idle(page)
     assert "first run answered." in output_text(page, 1)
 
+    set_theme(page, "JupyterLab Dark")  # the CSS the first run put in the page follows the theme
     _run_by_keyboard(page, 2)
     _live_view_streams(page, 2, "second5 ")
-    screenshot(page, f"code-once-second-run-{jupyter_server.ui}")
+    screenshot(page, f"code-once-second-run-dark-{jupyter_server.ui}")
     page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".k2nb-static").wait_for(state="attached", timeout=60_000)
     wait_idle(page)
+    set_theme(page, "JupyterLab Light")
     assert "second run answered." in output_text(page, 2)
     sizes = page.evaluate(_CODE_SIZES)
     low, high = DEFLATED_CODE
@@ -161,11 +165,11 @@ def test_without_compression_the_first_run_carries_the_plain_code_and_the_second
     for index, word in ((1, "plain5 "), (2, "later5 ")):
         _run_by_keyboard(page, index)
         _live_view_streams(page, index, word)
+        screenshot(page, f"code-plain-run-{index}-{jupyter_server.ui}")
         page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".k2nb-static").wait_for(
             state="attached", timeout=60_000
         )
         wait_idle(page)
-    screenshot(page, f"code-plain-second-run-{jupyter_server.ui}")
     assert "later run answered." in output_text(page, 2)
     sizes = page.evaluate(_CODE_SIZES)
     assert len(sizes) == 2 and sizes[0] > PLAIN_CODE and sizes[1] < 3_000, sizes

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from k2nb.engines.server import ChatServer
+from k2nb.ui.widget import PAGES
 from tests.harness.kernel import Execution, Kernel
 from tests.harness.live import LiveReader, lane_text
 from tests.harness.server import SECRET_KEY, provider_env, start_scripted
@@ -71,7 +72,8 @@ def test_a_tab_that_links_mid_run_gets_everything_and_writes_the_saved_trace(
             if data.get("op") in ("run-attach", "run-ops"):
                 kinds.append(data["op"])
                 if data["op"] == "run-attach":
-                    assert data["esm"].startswith("const") and "export default" in data["esm"]
+                    # the view's code deflated, its CSS inside (view_code.py), as a page's first run has it
+                    assert (data["esm"], data["css"]) == (PAGES.deflated, "")
                 batches.extend(reader.read(msg["msg_type"], content, msg["buffers"]))
             elif tab.answer_handoff(data, msg.get("buffers") or []):
                 break
