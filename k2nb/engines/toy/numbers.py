@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .core import Answer, Observation, OneShot, Skill, Task, gist, lines, literal, need
+from .declines import Decline
 from .parsing import (
     _BIG_GUARD,
     _NUM,
@@ -582,6 +583,59 @@ def arithmetic_skill(task: Task) -> Skill | None:
     return OneShot(
         f"This is plain arithmetic: {expr}. {size}Rather than doing it in my head I'll "
         "let Python evaluate it and print the value.",
+        code,
+        answer,
+    )
+
+
+_ROOT = re.compile(
+    r"\b(square|cube|fourth|fifth|(\d+)(?:st|nd|rd|th))\s+root\s+of\s+(-?\d+)\b(?!\.\d)|√\s*(\d+)\b(?!\.\d)", re.I
+)
+_ROOT_DEGREE = {"square": 2, "cube": 3, "fourth": 4, "fifth": 5}
+
+
+def root_skill(task: Task) -> Skill | None:
+    """*The square root of 144*, *cube root of 27*: exact in integers when the root is whole, else a float."""
+    m = _ROOT.search(task.text)
+    if m is None or re.search(r"\d", task.text[: m.start()] + task.text[m.end() :]):
+        return None  # a root inside a longer calculation is arithmetic
+    k = int(m[2]) if m[2] else _ROOT_DEGREE.get((m[1] or "square").lower(), 2)
+    n = int(m[3] if m[3] is not None else m[4])
+    name = {2: "square root", 3: "cube root"}.get(k, f"{_ordinal(k)} root")
+    if k < 2 or (n < 0 and k % 2 == 0):
+        why = "a root needs a degree of 2 or more" if k < 2 else f"a negative number has no real {name}"
+        return Decline(
+            f"The {name} of {n}: {why}, so there is nothing to compute; I'll say so.",
+            f"I didn't compute the {name} of {n}: {why}.",
+        )
+    code = lines(
+        *(["from math import isqrt", ""] if k == 2 else []),
+        f"n = {n}",
+        f"k = {k}",
+        # an integer root checked with integers: exact even where a float would round (10**40)
+        "guess = isqrt(n)" if k == 2 else "guess = round(abs(n) ** (1 / k)) * (-1 if n < 0 else 1)",
+        "root = next((r for r in (guess - 1, guess, guess + 1) if r**k == n), None)",
+        'print(f"RESULT exact={root is not None}")',
+        'print(f"RESULT value={root if root is not None else (abs(n) ** (1 / k)) * (-1 if n < 0 else 1)}")',
+    )
+
+    def answer(obs: Observation) -> Answer:
+        value, exact = need(obs, "value"), need(obs, "exact")
+        power = {2: "²", 3: "³"}.get(k, f"^{k}")
+        if exact == "True":
+            return Answer(
+                f"The code printed value={value}, exact={exact}: {value}{power} = {n} in integers.",
+                f"The {name} of {n} is **{value}** exactly: {value}{power} = {n} (checked with Python integers).",
+            )
+        return Answer(
+            f"The code printed value={value}, exact={exact}: no whole number works, so it is a float.",
+            f"The {name} of {n} is about **{value}**. {n} is not a perfect {'square' if k == 2 else 'power'}, so the "
+            "root is not a whole number; this is a floating-point value (about 16 significant digits).",
+        )
+
+    return OneShot(
+        f"The {name} of {n}. I'll find the whole-number candidate and check it with integer arithmetic, so a "
+        "perfect power comes out exact (a float root can be off in the last digit); otherwise I'll print the float.",
         code,
         answer,
     )

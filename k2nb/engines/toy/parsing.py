@@ -155,6 +155,12 @@ def _normalize_math(text: str) -> str:
         (rf"\badd\s+{num}\s+(?:and|to|plus)\s+{num}", r"(\1 + \2)"),
         (rf"\bsubtract\s+{num}\s+from\s+{num}", r"(\2 - \1)"),
         (rf"\braise\s+{num}\s+to the (?:power of\s+)?{num}(?:st|nd|rd|th)?(?: power)?", r"(\1 ** \2)"),
+        # "2 to the power 10", "2 raised to the 10th power", "2 to the 10th": a power written in words
+        (
+            rf"{num}\s+(?:raised\s+to\s+(?:the\s+)?|to\s+the\s+)(?:power\s+(?:of\s+)?)?{num}(?:st|nd|rd|th)?(?:\s+power)?"
+            r"(?!\.?\d)",
+            r"\1 ** \2",
+        ),
         (r"\bsum of\s+(-?\d+(?:\.\d+)?)\s+and\s+(-?\d+(?:\.\d+)?)", r"(\1 + \2)"),
         (r"\bproduct of\s+(-?\d+(?:\.\d+)?)\s+and\s+(-?\d+(?:\.\d+)?)", r"(\1 * \2)"),
         (r"\bto the power of\b", "**"),
@@ -164,8 +170,8 @@ def _normalize_math(text: str) -> str:
         (r"\bmultiplied by\b", "*"),
         (r"\bdivided by\b", "/"),
         (r"\bmod(?:ulo)?\b", "%"),
-        (r"\bsquared\b", "**2"),
-        (r"\bcubed\b", "**3"),
+        (r"\s*\bsquared\b", "**2"),
+        (r"\s*\bcubed\b", "**3"),
         (r"\bsquare root of\s+(\d+(?:\.\d+)?)", r"sqrt(\1)"),
     )
     for pattern, repl in words:

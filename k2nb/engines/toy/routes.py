@@ -37,6 +37,7 @@ from .numbers import (
     gcd_skill,
     prime_skill,
     range_sum_skill,
+    root_skill,
 )
 from .plots import plot_function_skill
 from .simulation import monte_carlo_skill
@@ -67,6 +68,7 @@ ROUTES: tuple[Route, ...] = (
     factorial_skill,
     range_sum_skill,
     inline_skill,
+    root_skill,
     arithmetic_skill,
     data_skill,
 )

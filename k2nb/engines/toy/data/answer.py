@@ -76,6 +76,11 @@ def answer(req: Request, obs: Observation, inspected: str = "") -> Answer:
         )
     if "corr" in tables:
         parts.append(f"Correlation matrix (Pearson):\n```text\n{tables['corr']}\n```")
+    if "dtypes" in tables:
+        parts.append(
+            f"- **size:** {total} rows × {need(obs, 'columns')} columns\n\nIts columns and their types:\n"
+            f"```text\n{tables['dtypes']}\n```"
+        )
     if "describe" in tables:
         parts.append(f"Summary statistics:\n```text\n{tables['describe']}\n```")
     if "unique" in r and req.unique:

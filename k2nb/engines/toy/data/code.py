@@ -188,6 +188,8 @@ def _rows(req: Request) -> list[str]:
             'print(f"RESULT unique={distinct}")',
             *table("counts", f"rows[{u!r}].value_counts().head(10).to_string()"),
         ]
+    if req.structure:
+        out += ['print(f"RESULT columns={rows.shape[1]}")', *table("dtypes", "rows.dtypes.to_string()")]
     if req.missing_values:
         out += [
             "missing = rows.isna().sum()",

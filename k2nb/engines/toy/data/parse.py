@@ -281,7 +281,7 @@ def parse(question: str, var: Variable) -> Request | Unclear:
 
     # Counting and shares.
     if re.search(
-        r"\bhow\s+many\b(?!\s+(?:missing|duplicat\w*|distinct|unique|different)\b)|\bcount\b|"
+        r"\bhow\s+many\b(?!\s+(?:missing|duplicat\w*|distinct|unique|different|columns)\b)|\bcount\b|"
         r"\bnumber\s+of\s+(?:rows|records|entries|observations|samples|items)\b|"
         r"\brow\s+count\b|\bare\s+left\b|\bremain",
         low,
@@ -355,6 +355,13 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     if re.search(r"\bdescribe\b|\bsummar\w*|\boverview\b|\bstatistics\b|\bstats\b|\bexplore\b|\blook\s+at\b", low):
         req = replace(req, describe=tuple(c for c in mentioned if c not in used))
         use(*mentioned)
+    # "what are the columns of sales", "what columns does df have", "describe sales": its columns, types and size
+    structure_m = _STRUCTURE.search(rest)
+    if structure_m or (req.describe == () and re.search(r"\bdescribe\b", low)):
+        req = replace(req, structure=True)
+        if structure_m:  # its words are read: "names", "shape", "how big"
+            rest = blank_out(rest, [structure_m.start(), structure_m.end()])
+            low = rest.lower()
     unique_m = re.search(
         rf"\b(?:unique|distinct|different)\s+(?:values\s+(?:of|in)\s+)?(?:the\s+)?{C}|"
         rf"{C}\s+(?:unique|distinct)|^\s*(?:list|name|what\s+are)\s+(?:all\s+)?(?:the\s+)?{C}s?\s*[?.!]?\s*$",
@@ -372,6 +379,15 @@ def parse(question: str, var: Variable) -> Request | Unclear:
     if pct:
         req = replace(req, quantile=(float(pct[1]) / 100, columns[int(pct[2])]))
         use(columns[int(pct[2])])
+
+    # "compare the price of returned and kept sales": a True/False column's two sides, like "compare price
+    # between regions" (the mean for True and for False), not the rows of one side.
+    sides = _both_sides(rest, req, spans, var) if not removing else None
+    if sides is not None:
+        req = replace(req, where=(), group=sides[0], count=False, show=False)
+        use(sides[0])
+        rest = blank_out(rest, list(sides[1:]))
+        low = rest.lower()
 
     # Two columns at once: a fitted line, a t-test, a difference.
     req_or = two_column_parts(req, rest, columns, var, mentioned, used)
@@ -572,6 +588,40 @@ def _superlative_order(
     )
 
 
+# A question about the frame's make-up: its columns, their types, its size.
+_STRUCTURE = re.compile(
+    r"(?i)\b(?:what|which|list|show|name|give|tell|print|display|how\s+many)\b(?:\s+(?!⟨)[\w']+){0,3}?\s+columns\b|"
+    r"\bcolumn\s+names\b|\bnames\s+of\s+(?:the\s+|its\s+)?columns\b|\bd\s?types?\b|\bdata\s*types?\b|"
+    r"\bshape\b|\bdimensions?\b|\bhow\s+(?:big|large)\s+is\b"
+)
+
+
+_OTHER_SIDE = re.compile(
+    r"\s*(?:⟨frame⟩\s+|ones\s+|rows\s+)?(?:and|vs\.?|versus|against|with|to|or)\s+(?:the\s+|all\s+(?:the\s+)?)?"
+    r"(?:kept|others?|rest|remaining|remainder|everything\s+else|other\s+(?:ones|rows|⟨frame⟩))\b"
+    r"(?:\s+(?:ones|rows|⟨frame⟩))?",
+    re.I,
+)
+
+
+def _both_sides(rest: str, req: Request, spans: list[int], var: Variable) -> tuple[str, int, int] | None:
+    """A True/False column whose other side *compare … of returned and kept sales* names (*kept*, *the
+    others*, *the rest*): (the column, where the other side is written), or None."""
+    if req.group is not None or len(req.where) > 1 or not re.search(r"\bcompar", rest, re.I):
+        return None
+    if req.where:  # "returned" read as a condition: its other side follows it
+        condition = req.where[0]
+        ends = [(condition.column, spans[1])] if isinstance(condition.value, bool) else []
+    else:  # "compare price for returned vs the others": no condition, the column is named
+        columns = var.columns or ()
+        ends = [(columns[int(m[1])], m.end()) for m in re.finditer(C, rest)]
+    for column, end in ends:
+        other = _OTHER_SIDE.match(rest, end) if var.boolean(column) else None
+        if other:
+            return column, end, other.end()
+    return None
+
+
 def about_the_data(marked: str) -> str:
     """The sentences that name a column or the frame; the others are the user's remarks ("I call anything
     above 0.5 strong.", "Look at it with `inspect_variable` first.") — unless no sentence names any."""
@@ -601,6 +651,7 @@ def _asks_anything(req: Request) -> bool:
             req.ratio,
             req.quantile,
             req.missing_values,
+            req.structure,
             req.duplicates,
         )
     )

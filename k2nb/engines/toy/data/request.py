@@ -108,6 +108,7 @@ class Request:
     paired_difference: tuple[str, str] | None = None  # the mean of column a minus column b
     ratio: tuple[str, str] | None = None  # total of a per total of b
     quantile: tuple[float, str] | None = None
+    structure: bool = False  # its columns with their types, and its size (rows × columns)
     missing_values: bool = False
     duplicates: bool = False
     coerce: tuple[str, ...] = ()  # text columns to convert to numbers first
@@ -197,6 +198,8 @@ class Request:
             asks.append(f"`{self.ratio[0]}` per `{self.ratio[1]}` (total over total)")
         if self.quantile:
             asks.append(f"the {self.quantile[0] * 100:g}th percentile of `{self.quantile[1]}`")
+        if self.structure:
+            asks.append("the columns with their types, and the size (rows × columns)")
         if self.missing_values:
             asks.append("the missing values in each column")
         if self.duplicates:

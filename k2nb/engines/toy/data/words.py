@@ -188,7 +188,7 @@ _VOCABULARY = """mean means average averages avg median medians std stdev standa
     now here there then also just really actually roughly approximately exactly again so too very much many
     inspect inspecting check checking tool using use matrix matrices heatmap whats hows kindly hey hi hello
     thank thx pls plz quick quickly ok okay great cool fewest had as but ones plese pleae plase pleas teh hte
-    bins bin buckets bucket predict predicting predicts exactly precisely comparing compared"""
+    bins bin buckets bucket predict predicting predicts exactly precisely comparing compared non"""
 VOCABULARY = frozenset(_VOCABULARY.split())
 
 _TRIGGER = re.compile(
@@ -450,7 +450,7 @@ def leftovers(rest: str, read: set[str], *, meaning: bool = False) -> list[str]:
     the request uses (a t-test's groups). ``meaning``: the words that change a question count too (the caller
     blanked the ones it read)."""
     words = re.findall(r"(?<![⟨\w'])[A-Za-z][A-Za-z'-]*", rest.replace("⟨frame⟩", " "))
-    bases = [re.sub(r"'(?:s|re|ll|ve|d)$", "", w) for w in words]
+    bases = [re.sub(r"'(?:s|re|ll|ve|d)$", "", w).rstrip("-") for w in words]
     return list(
         dict.fromkeys(
             w for w in bases if len(w) > 1 and w not in read and (not _common(w) or (meaning and _changes_meaning(w)))
