@@ -7,6 +7,7 @@ import re
 from ..core import Answer, Observation, Skill, Task, lines, need
 from ..parsing import find_span
 from .common import Lesson, bracket_lists, number_run, numbered, step_lines
+from .kernel import KernelList, KernelListLesson, list_names, load_lines, source_words
 
 _LOOP = re.compile(
     r"\bloops?\b|\baccumulat|\brunning\s+(?:total|sum|count|product)|\biterat|\bone\s+(?:by|at\s+a)\s+(?:one|time)",
@@ -46,13 +47,20 @@ def loop_skill(task: Task) -> Skill | None:
     elif (run := number_run(text)) is not None:
         source, label = repr(run), str(run)
     else:
-        return None
+        source, label = "", ""
     condition = next(((code, word) for p, code, word in _CONDITIONS if re.search(p, low)), None)
     greater = re.search(r"(?:greater|more|bigger|larger)\s+than\s+(-?\d+)|above\s+(-?\d+)", low)
     if greater:
         bound = greater[1] or greater[2]
         condition = (f"n > {bound}", f"greater than {bound}")
-    return LoopLesson(kind, source, label, condition)
+    if source:
+        return LoopLesson(kind, source, label, condition)
+    names = list_names(text)  # "explain a for loop by summing scores": the kernel's list, looked up first
+    if not names:
+        return None
+    return KernelListLesson(
+        task, names, lambda kept: LoopLesson(kind, kept, source_words(kept, None), condition), "loop lesson"
+    )
 
 
 _UPDATE = {
@@ -84,12 +92,13 @@ _UPDATE = {
 
 
 class LoopLesson(Lesson):
-    def __init__(self, kind: str, source: str, label: str, condition: tuple[str, str] | None) -> None:
+    def __init__(self, kind: str, source: str | KernelList, label: str, condition: tuple[str, str] | None) -> None:
         self.kind, self.label, self.condition = kind, label, condition
         start, keep, update, shown, _ = _UPDATE[kind]
         test = condition[0] if condition else "True"
+        loaded = load_lines(source, "numbers", None) if isinstance(source, KernelList) else (f"numbers = {source}",)
         body = [
-            f"numbers = {source}",
+            *loaded,
             *start.split("\n"),
             "step = 0",
             "for n in numbers:",

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core import Answer, Observation, Skill, Task, lines, need
 from .common import MAX_ITEMS, Lesson, bracket_lists, numbered, step_lines
+from .kernel import KernelList, KernelListLesson, list_names, load_lines, source_words
 
 _SEARCH = re.compile(
     r"\b(linear|sequential|binary)\s+search|\bsearch(?:es|ing)?\s+(?:for\b|through\b)|\b(?:find|locate|look\s+for)\s+"
@@ -20,9 +21,9 @@ def search_skill(task: Task) -> Skill | None:
     if not _SEARCH.search(text):
         return None
     lists = bracket_lists(text)
-    if not lists:
+    names = [] if lists else list_names(text)
+    if not lists and not names:
         return None
-    items = lists[0][: MAX_ITEMS * 2]
     outside = text
     for m in re.finditer(r"\[[^\[\]\n]*\]", text):
         outside = outside.replace(m[0], " ")
@@ -34,7 +35,10 @@ def search_skill(task: Task) -> Skill | None:
         return None
     target: Any = float(target_m[1]) if "." in target_m[1] else int(target_m[1])
     kinds = [k for k in ("linear", "binary") if re.search(rf"\b{k}\b", text, re.I)] or ["linear"]
-    return SearchLesson(items, target, kinds)
+    if names:  # "binary search for 81 in scores": the kernel's list, looked up first
+        which = " and ".join(f"{k} search" for k in kinds)
+        return KernelListLesson(task, names, lambda source: SearchLesson(source, target, kinds), which)
+    return SearchLesson(lists[0][: MAX_ITEMS * 2], target, kinds)
 
 
 _LINEAR = (
@@ -80,24 +84,30 @@ _BINARY = (
 
 
 class SearchLesson(Lesson):
-    def __init__(self, items: list[Any], target: Any, kinds: list[str]) -> None:
+    def __init__(self, items: list[Any] | KernelList, target: Any, kinds: list[str]) -> None:
         self.items, self.target, self.kinds = items, target, kinds
+        loaded = load_lines(items, "items") if isinstance(items, KernelList) else (f"items = {items!r}",)
         code = lines(
-            f"items = {items!r}",
+            *loaded,
             f"target = {target!r}",
+            *(('print(f"items: {items}")',) if isinstance(items, KernelList) else ()),
             *(_LINEAR if "linear" in kinds else ()),
             *(_BINARY if "binary" in kinds else ()),
         )
         which = " and ".join(f"{k} search" for k in kinds)
+        searched = source_words(items) if isinstance(items, KernelList) else str(items)
         thought = (
-            f"You want {which} for {target} in {items}. Linear search checks the positions one by one; binary "
+            f"You want {which} for {target} in {searched}. Linear search checks the positions one by one; binary "
             "search needs a sorted list and halves the part that can still hold the target at every step. I'll "
             "print every step and explain the trace."
         )
         super().__init__("show_search", thought, code)
 
     def explain(self, obs: Observation) -> Answer:
-        parts = [f"You asked for {' and '.join(f'{k} search' for k in self.kinds)} of {self.target} in {self.items}."]
+        searched = str(self.items)
+        if isinstance(self.items, KernelList):
+            searched = f"{source_words(self.items)}, whose values are {self._values(obs)}"
+        parts = [f"You asked for {' and '.join(f'{k} search' for k in self.kinds)} of {self.target} in {searched}."]
         printed = []
         if "linear" in self.kinds:
             found, steps = need(obs, "linear_found"), need(obs, "linear_steps")
@@ -138,3 +148,9 @@ class SearchLesson(Lesson):
                 f"{need(obs, 'binary_steps')}: on long sorted lists binary search wins by far (about log₂ n steps)."
             )
         return Answer(f"The code printed {'; '.join(printed)}. I'll explain each step.", "\n\n".join(parts))
+
+    @staticmethod
+    def _values(obs: Observation) -> str:
+        """The values the lesson read from the kernel, as its code printed them."""
+        shown = step_lines(obs, r"items: (\[.*\])")
+        return shown[0][1] if shown else "(not printed)"

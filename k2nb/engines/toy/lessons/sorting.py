@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..core import Answer, Observation, Skill, Task, lines, need
+from ..core import Answer, Observation, Skill, Task, lines, literal, need
 from ..declines import Decline
 from ..order import BOTH_WAYS, directions
 from .common import MAX_ITEMS, Lesson, depth_mark, input_list, numbered, step_lines, teaching
+from .kernel import KernelList, KernelListLesson, list_names, load_lines, source_words
 
 ALGORITHMS = {
     "bubble": r"bubble",
@@ -65,18 +66,21 @@ def sorting_skill(task: Task) -> Skill | None:
     items = input_list(text)
     if not named and not (_SORT.search(text) and (teaching(text) or re.search(r"algorithm", text, re.I) or items)):
         return None
-    given = items is not None
-    if items is None:
-        if not named:
-            return None  # "sort" alone with nothing to sort is not this lesson
-        items = [5, 2, 9, 1, 7]
     wanted = directions(text)
     if len(wanted) > 1:
         return Decline("The prompt asks for both orders at once.", BOTH_WAYS)
     algorithm = named[0] if named else "bubble"
-    return SortLesson(
-        algorithm, items[:MAX_ITEMS], given=given, cut=len(items) > MAX_ITEMS, descending=wanted == {True}
-    )
+    descending = wanted == {True}
+    names = list_names(text) if items is None else []
+    if names:  # "bubble sort the list scores": the kernel's list, looked up first, never the example
+        return KernelListLesson(
+            task, names, lambda source: SortLesson(algorithm, source, descending=descending), f"{algorithm} sort"
+        )
+    if items is None:
+        if not named:
+            return None  # "sort" alone with nothing to sort is not this lesson
+        return SortLesson(algorithm, [5, 2, 9, 1, 7], given=False, descending=descending)
+    return SortLesson(algorithm, items[:MAX_ITEMS], cut=len(items) > MAX_ITEMS, descending=descending)
 
 
 def _bubble(detail: bool) -> tuple[str, ...]:
@@ -196,9 +200,10 @@ _QUICK = (
 )
 
 
-def sort_code(algorithm: str, items: list[Any], descending: bool = False) -> str:
+def sort_code(algorithm: str, items: list[Any] | KernelList, descending: bool = False) -> str:
+    size = items.shown if isinstance(items, KernelList) else len(items)
     body = {
-        "bubble": _bubble(len(items) <= 8),
+        "bubble": _bubble(size <= 8),
         "insertion": _INSERTION,
         "selection": _SELECTION,
         "merge": _MERGE,
@@ -206,7 +211,7 @@ def sort_code(algorithm: str, items: list[Any], descending: bool = False) -> str
     }[algorithm]
     words = _WORDS[descending]
     return lines(
-        f"data = {items!r}",
+        *(load_lines(items) if isinstance(items, KernelList) else (f"data = {items!r}",)),
         "items = list(data)",
         'print(f"start: {items}")',
         *(re.sub(r"«(\w+)»", lambda m: words[m[1]], line) for line in body),
@@ -283,14 +288,23 @@ def narrate(algorithm: str, obs: Observation, descending: bool = False) -> list[
 
 
 class SortLesson(Lesson):
-    def __init__(self, algorithm: str, items: list[Any], *, given: bool, cut: bool, descending: bool = False) -> None:
+    def __init__(
+        self,
+        algorithm: str,
+        items: list[Any] | KernelList,
+        *,
+        given: bool = True,
+        cut: bool = False,
+        descending: bool = False,
+    ) -> None:
         self.algorithm, self.items, self.given, self.cut = algorithm, items, given, cut
         self.descending = descending
-        source = (
-            f"the list {items}" + (f" (the first {MAX_ITEMS} of yours)" if cut else "")
-            if given
-            else f"an example list, {items}, since the prompt gave none"
-        )
+        if isinstance(items, KernelList):
+            source = source_words(items)
+        elif given:
+            source = f"the list {items}" + (f" (the first {MAX_ITEMS} of yours)" if cut else "")
+        else:
+            source = f"an example list, {items}, since the prompt gave none"
         order = "largest first" if descending else "smallest first"
         thought = (
             f"You want to see {algorithm} sort at work, on {source}, {order}. {idea(algorithm, descending)} I'll "
@@ -310,10 +324,18 @@ class SortLesson(Lesson):
             if self.algorithm in ("merge", "quick")
             else f" and {swaps} {'shifts' if self.algorithm == 'insertion' else 'swaps'}"
         )
+        values = self.items
+        if isinstance(self.items, KernelList):
+            first = step_lines(obs, r"start: (\[.*\])")
+            values = literal(first[0][1]) if first else []
+        count = len(values) if isinstance(values, list) else "these"
         tail = ""
         if self.algorithm in ("bubble", "insertion", "selection"):
-            tail = f" For {len(self.items)} values these algorithms need at most {most} comparisons."
-        start = f"your list {self.items}" if self.given else f"the example list {self.items} (the prompt gave no list)"
+            tail = f" For {count} values these algorithms need at most {most} comparisons."
+        if isinstance(self.items, KernelList):
+            start = f"{source_words(self.items)}, whose values are {values}"
+        else:
+            start = f"your list {values}" if self.given else f"the example list {values} (the prompt gave no list)"
         checked = "matches" if correct == "True" else "does NOT match"
         check = "`sorted(..., reverse=True)`" if self.descending else "`sorted()`"
         order = ", largest first" if self.descending else ""
