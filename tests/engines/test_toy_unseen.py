@@ -483,3 +483,193 @@ def test_numbers_in_words_reach_the_lessons(server: ChatServer) -> None:
     assert run.printed("sorted") == "[1, 4, 7, 9]"
     run = drive(server, "how many seconds in three hours")
     assert run.printed("result") == "10800"
+
+
+# -- lessons on a list the prompt names in the kernel ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prompt", "names"),
+    [
+        ("bubble sort the list scores", ["scores"]),
+        ("sort marks with merge sort", ["marks"]),
+        ("show bubble sort step by step on heights", ["heights"]),
+        ("explain what a for loop does by summing ages", ["ages"]),
+        ("quick sort my temps list", ["temps"]),
+        ("insertion sort `data`", ["data"]),  # a noun, backticked: a name
+        ("binary search for 81 in points", ["points"]),
+        ("bubble sort the score column of grades", ["score", "grades"]),
+        ("explain bubble sort step by step", []),  # no list named: the example list, as before
+        ("explain merge sort on a random list", []),  # "a random list" names no variable
+        ("bubble sort in python", []),
+        ("explain how a for loop works", []),
+    ],
+)
+def test_the_names_a_lesson_prompt_gives_its_list(prompt: str, names: list[str]) -> None:
+    from k2nb.engines.toy.lessons.kernel import list_names
+
+    assert list_names(prompt) == names
+
+
+def lesson(server: ChatServer, prompt: str, **namespace: Any) -> ToolRun:
+    return drive_tools(server, prompt, k2nb_tools(namespace))
+
+
+def code_calls(run: ToolRun) -> list[str]:
+    return [str(args.get("code", "")) for name, args in run.calls if name == "code_interpreter"]
+
+
+@pytest.mark.parametrize(
+    ("words", "algorithm"),
+    [
+        ("bubble sort the list {name}", "bubble"),
+        ("sort {name} with merge sort", "merge"),
+        ("show bubble sort step by step on {name}", "bubble"),
+        ("explain insertion sort on `{name}`", "insertion"),
+        ("selection sort my {name} list, largest first", "selection"),
+        ("how does quick sort work on {name}?", "quick"),
+    ],
+)
+def test_a_sorting_lesson_runs_on_the_kernel_list_it_names(
+    server: ChatServer, rng: random.Random, words: str, algorithm: str
+) -> None:
+    name = rng.choice(["scores", "marks", "heights", "temps"])
+    values = [rng.randint(-20, 99) for _ in range(rng.randint(3, 9))]
+    run = lesson(server, words.format(name=name), **{name: values, "other": [5, 2, 9, 1, 7]})
+    assert run.calls[0][0] == "list_variables"  # looked up before it is used
+    (code,) = code_calls(run)
+    assert f"raw = {name}" in code and "[5, 2, 9, 1, 7]" not in code  # the kernel's list, never the example
+    descending = "largest first" in words
+    wanted = sorted(values, reverse=descending)
+    out = run.outputs[-1]
+    assert f"RESULT sorted={wanted}" in out and "RESULT correct=True" in out
+    assert f"**{algorithm} sort**" in run.answer and f"`{name}`, whose values are {values}" in run.answer
+    assert f"**Result:** {wanted}" in run.answer
+
+
+def test_a_sorting_lesson_on_a_frame_column_uses_its_values(server: ChatServer, rng: random.Random) -> None:
+    n = rng.randint(4, 12)
+    grades = pd.DataFrame({"name": [f"s{i}" for i in range(n)], "score": [rng.randint(0, 100) for _ in range(n)]})
+    run = lesson(server, "bubble sort the score column of grades", grades=grades)
+    assert f"RESULT sorted={sorted(grades['score'])}" in run.outputs[-1]
+    assert "the `score` column of `grades`" in run.answer
+
+
+def test_a_long_kernel_list_is_cut_and_the_answer_says_so(server: ChatServer, rng: random.Random) -> None:
+    values = [rng.randint(0, 500) for _ in range(rng.randint(20, 40))]
+    run = lesson(server, "merge sort the list readings", readings=values)
+    assert f"RESULT size={len(values)}" in run.outputs[-1]
+    assert f"RESULT sorted={sorted(values[:16])}" in run.outputs[-1]
+    assert f"the first 16 of its {len(values)} values" in run.answer
+
+
+@pytest.mark.parametrize(
+    ("prompt", "namespace", "said"),
+    [
+        ("bubble sort the list marks", {"scores": [3, 1]}, "no variable named `marks`"),
+        ("insertion sort the list scores", {"scores": {"a": 1}}, "`scores` is a dict (len 1), not a list of numbers"),
+        ("bubble sort the list names", {"names": ["pear", "fig"]}, "not numbers (e.g. ['pear', 'fig']"),
+        ("bubble sort grades", {"grades": "frame"}, "needs one column of numbers"),
+        ("binary search for 7 in points", {"scores": [7]}, "no variable named `points`"),
+        ("explain a for loop by summing ages", {"ages": [1.5, float("nan")]}, "not numbers"),
+    ],
+)
+def test_a_named_list_that_is_missing_or_no_numbers_is_declined(
+    server: ChatServer, prompt: str, namespace: dict[str, Any], said: str
+) -> None:
+    if namespace.get("grades") == "frame":
+        namespace = {"grades": pd.DataFrame({"name": ["a", "b"], "score": [3, 1]})}
+    run = lesson(server, prompt, **namespace)
+    assert said in run.answer
+    assert "[5, 2, 9, 1, 7]" not in run.answer and "RESULT sorted" not in "".join(run.outputs)
+    if "column" in said:
+        assert "*the score column of grades*" in run.answer  # the numeric column as the example
+
+
+def test_loop_and_search_lessons_on_a_kernel_list(server: ChatServer, rng: random.Random) -> None:
+    values = [rng.randint(1, 60) for _ in range(rng.randint(4, 10))]
+    run = lesson(server, "explain what a for loop does by summing scores", scores=values)
+    assert f"RESULT result={sum(values)}" in run.outputs[-1] and f"**{sum(values)}**" in run.answer
+    assert "your list `scores`" in run.answer
+    run = lesson(server, "use a loop to find the largest value in scores", scores=values)
+    assert f"RESULT result={max(values)}" in run.outputs[-1]
+    target = rng.choice(values)
+    run = lesson(server, f"binary search for {target} in scores", scores=values)
+    assert f"RESULT binary_found={sorted(values).index(target)}" in run.outputs[-1]
+    assert f"your list `scores`, whose values are {values}" in run.answer
+    run = lesson(server, "linear search for 1000 in `scores`", scores=values)
+    assert "RESULT linear_found=-1" in run.outputs[-1] and "not in the list" in run.answer
+
+
+# -- a frame's make-up, a True/False column's two sides, powers and roots in words -----------------------
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "what are the columns of sales?",
+        "list the columns of sales",
+        "what columns does sales have",
+        "How many columns does sales have?",
+        "show me the column names of sales",
+        "what is the shape of sales",
+        "what are the dtypes of sales",
+    ],
+)
+def test_a_frames_make_up_is_read(prompt: str) -> None:
+    request = parse(prompt, SALES)
+    assert isinstance(request, Request), request
+    assert request.question() == "the columns with their types, and the size (rows × columns) in `sales`"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "question"),
+    [
+        ("compare the price of returned and kept sales", "the mean of `price` for each `returned` in `sales`"),
+        ("compare qty of returned sales and the others", "the mean of `qty` for each `returned` in `sales`"),
+        ("compare price for returned vs the rest", "the mean of `price` for each `returned` in `sales`"),
+        (
+            "compare qty of returned and non-returned sales",
+            "the difference in the mean of `qty` between 'True' and 'False' of `returned` in `sales`",
+        ),
+    ],
+)
+def test_compare_a_value_across_a_true_false_column(prompt: str, question: str) -> None:
+    request = parse(prompt, SALES)
+    assert isinstance(request, Request), request
+    assert request.question() == question
+
+
+def test_a_frames_make_up_and_both_sides_over_the_wire(server: ChatServer, sales: Any) -> None:
+    run = ask(server, "what are the columns of sales?", sales=sales)
+    assert f"{len(sales)} rows × 4 columns" in run.answer
+    for column, dtype in sales.dtypes.items():
+        assert re.search(rf"^{column}\s+{dtype}$", run.answer, re.M)
+    run = ask(server, "compare the price of returned and kept sales", sales=sales)
+    means = sales.groupby("returned")["price"].mean().round(4)
+    assert all(str(v) in run.answer for v in means)
+
+
+@EXAMPLES
+@given(base=st.integers(2, 30), power=st.integers(2, 40), root=st.integers(2, 10**6))
+def test_powers_and_roots_in_words_are_exact(server: ChatServer, base: int, power: int, root: int) -> None:
+    for prompt in (
+        f"What is {base} to the power {power}?",
+        f"{base} raised to the {power}th power",
+        f"what's {base} to the power of {power}",
+    ):
+        assert drive(server, prompt).printed("value") == str(base**power), prompt
+    assert drive(server, f"{base} squared").printed("value") == str(base**2)
+    run = drive(server, f"what is the square root of {root * root}?")
+    assert run.printed("value") == str(root) and f"**{root}** exactly" in run.answer
+    run = drive(server, f"square root of {root * root + 1}")
+    assert run.printed("exact") == "False" and math.isclose(float(run.printed("value")), math.sqrt(root * root + 1))
+    assert drive(server, f"cube root of {base**3}").printed("value") == str(base)
+    assert "no real square root" in drive(server, f"square root of -{root}").answer
+
+
+def test_to_without_the_power_is_no_power() -> None:
+    from k2nb.engines.toy.parsing import find_expression
+
+    assert find_expression("count from 1 to 10") is None and find_expression("convert 5 to 10") is None
+    assert find_expression("what is 3 to the 4th") == "3 ** 4"

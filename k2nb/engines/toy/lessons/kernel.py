@@ -30,7 +30,7 @@ _DET = r"(?:my\s+|the\s+|our\s+|your\s+)?"
 # "sort scores with merge sort", "the price column of sales".
 _SLOTS = (
     rf"\b{_KIND}\s+(?:called\s+|named\s+)?([A-Za-z_]\w*)",
-    rf"\b([A-Za-z_]\w*)\s+{_KIND}\b",
+    rf"(?<!\ba\s)(?<!\ban\s)\b([A-Za-z_]\w*)\s+{_KIND}\b",  # "the scores list", never "a random list"
     rf"\b(?:on|in|of|over|through|across|from|using|with)\s+{_DET}([A-Za-z_]\w*)",
     rf"\b(?:sort|sorts|sorting|order|ordering|sum|sums|summing|add\s+up|adding\s+up|total|totalling|totaling|"
     rf"average|averaging|count|counting|multiply|multiplying|search|searching|iterate\s+(?:over|through)|"
@@ -138,16 +138,16 @@ class KernelListLesson(Skill):
     def choose(self, known: Knowledge) -> KernelList | Answer | Variable:
         """The list to use, or why there is none (a Variable: a DataFrame to inspect first)."""
         text = self.task.text
-        for name in self.names:
-            var = known.variables.get(name)
-            if var is None:
-                continue
+        found = [known.variables[n] for n in self.names if n in known.variables]
+        for var in found:
             if var.sequence:
-                return KernelList(name, None, _count(var.rows()))
+                return KernelList(var.name, None, _count(var.rows()))
             if var.frame:
                 return self._column(var, text, known)
+        if found:  # named, but neither a list nor a DataFrame
+            var = found[0]
             return _decline(
-                f"`{name}` is a {var.kind}" + (f" ({var.size})" if var.size else "") + ", not a list of numbers",
+                f"`{var.name}` is a {var.kind}" + (f" ({var.size})" if var.size else "") + ", not a list of numbers",
                 self.lesson,
                 known,
             )
