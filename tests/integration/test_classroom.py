@@ -57,6 +57,8 @@ SALES = {  # the lead's probe of prompts the toy had never seen (issue 16's foll
     "returned": [rng.random() < 0.45 for _ in range(M)],
 }
 SCORES = [rng.randint(40, 100) for _ in range(rng.randint(5, 10))]
+FOUND = rng.choice(SCORES)
+BASE, POWER = rng.randint(2, 30), rng.randint(2, 60)
 
 CELLS = {
     # the cases issue 16 found confidently wrong: each right now, or declined plainly
@@ -109,6 +111,17 @@ CELLS = {
     "bubble_desc": f"bubble sort {TO_SORT} from highest to lowest, step by step",
     "six": "explain recursion with the factorial of six",
     "typo": "whats the avreage price per region?",
+    # lessons on a list the prompt names in the kernel, never the example list
+    "named_bubble": "bubble sort the list scores",
+    "named_merge": "sort scores with merge sort",
+    "named_loop": "explain what a for loop does by summing scores",
+    "named_search": f"binary search for {FOUND} in scores",
+    "named_column": "bubble sort the score column of grades",
+    "named_missing": "insertion sort the list marks",
+    # a frame's make-up, a True/False column's two sides, a power in words
+    "columns": "what are the columns of sales?",
+    "compare_sides": "compare the price of returned and kept sales",
+    "power": f"What is {BASE} to the power {POWER}?",
 }
 LATE = {  # after `df2 = df.copy()`: a column in two frames
     "ambiguous": "what is the median x?",
@@ -423,3 +436,29 @@ def test_numbers_in_words_and_a_misspelling(traces: dict[str, str], sales: Any) 
     trace = traces["typo"]
     assert f"**{truth.index[0]}** ({truth.iloc[0]})" in answer(trace)
     assert "I read “avreage” as “average”" in answer(trace)
+
+
+def test_lessons_run_on_the_kernel_list_they_name(traces: dict[str, str]) -> None:
+    for name in ("named_bubble", "named_merge"):
+        trace = traces[name]
+        assert tools(trace)[0] == "list_variables", (SEED, name)
+        assert printed(trace, "sorted") == str(sorted(SCORES)) and printed(trace, "correct") == "True"
+        assert f"your list `scores`, whose values are {SCORES}" in answer(trace)
+        assert "[5, 2, 9, 1, 7]" not in trace
+    assert printed(traces["named_loop"], "result") == str(sum(SCORES)), SEED
+    assert printed(traces["named_search"], "binary_found") == str(sorted(SCORES).index(FOUND))
+    column = traces["named_column"]  # 30 scores: the first 16, and the answer says so
+    assert printed(column, "sorted") == str(sorted(GRADES["score"][:16])) and printed(column, "size") == "30"
+    assert "the `score` column of `grades` (the first 16 of its 30 values" in answer(column)
+    missing = answer(traces["named_missing"])
+    assert "no variable named `marks`" in missing and "`scores` (list" in missing
+    assert "code_interpreter" not in tools(traces["named_missing"])
+
+
+def test_columns_sides_and_powers_in_words(traces: dict[str, str], sales: Any) -> None:
+    text = answer(traces["columns"])
+    assert f"{len(sales)} rows × 4 columns" in text, SEED
+    assert all(column in text for column in sales.columns)
+    means = sales.groupby("returned")["price"].mean().round(4)
+    assert all(str(v) in answer(traces["compare_sides"]) for v in means)
+    assert printed(traces["power"], "value") == str(BASE**POWER)

@@ -12,7 +12,8 @@ words), ``order`` (which way a sort goes: *highest to lowest*, *ascending*…), 
 words may name a variable),
 ``routes`` (the ordered routes: the one place to add behaviour), one module or package per family
 (``numbers``, ``simulation``, ``plots``, ``text``, ``lessons/`` — sorting, searching, recursion,
-loops, strings, units and percentages, fits — and ``data/`` — questions about the kernel's data:
+loops, strings, units and percentages, fits, each on a list written in the prompt or named in the
+kernel — and ``data/`` — questions about the kernel's data:
 what exists, the typed request, its code and its answer), ``declines`` (what it cannot do yet,
 said plainly), ``tools`` (calls of the other declared tools), ``policy`` (declines, errors,
 retries, the deliberate self-correction demo, the engine) and ``help`` (``toy_help``).

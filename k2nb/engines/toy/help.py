@@ -30,6 +30,13 @@ would change the question and that it cannot read (*the **second** highest*, *4 
   work?* (no list: an example list, said so) · *quick sort [9, 2, 7, 4] from highest to lowest*
   (largest first: every comparison turned round). Pass by pass, with comparisons and swaps counted
   and the result checked against `sorted()`.
+- **On a list of yours in the kernel**, named with or without backticks: *bubble sort the list
+  scores* · *sort scores with merge sort* · *show bubble sort step by step on scores* · *bubble
+  sort the score column of grades* · *binary search for 81 in scores* · *explain a for loop by
+  summing scores*. It checks what exists first (`list_variables`), the lesson's code reads the
+  variable itself, and the answer says which list it used (a long one: its first 16 values, said
+  so). A name that does not exist, a DataFrame without one named column, or values that are not
+  numbers are declined, naming what it found — never replaced by the example list.
 - **Searching**: *binary search for 7 in [1, 3, 5, 7, 9]* · *compare linear and binary search for
   4 in [9, 4, 2, 7]* (binary search sorts first when it must)
 - **Recursion with its call trace**: *explain recursion with the factorial of 5* · *the call tree
@@ -83,6 +90,9 @@ It reads the question into a small request and computes exactly that:
   *which region has the fewest sales?* · *average price per region, lowest first* · *the 3 regions
   with the lowest total qty* · *percentage of returned sales per region* · *what share of the north
   sales were returned?* (the north sales are the whole)
+- **What it holds**: *what are the columns of sales?* · *what columns does df have* · *how many
+  rows in sales* · *the shape of df* (columns with their types, rows × columns; *describe df* adds
+  them to its summary statistics)
 - **Statistics**: *mean, median, std, min, max, sum* of columns · *describe df* · *distinct
   values of site* · *missing values in df* · *duplicated rows* · *the 90th percentile of x* ·
   *median of my_list* · *average of 3, 5, 8 and 13* (numbers in the prompt)
@@ -92,8 +102,9 @@ It reads the question into a small request and computes exactly that:
 - **Two columns**: *correlation between price and qty* (both must be numeric, else it says why) ·
   *linear regression of x on dose* · *fit a line of qty on price* · *t-test of x between control
   and treated* · *t test comparing qty in north vs south* · *difference in mean x between control
-  and treated* · *compare price between regions* (the mean of each) · *revenue per unit* (total
-  over total)
+  and treated* · *compare price between regions* (the mean of each) · *compare the price of
+  returned and kept sales* (a True/False column's two sides: the mean for each) · *revenue per
+  unit* (total over total)
 - **Plots**: *plot x against dose in df* (a scatter, x on the vertical axis) · *line plot of y
   versus t* · *histogram of x* (*with 10 bins*) · *mean x by group, plot it* (a bar chart)
 
@@ -114,7 +125,9 @@ What it does not do (*merge*, *pivot*, *forecast*, *rename*…) it names, and co
   from 1 to 100* · *sum of multiples of 3 or 5 below 1000* · *product of 1..20*
 - **Arithmetic and big integers** (an expression, or words): *What is 2**200 - 1?* ·
   *compute 17 * 23 + 5* · *what is sqrt(2) * pi* · *multiply 123 by 456* ·
-  *subtract 17 from 100* · *raise 3 to the power of 40*
+  *subtract 17 from 100* · *raise 3 to the power of 40* · *2 to the power 10* · *3 to the 4th* ·
+  *3 squared* · *square root of 144* · *cube root of 27* (a whole root exact in integers, else a
+  float, said so)
 - **Plots of a function**: *plot sin(x) and cos(x) from 0 to 2pi* · *plot y = x^2 - 3x + 2
   between -5 and 5*
 - **Text** (quoted text + *words, characters, palindrome, reverse, frequency, vowels*):

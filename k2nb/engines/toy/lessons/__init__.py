@@ -2,7 +2,8 @@
 
 Sorting pass by pass, linear and binary search, recursion with its call trace, loops and accumulators,
 string algorithms, unit conversions and percentages, and a t-test or a fitted line on numbers written
-in the prompt (on a DataFrame those are data questions, see ``data``).
+in the prompt (on a DataFrame those are data questions, see ``data``). A list the prompt names in the
+kernel (``scores``, a DataFrame's column) is looked up first and read by the lesson's code (``kernel``).
 """
 
 from __future__ import annotations
