@@ -255,6 +255,14 @@ def test_a_list_question_with_a_word_it_cannot_read_is_declined(prompt: str, unr
             "linear regression predicting qty from price",
             "a least-squares line of `qty` against `price` (slope, intercept, r²) in `sales`",
         ),
+        # a True/False column's two sides compared: the mean for each, as "compare price between regions"
+        ("compare the price of returned and kept sales", "the mean of `price` for each `returned` in `sales`"),
+        ("compare qty of returned sales and the others", "the mean of `qty` for each `returned` in `sales`"),
+        ("compare price for returned vs the rest", "the mean of `price` for each `returned` in `sales`"),
+        (
+            "compare qty of returned and non-returned sales",
+            "the difference in the mean of `qty` between 'True' and 'False' of `returned` in `sales`",
+        ),
     ],
 )
 def test_a_frame_question_becomes_the_request_it_asks_for(prompt: str, question: str) -> None:
@@ -620,24 +628,6 @@ def test_a_frames_make_up_is_read(prompt: str) -> None:
     request = parse(prompt, SALES)
     assert isinstance(request, Request), request
     assert request.question() == "the columns with their types, and the size (rows × columns) in `sales`"
-
-
-@pytest.mark.parametrize(
-    ("prompt", "question"),
-    [
-        ("compare the price of returned and kept sales", "the mean of `price` for each `returned` in `sales`"),
-        ("compare qty of returned sales and the others", "the mean of `qty` for each `returned` in `sales`"),
-        ("compare price for returned vs the rest", "the mean of `price` for each `returned` in `sales`"),
-        (
-            "compare qty of returned and non-returned sales",
-            "the difference in the mean of `qty` between 'True' and 'False' of `returned` in `sales`",
-        ),
-    ],
-)
-def test_compare_a_value_across_a_true_false_column(prompt: str, question: str) -> None:
-    request = parse(prompt, SALES)
-    assert isinstance(request, Request), request
-    assert request.question() == question
 
 
 def test_a_frames_make_up_and_both_sides_over_the_wire(server: ChatServer, sales: Any) -> None:
