@@ -6,7 +6,8 @@ uncompressed: the kernel sends it deflated on ``k2nb.frontend`` and the tab infl
 it in place of the live view's output — the same bundle an ``update_display`` would have set.
 The tab that ran the cell confirms over its ``k2nb`` comm (which reaches Python mid-cell); without
 that confirmation in time, the caller falls back to ``update_display``. Every tab showing the
-notebook replaces its own copy of the output.
+notebook replaces its own copy of the output, except in a collaborative notebook, where the tabs
+share one output and only the named ``writer`` writes it (two writers would leave two copies).
 
 The bundle's leading ``<style>`` (the trace's rules, ui/trace_style.py) goes out once per link:
 later handoffs name it by a hash and the tab, which keeps each one it was sent, puts it back.
@@ -71,7 +72,8 @@ class TabHandoff:
         """Send ``bundle`` to replace the output showing widget ``model_id``; True once a tab did.
 
         ``also``: tabs that attached to the run mid-run (a reload, a second tab); the tab that ran
-        the cell may be gone, and one of them writing the trace is as good.
+        the cell may be gone, and one of them writing the trace is as good. The writer of a
+        collaborative notebook's one shared output is the first of them still linked.
         """
         tabs = [c for c in dict.fromkeys([self._client, *(also or [])]) if self._ready(c)]
         if not tabs:
@@ -80,7 +82,7 @@ class TabHandoff:
         def enough(replies: dict[str, dict[str, Any]]) -> bool:
             return any(r.get("found") is True for r in replies.values()) or len(replies) == len(tabs)
 
-        op: dict[str, Any] = {"op": OP, "model_id": model_id}
+        op: dict[str, Any] = {"op": OP, "model_id": model_id, "writer": tabs[0]}
         style, rest = split_style(str(bundle.get("text/html", "")))
         # Every linked tab takes the op (each replaces its own copy), so each must hold the style.
         keyed = bool(style) and all(self._can(c, STYLE_CAPABILITY) for c in self._link.client_ids())

@@ -24,7 +24,7 @@ import { CELL_HANDLERS } from './cellsync';
 import { CELLS_LINK_CLASS, firstCellOfRun, runOfHref } from './cellslink';
 import { addCommands, addToolbarToggle } from './commands';
 import { ILinkSettings, KernelLink } from './link';
-import { liveRendererFactory } from './liveview';
+import { liveRendererFactory, showOverSharedOutput } from './liveview';
 import { OP_HANDLERS, OpHandler } from './protocol';
 import { AttachedRuns } from './reattach';
 import { ANSWER_EVENT, answerMessage, ownerOf } from './relay';
@@ -80,7 +80,7 @@ function activate(
   rendermime: IRenderMimeRegistry | null
 ): void {
   // Runs still streaming when this page opened, shown live again (reattach.ts).
-  const attached = new AttachedRuns();
+  const attached = new AttachedRuns(showOverSharedOutput);
   rendermime?.addFactory(liveRendererFactory(attached), 0);
   const handlers: ReadonlyMap<string, OpHandler> = new Map<string, OpHandler>([
     ...OP_HANDLERS,

@@ -12,7 +12,10 @@
  * anywidget module of k2nb/ui/widget.js) over a small model that feeds it these
  * messages. Stop and approvals leave that view as DOM events, relayed like any
  * view's. When the run ends, `trace-static` writes the finished trace over the
- * LIVE_MIME output (tracestatic.ts).
+ * LIVE_MIME output (tracestatic.ts). In a collaborative notebook the outputs
+ * are shared with the tab that ran the cell, so the view is laid over this
+ * tab's rendering of the run's output instead, changing nothing in the notebook
+ * (liveview.ts).
  */
 
 import type { NotebookPanel } from '@jupyterlab/notebook';
@@ -21,6 +24,7 @@ import type {
   ReadonlyPartialJSONObject
 } from '@lumino/coreutils';
 
+import { isCollaborative } from './cellsync';
 import type { IOpContext, IOpMessage, OpHandler } from './protocol';
 import { LIVE_MIME, WIDGET_VIEW_MIME } from './tracestatic';
 
@@ -246,12 +250,28 @@ function cellOutputs(panel: NotebookPanel, cellId: string): IOutputs | null {
 }
 
 /**
+ * Shows an attached run over the shared output of cell `cellId` (a
+ * collaborative notebook); false when the cell is not shown in `panel`.
+ */
+export type ShowShared = (
+  panel: NotebookPanel,
+  cellId: string,
+  run: AttachedRun
+) => boolean;
+
+/**
  * The runs this page attached to, by run id; one store per page. A run goes
  * once it has ended and no view shows it (the saved trace replaced its
  * output), as the live view's own run logs do (k2nb/ui/widget.js), or when its
  * kernel restarts: a long-lived page does not keep every run it attached to.
  */
 export class AttachedRuns {
+  /**
+   * `showShared`: how to show a run in a collaborative notebook, where no
+   * output may be added or replaced for this tab alone.
+   */
+  constructor(private readonly _showShared: ShowShared | null = null) {}
+
   get(runId: string): AttachedRun | undefined {
     return this._runs.get(runId);
   }
@@ -335,6 +355,14 @@ export class AttachedRuns {
     });
     this._runs.set(runId, run);
     run.deliver(context.buffers[0]);
+    if (
+      typeof cellId === 'string' &&
+      this._showShared !== null &&
+      isCollaborative(context.panel)
+    ) {
+      this._showShared(context.panel, cellId, run);
+      return;
+    }
     const placeholder = message['placeholder'];
     placeLiveOutput(
       outputs,

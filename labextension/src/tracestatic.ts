@@ -2,13 +2,16 @@
  * The saved copy of a finished k2nb run, written by the tab.
  *
  * While a run streams, its output shows the live view (a widget). When it ends,
- * the kernel sends `{op: "trace-static", token, model_id}` on `k2nb.frontend`
- * with one binary buffer: the output's final mime bundle (static HTML + plain
- * text) as zlib-deflated JSON. Every tab replaces the output that shows widget
- * `model_id` with that bundle (what the kernel's `update_display` would have
- * set, without sending it uncompressed), then answers
- * `{kind: "trace-static-done", token, found}`. The kernel waits for the answer
- * of the tab that ran the cell and otherwise sends the `update_display` itself.
+ * the kernel sends `{op: "trace-static", token, model_id, writer}` on
+ * `k2nb.frontend` with one binary buffer: the output's final mime bundle
+ * (static HTML + plain text) as zlib-deflated JSON. Every tab replaces the
+ * output that shows widget `model_id` with that bundle (what the kernel's
+ * `update_display` would have set, without sending it uncompressed), then
+ * answers `{kind: "trace-static-done", token, found}`. In a collaborative
+ * notebook the tabs share one output, so only `writer` (the tab that ran the
+ * cell, or one that attached to the run) writes it: two writers would each
+ * put a copy in. The kernel waits for the answer of the tab that ran the cell
+ * and otherwise sends the `update_display` itself.
  *
  * The bundle's leading `<style>` (the rules the trace uses) is sent once per
  * link: the op then names it (`style`, a hash) and carries it deflated in a
@@ -22,6 +25,7 @@ import type {
   ReadonlyPartialJSONObject
 } from '@lumino/coreutils';
 
+import { isCollaborative } from './cellsync';
 import type { IOpContext, IOpMessage, OpHandler } from './protocol';
 
 export const TRACE_STATIC_OP = 'trace-static';
@@ -155,15 +159,35 @@ function outputLists(panel: NotebookPanel): IOutputList[] {
 }
 
 /**
- * Carry out `trace-static` in one tab, given its output lists; always answers.
+ * Whether this tab writes the trace: always in a notebook of its own; in a
+ * collaborative one, only the `writer` the kernel named (a kernel that names
+ * none is older: every tab writes, as before).
+ */
+export function writesTrace(
+  message: IOpMessage,
+  clientId: string,
+  collaborative: boolean
+): boolean {
+  const writer = message['writer'];
+  return !collaborative || typeof writer !== 'string' || writer === clientId;
+}
+
+/**
+ * Carry out `trace-static` in one tab, given its output lists; always answers
+ * (`found: false` from a tab that is not to write).
  */
 export async function writeTraceStatic(
   message: IOpMessage,
   buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>,
   lists: () => Iterable<IOutputList>,
-  send: IOpContext['send']
+  send: IOpContext['send'],
+  writes = true
 ): Promise<void> {
   const token = typeof message['token'] === 'string' ? message['token'] : '';
+  if (!writes) {
+    send({ kind: TRACE_STATIC_DONE, token, found: false });
+    return;
+  }
   let found = false;
   try {
     const modelId = message['model_id'];
@@ -188,7 +212,8 @@ const handleTraceStatic: OpHandler = (message, context) => {
     message,
     context.buffers,
     () => outputLists(context.panel),
-    context.send
+    context.send,
+    writesTrace(message, context.clientId, isCollaborative(context.panel))
   );
 };
 

@@ -8,7 +8,9 @@ Use in a test module:
         board.script("think: ...\ntext: ...")  # what the loopback K2 server answers
 
 Override `jupyter_env` (extra environment for the server and its kernels) or `approve_mode`
-("ask" by default) in a module to change what its kernels see.
+("ask" by default) in a module to change what its kernels see, and `collaborative` (False by
+default) to run its servers with real-time collaboration (jupyter-collaboration is a test
+dependency; every other module's servers start with it switched off, as without it).
 
 One server per module (it takes a few seconds to start); a fresh page per test. Chromium is
 Debian's (/usr/bin/chromium); nothing downloads a browser. Servers listen on loopback only, with a
@@ -55,8 +57,27 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def collaboration_flags(state: Path, collaborative: bool) -> list[str]:
+    """jupyter-collaboration's switch, and its files in the server's state directory (by default its
+    databases go to the working directory and the user's data directory, and a session file to the
+    root directory). With ``collaborative``, the server does not save on its own: the notebook file
+    changes only when a client saves it (Ctrl+S), so a test can tell which client saved what."""
+    flags = [
+        f"--YDocExtension.disable_rtc={not collaborative}",
+        f"--YDocExtension.session_store_path={state / 'collaboration_sessions.json'}",
+        f"--SQLiteYStore.db_path={state / 'ystore.db'}",
+        f"--BaseFileIdManager.db_path={state / 'file_id.db'}",
+    ]
+    return [*flags, "--YDocExtension.document_save_delay=None"] if collaborative else flags
+
+
 def start_jupyter(
-    ui: str, root: Path, env: dict[str, str] | None = None, token: str = "k2nb-browser-test"
+    ui: str,
+    root: Path,
+    env: dict[str, str] | None = None,
+    token: str = "k2nb-browser-test",
+    *,
+    collaborative: bool = False,
 ) -> tuple[subprocess.Popen[bytes], JupyterServer]:
     """Start ``jupyter lab`` or ``jupyter notebook`` (Notebook 7) and wait until it answers."""
     port = _free_port()
@@ -81,6 +102,7 @@ def start_jupyter(
                 f"--{app}.expose_app_in_browser=True",
                 f"--{app}.user_settings_dir={state / 'settings'}",
                 f"--{app}.workspaces_dir={state / 'workspaces'}",
+                *collaboration_flags(state, collaborative),
             ],
             env={**os.environ, **(env or {})},
             stdout=log,
@@ -130,11 +152,17 @@ def jupyter_env(board: Any, approve_mode: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def collaborative() -> bool:
+    """Whether the module's servers run with real-time collaboration: override in a module."""
+    return False
+
+
+@pytest.fixture(scope="module")
 def jupyter_server(
-    jupyter_ui: str, jupyter_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    jupyter_ui: str, jupyter_env: dict[str, str], collaborative: bool, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
     root = tmp_path_factory.mktemp(f"root-{jupyter_ui}")
-    process, server = start_jupyter(jupyter_ui, root, jupyter_env)
+    process, server = start_jupyter(jupyter_ui, root, jupyter_env, collaborative=collaborative)
     try:
         yield server
     finally:

@@ -82,6 +82,7 @@ def test_a_capable_tab_gets_the_saved_trace_deflated_and_no_update_display(kerne
         m.content["comm_id"] for m in messages if m.msg_type == "comm_open" and "run_id" in m.content["data"]["state"]
     ]
     assert data["model_id"] in widget_ids  # names the live view's widget, whose output the tab replaces
+    assert data["writer"] == tab.client_id  # the tab that ran the cell writes a collaborative notebook's output
     html = " ".join(bundle["text/html"].split())
     assert THINKING in html and ANSWER in html and "text/plain" in bundle  # the full saved trace
     assert size < len(bundle["text/html"]) / 2  # and it crossed the wire deflated
