@@ -107,15 +107,6 @@ export function notebookOf(panel: NotebookPanel): ISharedNotebook | null {
   return panel.content.model?.sharedModel ?? null;
 }
 
-/**
- * Whether the notebook is collaborative (jupyter-collaboration): its cells and
- * outputs are one document shared by every client that has it open, so what
- * this tab writes, every client sees (and two tabs writing write twice).
- */
-export function isCollaborative(panel: NotebookPanel): boolean {
-  return panel.content.model?.collaborative === true;
-}
-
 function handleCellOp(message: IOpMessage, context: IOpContext): void {
   const notebook = notebookOf(context.panel);
   if (notebook === null) {

@@ -21,6 +21,7 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { CELL_HANDLERS } from './cellsync';
+import { announce, writesForAll } from './collab';
 import { CELLS_LINK_CLASS, firstCellOfRun, runOfHref } from './cellslink';
 import { addCommands, addToolbarToggle } from './commands';
 import { ILinkSettings, KernelLink } from './link';
@@ -117,10 +118,12 @@ function activate(
     });
     links.add(kernelLink);
     addToolbarToggle(app, panel);
+    // Collaborators' k2nb tabs agree on who writes what no kernel assigns (collab.ts).
+    void panel.context.ready.then(() => announce(panel, VERSION));
     // A restart loses the runs streaming in the old kernel: say so where they were.
     const onStatus = (_: unknown, status: string): void => {
       if (LOST_STATUSES.has(status)) {
-        markRunsLost(panel);
+        markRunsLost(panel, writesForAll(panel));
         attached.clear();
       }
     };

@@ -24,7 +24,7 @@ import type {
   ReadonlyPartialJSONObject
 } from '@lumino/coreutils';
 
-import { isCollaborative } from './cellsync';
+import { isCollaborative } from './collab';
 import type { IOpContext, IOpMessage, OpHandler } from './protocol';
 import { LIVE_MIME, WIDGET_VIEW_MIME } from './tracestatic';
 

@@ -70,9 +70,11 @@ function isRunOutput(data: Readonly<PartialJSONObject>): boolean {
 }
 
 /**
- * Mark every run still streaming in `panel` as lost; returns how many.
+ * Mark every run still streaming in `panel` as lost: its view here says so,
+ * and, with `write` (the one client that writes, in a collaborative
+ * notebook), its output becomes the lost note. Returns how many.
  */
-export function markRunsLost(panel: NotebookPanel): number {
+export function markRunsLost(panel: NotebookPanel, write = true): number {
   let lost = 0;
   for (const cell of panel.content.widgets) {
     if (cell.model.type !== 'code') {
@@ -108,11 +110,13 @@ export function markRunsLost(panel: NotebookPanel): number {
         continue; // finished: its trace is (being) written
       }
       view?.dispatchEvent(new CustomEvent(LOST_EVENT));
-      outputs.set(i, {
-        output_type: 'display_data',
-        data: lostBundle(view),
-        metadata: {}
-      });
+      if (write) {
+        outputs.set(i, {
+          output_type: 'display_data',
+          data: lostBundle(view),
+          metadata: {}
+        });
+      }
       lost++;
     }
   }

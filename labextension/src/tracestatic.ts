@@ -25,7 +25,7 @@ import type {
   ReadonlyPartialJSONObject
 } from '@lumino/coreutils';
 
-import { isCollaborative } from './cellsync';
+import { isCollaborative } from './collab';
 import type { IOpContext, IOpMessage, OpHandler } from './protocol';
 
 export const TRACE_STATIC_OP = 'trace-static';

@@ -221,6 +221,64 @@ describe('AttachedRuns (a page does not keep every run it attached to)', () => {
   });
 });
 
+describe('AttachedRuns in a collaborative notebook', () => {
+  async function attach(collaborative: boolean) {
+    const widget = {
+      output_type: 'display_data',
+      data: { [WIDGET_VIEW_MIME]: { model_id: 'm1' } },
+      metadata: {}
+    };
+    const outputs = new Outputs([stream, widget]);
+    const panel = {
+      content: { model: { collaborative, cells: [{ id: 'c1', outputs }] } }
+    };
+    const shown: string[] = [];
+    const runs = new AttachedRuns((_panel, cellId, run) => {
+      shown.push(`${cellId} ${run.runId}`);
+      return true;
+    });
+    const handler = new Map(runs.handlers).get(RUN_ATTACH_OP)!;
+    // The view's code cannot load here (no blob: modules in node); that is logged, and beside the point.
+    const quiet = vi
+      .spyOn(console, 'error')
+      .mockImplementation(() => undefined);
+    handler(
+      {
+        op: RUN_ATTACH_OP,
+        run_id: 'r1',
+        model_id: 'm1',
+        cell_id: 'c1',
+        esm: 'export default {}'
+      },
+      {
+        panel: panel as never,
+        clientId: 'tab-b',
+        send: () => undefined,
+        buffers: [new Uint8Array([1])]
+      }
+    );
+    await runs.get('r1')?.render({} as HTMLElement); // once the load has failed
+    quiet.mockRestore();
+    return { outputs, widget, shown, runs };
+  }
+
+  it('lays the view over the shared output and leaves the outputs as they are', async () => {
+    const { outputs, widget, shown, runs } = await attach(true);
+    expect(outputs.items).toEqual([stream, widget]); // what the tab that ran the cell shows, untouched
+    expect(shown).toEqual(['c1 r1']);
+    expect(runs.get('r1')?.modelId).toBe('m1'); // its ops still feed the view
+  });
+
+  it('puts a live output in a notebook of its own', async () => {
+    const { outputs, shown } = await attach(false);
+    expect(shown).toEqual([]);
+    expect(outputs.items[1].data[LIVE_MIME]).toEqual({
+      run_id: 'r1',
+      model_id: 'm1'
+    });
+  });
+});
+
 describe('isMissingK2Magic', () => {
   it("recognizes IPython's messages for %%k2 and %k2 only", () => {
     expect(isMissingK2Magic('UsageError', 'Cell magic `%%k2` not found.')).toBe(

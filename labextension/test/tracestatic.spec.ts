@@ -10,6 +10,7 @@ import {
   replaceWidgetOutputs,
   TRACE_STATIC_DONE,
   WIDGET_VIEW_MIME,
+  writesTrace,
   writeTraceStatic
 } from '../src/tracestatic';
 import { Output, Outputs } from './outputs';
@@ -144,5 +145,35 @@ describe('trace-static: the tab writes the saved trace', () => {
     expect(second.items[0].data['text/plain']).toBe(BUNDLE['text/plain']);
     expect(elsewhere.items[0]).toEqual(widgetOutput('run-3')); // left live: the kernel saves it itself
     expect(sent.map(m => m['found'])).toEqual([true, true, false]);
+  });
+
+  it('in a collaborative notebook only the named writer writes (one shared output, one copy)', async () => {
+    const message = {
+      op: 'trace-static',
+      token: 't4',
+      model_id: 'run-a',
+      writer: 'tab-a'
+    };
+    expect(writesTrace(message, 'tab-a', true)).toBe(true);
+    expect(writesTrace(message, 'tab-b', true)).toBe(false);
+    expect(writesTrace(message, 'tab-b', false)).toBe(true); // its own copy of the notebook
+    const older = { op: 'trace-static', token: 't5', model_id: 'run-a' };
+    expect(writesTrace(older, 'tab-b', true)).toBe(true); // a kernel that names no writer
+    const bytes = deflateSync(Buffer.from(JSON.stringify(BUNDLE)));
+    const outputs = new Outputs([widgetOutput('run-a')]);
+    const sent: JSONObject[] = [];
+    await writeTraceStatic(
+      message,
+      [bytes],
+      () => [outputs],
+      m => {
+        sent.push(m);
+      },
+      false
+    );
+    expect(outputs.items[0]).toEqual(widgetOutput('run-a')); // left to the writer
+    expect(sent).toEqual([
+      { kind: TRACE_STATIC_DONE, token: 't4', found: false }
+    ]);
   });
 });

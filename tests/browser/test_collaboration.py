@@ -10,10 +10,12 @@ the cells are the same, in the same order, in A, in B and in the file — none l
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import nbformat
+import psutil
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, JupyterServer, open_notebook, screenshot
@@ -35,16 +37,19 @@ def jupyter_env() -> dict[str, str]:
     return {"K2NB_APPROVE": "ask", "K2NB_TOY_SPEED": "0"}
 
 
-_NB = "window.jupyterapp.shell.currentWidget.content"
+_NB = "window.jupyterapp?.shell?.currentWidget?.content"
 
 
-def second_client(chromium: Any, server: JupyterServer, name: str) -> Any:
-    """Client B: another browser context (its own cookie, so another user) on the same notebook."""
+def second_client(chromium: Any, server: JupyterServer, name: str, *, mid_run: bool = False) -> Any:
+    """Client B: another browser context (its own cookie, so another user) on the same notebook.
+    Returned once its kernel is idle, or ``mid_run`` (A's cell keeps the kernel busy), once it
+    shows the notebook's cells."""
     page = chromium.new_context(viewport={"width": 1280, "height": 1400}).new_page()
-    lines: list[str] = []
-    page.on("console", lambda message: lines.append(f"{message.type}: {message.text}"))
-    page.k2nb_console = lines
-    return open_notebook(page, server, name)
+    if not mid_run:
+        return open_notebook(page, server, name)
+    page.goto(server.url(name))
+    page.wait_for_function(f"() => {_NB}?.model?.sharedModel?.cells.length > 0", timeout=90_000)
+    return page
 
 
 def linked_clients(page: Any) -> int:
@@ -172,5 +177,180 @@ def test_a_fix_accepted_in_one_client_is_seen_saved_and_reverted_in_the_other(
         assert [c["source"] for c in saved] == cells
         assert "reverted" in saved[2]["metadata"]["k2nb"]["changes"][0]
         screenshot(other, f"rtc-client-b-{ui}")
+    finally:
+        other.context.close()
+
+
+def test_an_insert_lands_once_beside_a_collaborators_typing_and_reverts_for_both(
+    page: Any, chromium: Any, jupyter_server: JupyterServer
+) -> None:
+    ui = jupyter_server.ui
+    name = f"rtc-insert-{ui}.ipynb"
+    cells = [
+        "%load_ext k2nb",
+        "squares = sum(i * i for i in range(1, 11))\nprint(squares)",
+        "%%k2\nAdd a markdown cell that explains the result of the previous cell",
+        "# notes",
+    ]
+    open_notebook(page, jupyter_server, name, cells)
+    other = second_client(chromium, jupyter_server, name)
+    try:
+        wait_for_link(page)
+        run_and_wait(page, 1)
+        run_cell(page, 2)
+        box = change_box(page, "insert a markdown cell")
+        # While A decides, B types in a cell of its own (not saved).
+        other.locator(".jp-Notebook .jp-Cell").nth(3).locator(".cm-content").click()
+        other.keyboard.press("Control+End")
+        other.keyboard.type("\nB was here: 385 checked")
+        notes = "# notes\nB was here: 385 checked"
+        wait_source(page, 3, notes)
+        accept_with_keyboard(page, box)
+        answer = finished(page, 3)  # the %%k2 cell moved down by one: the note went above it
+        assert "I added a markdown cell" in answer
+        wait_source(other, 2, sources(page)[2])
+        note = sources(page)[2]
+        assert note.startswith("### About cell 2") and "> 385" in note
+        expected = [cells[0], cells[1], note, cells[2], notes]
+        assert sources(page) == sources(other) == expected
+        inserted = cell_model(other, 2)
+        assert inserted["cell_type"] == "markdown"
+        assert [c["kind"] for c in inserted["metadata"]["k2nb"]["changes"]] == ["insert"]
+        shot(other, 2, f"rtc-inserted-b-{ui}")
+
+        # B saves with its keys: the file holds the note once and B's typing.
+        other.locator(".jp-Notebook .jp-Cell").nth(4).locator(".cm-content").click()
+        other.keyboard.press("Control+s")
+        saved = wait_saved(jupyter_server, name, lambda cs: len(cs) == 5)
+        assert [c["source"] for c in saved] == expected
+        assert saved[2]["metadata"]["k2nb"]["changes"][0]["kind"] == "insert"
+
+        # A reverts the insert: the note goes for both; A saves; nothing else moved.
+        trace = page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".k2nb-static")
+        trace.locator("a.k2nb-revert").first.click()
+        other.wait_for_function(f"() => {_NB}.model.sharedModel.cells.length === 4", timeout=30_000)
+        back = [cells[0], cells[1], cells[2], notes]
+        assert sources(page) == sources(other) == back
+        save(page)
+        saved = wait_saved(jupyter_server, name, lambda cs: len(cs) == 4)
+        assert [c["source"] for c in saved] == back
+    finally:
+        other.context.close()
+
+
+def test_a_collaborators_edit_wins_over_a_stale_proposal(page: Any, chromium: Any, jupyter_server: JupyterServer) -> None:
+    """B opens the notebook while A's fix waits for approval (B attaches to the run mid-run) and
+    changes the same cell; A's Accept then changes nothing: the tab refuses an edit of a cell that
+    is no longer what the model read, and says so in the trace."""
+    ui = jupyter_server.ui
+    name = f"rtc-stale-{ui}.ipynb"
+    cells = ["%load_ext k2nb", "total = 6 * 7", "print(totl)", "%k2 fix"]
+    open_notebook(page, jupyter_server, name, cells)
+    wait_for_link(page)
+    run_and_wait(page, 1)
+    run_and_wait(page, 2)
+    run_cell(page, 3)
+    box = change_box(page, "edit cell 3")
+    other = second_client(chromium, jupyter_server, name, mid_run=True)
+    try:
+        # B sees the run live, with its question (laid over its own view of the shared output).
+        change_box(other, "edit cell 3")
+        assert page.locator(".k2nb-live .k2nb-approval button", has_text="Accept").first.is_visible()
+        shot(other, 3, f"rtc-joined-mid-run-b-{ui}")
+        other.locator(".jp-Notebook .jp-Cell").nth(2).locator(".cm-content").click()
+        other.keyboard.press("Control+a")
+        other.keyboard.type("print(total)  # fixed by B")
+        wait_source(page, 2, "print(total)  # fixed by B")
+        accept_with_keyboard(page, box)
+        answer = finished(page, 3)
+        assert "could not be applied" in answer and "changed since it was read" in answer
+        mine = [*cells[:2], "print(total)  # fixed by B", cells[3]]
+        assert sources(page) == sources(other) == mine
+        assert "k2nb" not in cell_model(page, 2)["metadata"]  # no change recorded: none was made
+        assert traces(cell_model(other, 3)) == 1
+        save(other)
+        saved = wait_saved(jupyter_server, name, lambda cs: cs[2]["source"] == mine[2])
+        assert [c["source"] for c in saved] == mine
+    finally:
+        other.context.close()
+
+
+def test_cells_runs_are_written_once_for_both_clients(page: Any, chromium: Any, jupyter_server: JupyterServer) -> None:
+    """`--cells` writes the steps as cells from the tab that ran it; B sees each once, a re-run
+    replaces them once, and the file B saves has them once."""
+    ui = jupyter_server.ui
+    name = f"rtc-cells-{ui}.ipynb"
+    cells = ["%load_ext k2nb", "%%k2 --cells --approve auto\nHow many primes are below 100?", "print('a cell I wrote')"]
+    open_notebook(page, jupyter_server, name, cells)
+    other = second_client(chromium, jupyter_server, name)
+    try:
+        wait_for_link(page)
+        shapes = []
+        for _ in range(2):  # a run, then a re-run that replaces its cells
+            before = page.evaluate(f"() => {_NB}.widgets[1].model.executionCount")
+            run_cell(page, 1)
+            page.wait_for_function(
+                f"(b) => ![null, b].includes({_NB}.widgets[1].model.executionCount)", arg=before, timeout=90_000
+            )
+            wait_idle(page)
+            mine = cell_shapes(page)
+            other.wait_for_function(
+                f"(n) => JSON.stringify({_NB}.model.sharedModel.cells.map(c => c.getId())) === n",
+                arg=json.dumps([c[0] for c in mine], separators=(",", ":")),
+                timeout=30_000,
+            )
+            assert cell_shapes(other) == mine
+            assert [c[1] for c in mine] == ["code", "code", "markdown", "code", "markdown", "markdown", "code"]
+            assert mine[6][2] == cells[2]
+            shapes.append(mine)
+        assert {c[0] for c in shapes[0][2:6]}.isdisjoint(c[0] for c in shapes[1][2:6])  # replaced, not added
+        save(other)
+        saved = wait_saved(jupyter_server, name, lambda cs: len(cs) == 7)
+        assert [(c["id"], c["cell_type"], c["source"]) for c in saved] == [tuple(c) for c in shapes[1]]
+    finally:
+        other.context.close()
+
+
+def cell_shapes(page: Any) -> list[list[str]]:
+    """Each cell's id, type and source, in order."""
+    return list(page.evaluate(f"() => {_NB}.model.sharedModel.cells.map(c => [c.getId(), c.cell_type, c.getSource()])"))
+
+
+def test_a_restart_mid_run_marks_the_run_lost_once(page: Any, chromium: Any, jupyter_server: JupyterServer) -> None:
+    """The kernel restarts while A's run waits for approval (restarted from outside, as when it dies
+    and the server restarts it: both clients hear it at once); the run's output becomes one
+    "kernel restarted" note with what had arrived, not one per client."""
+    ui = jupyter_server.ui
+    name = f"rtc-restart-{ui}.ipynb"
+    cells = ["%load_ext k2nb", "total = 6 * 7", "print(totl)", "%k2 fix"]
+    open_notebook(page, jupyter_server, name, cells)
+    other = second_client(chromium, jupyter_server, name)
+    try:
+        wait_for_link(page)
+        run_and_wait(page, 1)
+        run_and_wait(page, 2)
+        run_cell(page, 3)
+        change_box(page, "edit cell 3")
+        change_box(other, "edit cell 3")
+        # The kernel dies (killed, as by the out-of-memory killer); the server restarts it and tells every client.
+        kernel = page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
+        processes = [p for p in psutil.process_iter(["cmdline"]) if f"kernel-{kernel}.json" in " ".join(p.info["cmdline"] or [])]
+        assert len(processes) == 1
+        processes[0].kill()
+        for client in (page, other):
+            client.locator(".jp-Notebook .jp-Cell").nth(3).locator(".k2nb-lost").first.wait_for(
+                state="attached", timeout=60_000
+            )
+        time.sleep(1)  # the other client's write, if there were one, has arrived
+        for client in (page, other):
+            outputs = cell_model(client, 3)["outputs"]
+            lost = [o for o in outputs if "k2nb-lost" in str(o.get("data", {}).get("text/html", ""))]
+            assert len(lost) == 1, [list(o.get("data", {})) for o in outputs]
+            assert "edit_cell" in str(lost[0]["data"]["text/plain"])  # what had arrived is kept
+        assert sources(page) == sources(other) == cells
+        for client in (page, other):  # each is told the kernel died, and says OK
+            client.locator(".jp-Dialog button", has_text="Ok").click()
+        shot(other, 3, f"rtc-restart-lost-b-{ui}")
+        wait_idle(page)  # the restarted kernel is up (a server stopped mid-restart hangs)
     finally:
         other.context.close()
