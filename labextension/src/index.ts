@@ -29,7 +29,7 @@ import { liveRendererFactory, showOverSharedOutput } from './liveview';
 import { OP_HANDLERS, OpHandler } from './protocol';
 import { AttachedRuns } from './reattach';
 import { ANSWER_EVENT, answerMessage, ownerOf } from './relay';
-import { explainMissingMagic, markRunsLost } from './restart';
+import { explainMissingMagic, LostRuns, markRunsLost } from './restart';
 import { TRACE_STATIC_HANDLERS } from './tracestatic';
 import { VERSION } from './version';
 import { traceLinkOf } from './workspace';
@@ -66,12 +66,6 @@ class Settings implements ILinkSettings {
         : DEFAULT_HEADING;
   }
 }
-
-const LOST_STATUSES: ReadonlySet<string> = new Set([
-  'restarting',
-  'autorestarting',
-  'dead'
-]);
 
 function activate(
   app: JupyterFrontEnd,
@@ -120,10 +114,13 @@ function activate(
     addToolbarToggle(app, panel);
     // Collaborators' k2nb tabs agree on who writes what no kernel assigns (collab.ts).
     void panel.context.ready.then(() => announce(panel, VERSION));
-    // A restart loses the runs streaming in the old kernel: say so where they were.
+    // A restart loses the runs streaming in the old kernel: say so where they were
+    // (in a collaborative notebook, written by one of its clients: restart.ts).
+    const lost = new LostRuns(() => writesForAll(panel));
     const onStatus = (_: unknown, status: string): void => {
-      if (LOST_STATUSES.has(status)) {
-        markRunsLost(panel, writesForAll(panel));
+      const action = lost.next(status);
+      if (action !== 'none') {
+        markRunsLost(panel, action === 'write');
         attached.clear();
       }
     };

@@ -70,9 +70,41 @@ function isRunOutput(data: Readonly<PartialJSONObject>): boolean {
 }
 
 /**
+ * What a tab does about its runs on a kernel status: nothing, mark them lost
+ * in its views, or also write the lost note into their outputs.
+ */
+export type LostAction = 'none' | 'view' | 'write';
+
+/**
+ * Decides, from the statuses one tab hears, when its runs are lost and
+ * whether this tab writes the note. A collaborative notebook's outputs are
+ * shared, so one client writes: "restarting" followed by "autorestarting" or
+ * "dead" is a kernel that died, which every client hears (the `leads` client
+ * writes, collab.ts); "restarting" followed by anything else is this tab's
+ * own restart, which the server tells no other client (this tab writes).
+ */
+export class LostRuns {
+  constructor(private readonly _leads: () => boolean) {}
+
+  next(status: string): LostAction {
+    if (status === 'restarting') {
+      this._restarting = true;
+      return 'view';
+    }
+    const wasRestarting = this._restarting;
+    this._restarting = false;
+    if (status === 'autorestarting' || status === 'dead') {
+      return this._leads() ? 'write' : 'view';
+    }
+    return wasRestarting ? 'write' : 'none';
+  }
+
+  private _restarting = false;
+}
+
+/**
  * Mark every run still streaming in `panel` as lost: its view here says so,
- * and, with `write` (the one client that writes, in a collaborative
- * notebook), its output becomes the lost note. Returns how many.
+ * and, with `write`, its output becomes the lost note. Returns how many.
  */
 export function markRunsLost(panel: NotebookPanel, write = true): number {
   let lost = 0;
@@ -106,7 +138,11 @@ export function markRunsLost(panel: NotebookPanel, write = true): number {
       }
       const view =
         area.widgets[i]?.node.querySelector<HTMLElement>('.k2nb-live') ?? null;
-      if (view !== null && view.dataset.final === '1') {
+      if (
+        view !== null &&
+        view.dataset.final === '1' &&
+        view.dataset.phase !== 'lost'
+      ) {
         continue; // finished: its trace is (being) written
       }
       view?.dispatchEvent(new CustomEvent(LOST_EVENT));

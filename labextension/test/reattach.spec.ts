@@ -11,7 +11,7 @@ import {
   RUN_ATTACH_OP,
   showsRun
 } from '../src/reattach';
-import { isMissingK2Magic } from '../src/restart';
+import { isMissingK2Magic, LostRuns } from '../src/restart';
 import {
   replaceWidgetOutputs,
   TRACE_STATIC_OP,
@@ -276,6 +276,26 @@ describe('AttachedRuns in a collaborative notebook', () => {
       run_id: 'r1',
       model_id: 'm1'
     });
+  });
+});
+
+describe('LostRuns (who writes the note of a run its kernel lost)', () => {
+  const hear = (statuses: string[], leads: boolean): string[] => {
+    const lost = new LostRuns(() => leads);
+    return statuses.map(status => lost.next(status));
+  };
+
+  it("writes after this tab's own restart, which no other client hears", () => {
+    expect(
+      hear(['busy', 'restarting', 'unknown', 'starting', 'idle'], false)
+    ).toEqual(['none', 'view', 'write', 'none', 'none']);
+  });
+
+  it('leaves a dead kernel, which every client hears, to the lead client', () => {
+    const died = ['busy', 'restarting', 'autorestarting', 'unknown', 'idle'];
+    expect(hear(died, true)).toEqual(['none', 'view', 'write', 'none', 'none']);
+    expect(hear(died, false)).toEqual(['none', 'view', 'view', 'none', 'none']);
+    expect(hear(['busy', 'dead'], true)).toEqual(['none', 'write']);
   });
 });
 

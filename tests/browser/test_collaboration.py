@@ -21,7 +21,7 @@ import pytest
 from tests.browser.conftest import ARTIFACTS, JupyterServer, open_notebook, screenshot
 from tests.browser.harness import run_cell, wait_for_link, wait_idle, wait_output
 from tests.browser.test_notebook_workspace import change_box, finished, run_and_wait, sources
-from tests.browser.test_trace_look import save
+from tests.browser.test_trace_look import save, set_theme
 
 pytestmark = [pytest.mark.browser]
 
@@ -157,6 +157,9 @@ def test_a_fix_accepted_in_one_client_is_seen_saved_and_reverted_in_the_other(
         assert traces(cell_model(page, 3)) == traces(cell_model(other, 3)) == 1  # written once, not by each client
         shot(page, 3, f"rtc-fix-a-{ui}")
         shot(other, 3, f"rtc-fix-b-{ui}")
+        set_theme(other, "JupyterLab Dark")
+        shot(other, 3, f"rtc-fix-b-dark-{ui}")
+        set_theme(other, "JupyterLab Light")
 
         # Nothing on disk yet; B saves: the file holds the fix and its provenance, every cell once.
         assert [c["source"] for c in saved_cells(jupyter_server, name)] == cells
@@ -238,7 +241,9 @@ def test_an_insert_lands_once_beside_a_collaborators_typing_and_reverts_for_both
         other.context.close()
 
 
-def test_a_collaborators_edit_wins_over_a_stale_proposal(page: Any, chromium: Any, jupyter_server: JupyterServer) -> None:
+def test_a_collaborators_edit_wins_over_a_stale_proposal(
+    page: Any, chromium: Any, jupyter_server: JupyterServer
+) -> None:
     """B opens the notebook while A's fix waits for approval (B attaches to the run mid-run) and
     changes the same cell; A's Accept then changes nothing: the tab refuses an edit of a cell that
     is no longer what the model read, and says so in the trace."""
@@ -316,41 +321,68 @@ def cell_shapes(page: Any) -> list[list[str]]:
     return list(page.evaluate(f"() => {_NB}.model.sharedModel.cells.map(c => [c.getId(), c.cell_type, c.getSource()])"))
 
 
-def test_a_restart_mid_run_marks_the_run_lost_once(page: Any, chromium: Any, jupyter_server: JupyterServer) -> None:
-    """The kernel restarts while A's run waits for approval (restarted from outside, as when it dies
-    and the server restarts it: both clients hear it at once); the run's output becomes one
-    "kernel restarted" note with what had arrived, not one per client."""
+def test_a_run_lost_to_a_restart_is_marked_once(page: Any, chromium: Any, jupyter_server: JupyterServer) -> None:
+    """A's run waits for approval when the kernel dies (killed, as by the out-of-memory killer:
+    the server restarts it and every client hears it at once), and again when a client restarts
+    it (only that client hears "restarting"; it is the one the others would not let write). Each
+    time the run's output becomes one "kernel restarted" note with what had arrived, not one per
+    client, and not none."""
     ui = jupyter_server.ui
     name = f"rtc-restart-{ui}.ipynb"
     cells = ["%load_ext k2nb", "total = 6 * 7", "print(totl)", "%k2 fix"]
     open_notebook(page, jupyter_server, name, cells)
     other = second_client(chromium, jupyter_server, name)
     try:
-        wait_for_link(page)
-        run_and_wait(page, 1)
-        run_and_wait(page, 2)
-        run_cell(page, 3)
-        change_box(page, "edit cell 3")
-        change_box(other, "edit cell 3")
-        # The kernel dies (killed, as by the out-of-memory killer); the server restarts it and tells every client.
-        kernel = page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
-        processes = [p for p in psutil.process_iter(["cmdline"]) if f"kernel-{kernel}.json" in " ".join(p.info["cmdline"] or [])]
-        assert len(processes) == 1
-        processes[0].kill()
-        for client in (page, other):
-            client.locator(".jp-Notebook .jp-Cell").nth(3).locator(".k2nb-lost").first.wait_for(
-                state="attached", timeout=60_000
-            )
-        time.sleep(1)  # the other client's write, if there were one, has arrived
-        for client in (page, other):
-            outputs = cell_model(client, 3)["outputs"]
-            lost = [o for o in outputs if "k2nb-lost" in str(o.get("data", {}).get("text/html", ""))]
-            assert len(lost) == 1, [list(o.get("data", {})) for o in outputs]
-            assert "edit_cell" in str(lost[0]["data"]["text/plain"])  # what had arrived is kept
-        assert sources(page) == sources(other) == cells
-        for client in (page, other):  # each is told the kernel died, and says OK
-            client.locator(".jp-Dialog button", has_text="Ok").click()
-        shot(other, 3, f"rtc-restart-lost-b-{ui}")
-        wait_idle(page)  # the restarted kernel is up (a server stopped mid-restart hangs)
+        for restart in ("kernel dies", "the other client restarts"):
+            wait_for_link(page)
+            run_and_wait(page, 1)
+            run_and_wait(page, 2)
+            run_cell(page, 3)
+            change_box(page, "edit cell 3")
+            change_box(other, "edit cell 3")
+            if restart == "kernel dies":
+                kill_kernel(page.evaluate(f"() => {_SESSION}.kernel.id"))
+            else:
+                restarter = other if leads(page) else page
+                restarter.evaluate(f"() => {{ void {_SESSION}.kernel.restart(); }}")
+            for client in (page, other):
+                client.locator(".jp-Notebook .jp-Cell").nth(3).locator(".k2nb-lost").first.wait_for(
+                    state="attached", timeout=60_000
+                )
+            time.sleep(1)  # the other client's write, if there were one, has arrived
+            for client in (page, other):
+                outputs = cell_model(client, 3)["outputs"]
+                lost = [o for o in outputs if "k2nb-lost" in str(o.get("data", {}).get("text/html", ""))]
+                assert len(lost) == 1, (restart, [list(o.get("data", {})) for o in outputs])
+                assert "edit_cell" in str(lost[0]["data"]["text/plain"])  # what had arrived is kept
+            assert sources(page) == sources(other) == cells
+            dialogs = [c.locator(".jp-Dialog button", has_text="Ok") for c in (page, other)]
+            for ok in dialogs:  # the kernel's death is announced in a dialog: OK
+                if restart == "kernel dies":
+                    ok.click()
+            shot(other, 3, f"rtc-restart-lost-b-{ui}")
+            wait_idle(page)  # the restarted kernel is up (a server stopped mid-restart hangs)
     finally:
         other.context.close()
+
+
+_SESSION = "window.jupyterapp.shell.currentWidget.sessionContext.session"
+
+
+def kill_kernel(kernel_id: str) -> None:
+    """Kill the kernel's process (the server notices and restarts it)."""
+    processes = [
+        p for p in psutil.process_iter(["cmdline"]) if f"kernel-{kernel_id}.json" in " ".join(p.info["cmdline"] or [])
+    ]
+    assert len(processes) == 1, processes
+    processes[0].kill()
+
+
+def leads(page: Any) -> bool:
+    """Whether ``page``'s client is the one the k2nb tabs of the shared notebook let write (collab.ts)."""
+    return bool(
+        page.evaluate(
+            f"""() => {{ const aw = {_NB}.model.sharedModel.awareness;
+  return [...aw.getStates()].every(([id, state]) => id >= aw.clientID || state.k2nb === undefined); }}"""
+        )
+    )
