@@ -6,6 +6,9 @@ cell, its provenance, the run's outputs), the trace written once, and can revert
 the trace. The servers here do not save on their own, so the file on disk changes only when a
 client saves it: what B saves holds A's change, what A saves holds B's revert, and every time
 the cells are the same, in the same order, in A, in B and in the file — none lost, none twice.
+Also: an insert beside B's typing, a proposal for a cell B changed meanwhile (refused, B's text
+kept), B opening the notebook mid-run (the run shown live there, A's view intact), `--cells`
+runs and re-runs, and a run lost to a dead or restarted kernel, marked once.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import nbformat
 import psutil
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, JupyterServer, open_notebook, screenshot
+from tests.browser.conftest import JupyterServer, open_notebook, screenshot
 from tests.browser.harness import run_cell, wait_for_link, wait_idle, wait_output
-from tests.browser.test_notebook_workspace import change_box, finished, run_and_wait, sources
+from tests.browser.test_cells_browser import kernel_print
+from tests.browser.test_notebook_workspace import cell_shot, change_box, finished, run_and_wait, sources
 from tests.browser.test_trace_look import save, set_theme
 
 pytestmark = [pytest.mark.browser]
@@ -52,21 +56,19 @@ def second_client(chromium: Any, server: JupyterServer, name: str, *, mid_run: b
     return page
 
 
+def open_in_both(page: Any, chromium: Any, server: JupyterServer, name: str, cells: list[str]) -> Any:
+    """Write the notebook, open it in client A (``page``) and in client B; return B."""
+    open_notebook(page, server, name, cells)
+    return second_client(chromium, server, name)
+
+
+# A notebook whose third cell fails with a NameError, and `%k2 fix` to mend it.
+FIX_CELLS = ["%load_ext k2nb", "total = 6 * 7", "print(totl)", "%k2 fix"]
+
+
 def linked_clients(page: Any) -> int:
     """How many tabs the kernel's k2nb link has heard from (asked from ``page``'s kernel)."""
-    return int(
-        page.evaluate(
-            """async () => {
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  const future = kernel.requestExecute({ code: "print(len(get_ipython()._k2nb_magics.frontend.client_ids()))",
-                                         silent: false, store_history: false });
-  let out = "";
-  future.onIOPub = (msg) => { if (msg.header.msg_type === "stream") out += msg.content.text; };
-  await future.done;
-  return out.trim();
-}"""
-        )
-    )
+    return int(kernel_print(page, "print(len(get_ipython()._k2nb_magics.frontend.client_ids()))"))
 
 
 def cell_model(page: Any, index: int) -> dict[str, Any]:
@@ -111,21 +113,13 @@ def wait_saved(server: JupyterServer, name: str, check: Any, timeout: float = 20
         time.sleep(0.2)
 
 
-def shot(page: Any, index: int, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    cell.scroll_into_view_if_needed()
-    cell.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
 def test_a_fix_accepted_in_one_client_is_seen_saved_and_reverted_in_the_other(
     page: Any, chromium: Any, jupyter_server: JupyterServer
 ) -> None:
     ui = jupyter_server.ui
     name = f"rtc-fix-{ui}.ipynb"
-    cells = ["%load_ext k2nb", "total = 6 * 7", "print(totl)", "%k2 fix"]
-    open_notebook(page, jupyter_server, name, cells)
-    other = second_client(chromium, jupyter_server, name)
+    cells = FIX_CELLS
+    other = open_in_both(page, chromium, jupyter_server, name, cells)
     try:
         wait_for_link(page)
         deadline = time.monotonic() + 30
@@ -155,10 +149,10 @@ def test_a_fix_accepted_in_one_client_is_seen_saved_and_reverted_in_the_other(
         other.locator(".jp-Notebook .jp-Cell").nth(3).locator(".k2nb-static").wait_for(timeout=30_000)
         wait_idle(other)
         assert traces(cell_model(page, 3)) == traces(cell_model(other, 3)) == 1  # written once, not by each client
-        shot(page, 3, f"rtc-fix-a-{ui}")
-        shot(other, 3, f"rtc-fix-b-{ui}")
+        cell_shot(page, 3, f"rtc-fix-a-{ui}")
+        cell_shot(other, 3, f"rtc-fix-b-{ui}")
         set_theme(other, "JupyterLab Dark")
-        shot(other, 3, f"rtc-fix-b-dark-{ui}")
+        cell_shot(other, 3, f"rtc-fix-b-dark-{ui}")
         set_theme(other, "JupyterLab Light")
 
         # Nothing on disk yet; B saves: the file holds the fix and its provenance, every cell once.
@@ -174,7 +168,7 @@ def test_a_fix_accepted_in_one_client_is_seen_saved_and_reverted_in_the_other(
         trace.locator("a.k2nb-revert").first.click()
         wait_source(page, 2, "print(totl)")
         assert sources(page) == sources(other) == cells
-        shot(other, 3, f"rtc-reverted-b-{ui}")
+        cell_shot(other, 3, f"rtc-reverted-b-{ui}")
         save(page)
         saved = wait_saved(jupyter_server, name, lambda cs: cs[2]["source"] == "print(totl)")
         assert [c["source"] for c in saved] == cells
@@ -195,8 +189,7 @@ def test_an_insert_lands_once_beside_a_collaborators_typing_and_reverts_for_both
         "%%k2\nAdd a markdown cell that explains the result of the previous cell",
         "# notes",
     ]
-    open_notebook(page, jupyter_server, name, cells)
-    other = second_client(chromium, jupyter_server, name)
+    other = open_in_both(page, chromium, jupyter_server, name, cells)
     try:
         wait_for_link(page)
         run_and_wait(page, 1)
@@ -219,7 +212,7 @@ def test_an_insert_lands_once_beside_a_collaborators_typing_and_reverts_for_both
         inserted = cell_model(other, 2)
         assert inserted["cell_type"] == "markdown"
         assert [c["kind"] for c in inserted["metadata"]["k2nb"]["changes"]] == ["insert"]
-        shot(other, 2, f"rtc-inserted-b-{ui}")
+        cell_shot(other, 2, f"rtc-inserted-b-{ui}")
 
         # B saves with its keys: the file holds the note once and B's typing.
         other.locator(".jp-Notebook .jp-Cell").nth(4).locator(".cm-content").click()
@@ -249,7 +242,7 @@ def test_a_collaborators_edit_wins_over_a_stale_proposal(
     is no longer what the model read, and says so in the trace."""
     ui = jupyter_server.ui
     name = f"rtc-stale-{ui}.ipynb"
-    cells = ["%load_ext k2nb", "total = 6 * 7", "print(totl)", "%k2 fix"]
+    cells = FIX_CELLS
     open_notebook(page, jupyter_server, name, cells)
     wait_for_link(page)
     run_and_wait(page, 1)
@@ -261,7 +254,7 @@ def test_a_collaborators_edit_wins_over_a_stale_proposal(
         # B sees the run live, with its question (laid over its own view of the shared output).
         change_box(other, "edit cell 3")
         assert page.locator(".k2nb-live .k2nb-approval button", has_text="Accept").first.is_visible()
-        shot(other, 3, f"rtc-joined-mid-run-b-{ui}")
+        cell_shot(other, 3, f"rtc-joined-mid-run-b-{ui}")
         other.locator(".jp-Notebook .jp-Cell").nth(2).locator(".cm-content").click()
         other.keyboard.press("Control+a")
         other.keyboard.type("print(total)  # fixed by B")
@@ -286,8 +279,7 @@ def test_cells_runs_are_written_once_for_both_clients(page: Any, chromium: Any, 
     ui = jupyter_server.ui
     name = f"rtc-cells-{ui}.ipynb"
     cells = ["%load_ext k2nb", "%%k2 --cells --approve auto\nHow many primes are below 100?", "print('a cell I wrote')"]
-    open_notebook(page, jupyter_server, name, cells)
-    other = second_client(chromium, jupyter_server, name)
+    other = open_in_both(page, chromium, jupyter_server, name, cells)
     try:
         wait_for_link(page)
         shapes = []
@@ -329,9 +321,8 @@ def test_a_run_lost_to_a_restart_is_marked_once(page: Any, chromium: Any, jupyte
     client, and not none."""
     ui = jupyter_server.ui
     name = f"rtc-restart-{ui}.ipynb"
-    cells = ["%load_ext k2nb", "total = 6 * 7", "print(totl)", "%k2 fix"]
-    open_notebook(page, jupyter_server, name, cells)
-    other = second_client(chromium, jupyter_server, name)
+    cells = FIX_CELLS
+    other = open_in_both(page, chromium, jupyter_server, name, cells)
     try:
         for restart in ("kernel dies", "the other client restarts"):
             wait_for_link(page)
@@ -360,7 +351,7 @@ def test_a_run_lost_to_a_restart_is_marked_once(page: Any, chromium: Any, jupyte
             for ok in dialogs:  # the kernel's death is announced in a dialog: OK
                 if restart == "kernel dies":
                     ok.click()
-            shot(other, 3, f"rtc-restart-lost-b-{ui}")
+            cell_shot(other, 3, f"rtc-restart-lost-b-{ui}")
             wait_idle(page)  # the restarted kernel is up (a server stopped mid-restart hangs)
     finally:
         other.context.close()
