@@ -11,7 +11,9 @@ Two comms (see labextension/src/protocol.ts for the frontend side):
   running cell to end.
 - ``k2nb.frontend`` — opened here (kernel -> browser) and kept open. Opening it asks every tab to
   open its ``k2nb`` comm; the kernel sends ``{op: ...}`` operations on it, and an optional
-  ``clientId`` restricts one to a single tab.
+  ``clientId`` restricts one to a single tab. The open at load says ``{loaded: true}``: a tab
+  that still holds a ``k2nb`` comm then holds one of a kernel before a restart it did not hear
+  (another client's, in a shared or collaborative notebook) and opens a new one.
 
 Outside a Jupyter kernel (terminal IPython, a plain script) a link does nothing and stays
 disconnected.
@@ -28,6 +30,7 @@ from typing import Any
 
 COMM_TARGET = "k2nb"
 FRONTEND_TARGET = "k2nb.frontend"
+LOADED = "loaded"  # in the data of the first k2nb.frontend open: k2nb was just loaded here
 
 TabHandler = Callable[[dict[str, Any]], None]
 
@@ -60,7 +63,7 @@ class FrontendLink:
 
             self._manager = comm.get_comm_manager()
             self._manager.register_target(COMM_TARGET, self._on_open)
-            self._downlink = comm.create_comm(target_name=FRONTEND_TARGET, data={})
+            self._downlink = comm.create_comm(target_name=FRONTEND_TARGET, data={LOADED: True})
         except Exception as error:  # a kernel without comm support: stay disconnected
             log.warning("k2nb: no link to the notebook frontend (%s); approvals fall back to stdin.", error)
             self._manager = self._downlink = None

@@ -15,6 +15,7 @@ import {
   dispatchOp,
   FRONTEND_TARGET,
   IOpContext,
+  LOADED_FIELD,
   OP_HANDLERS,
   OpHandler
 } from './protocol';
@@ -266,6 +267,13 @@ export class KernelLink implements IDisposable {
         this._downlinkId = null;
       }
     };
+    if (msg.content.data[LOADED_FIELD] === true && this._comm !== null) {
+      // k2nb was just loaded: the comm this tab holds is one of the kernel before a
+      // restart it did not hear (another client's). JupyterLab still holds that
+      // kernel's subshell for the comm's target too, so open the new one by hand.
+      this._comm = null;
+      this._missedRestart = true;
+    }
     // Told to the kernel in hello: a tab without the kernel's current one gets a new one.
     this._downlinkId = comm.commId;
     this._wanted = true;
@@ -289,6 +297,8 @@ export class KernelLink implements IDisposable {
       return;
     }
     this._wanted = false;
+    const byHand = this._missedRestart;
+    this._missedRestart = false;
     const opening = {};
     this._opening = opening;
     void infoWithin(kernel, INFO_WAIT_MS).then(async answered => {
@@ -297,10 +307,12 @@ export class KernelLink implements IDisposable {
       }
       // No kernel info yet: a cell is running, and JupyterLab would open the
       // comm's subshell only after it; open one by hand (falls back to the
-      // ordinary comm if the kernel has no subshells).
-      const raw = answered
-        ? null
-        : await RawUplink.open(kernel, COMM_TARGET, this._hello(kernel));
+      // ordinary comm if the kernel has no subshells). Also after a restart
+      // JupyterLab did not hear, whose subshell it would reuse.
+      const raw =
+        answered && !byHand
+          ? null
+          : await RawUplink.open(kernel, COMM_TARGET, this._hello(kernel));
       if (raw !== null) {
         raw.onClose = () => {
           if (this._comm === raw) {
@@ -425,6 +437,7 @@ export class KernelLink implements IDisposable {
   private _downlinkId: string | null = null;
   private _wanted = false;
   private _isDisposed = false;
+  private _missedRestart = false;
 }
 
 /**

@@ -34,6 +34,12 @@ export const COMM_TARGET = 'k2nb';
 export const FRONTEND_TARGET = 'k2nb.frontend';
 
 /**
+ * Set (true) in the data of the `k2nb.frontend` open that k2nb sends when it
+ * is loaded: a `k2nb` comm a tab still holds then belongs to an earlier kernel.
+ */
+export const LOADED_FIELD = 'loaded';
+
+/**
  * A kernel -> frontend message: an operation name plus its arguments.
  */
 export interface IOpMessage extends ReadonlyJSONObject {

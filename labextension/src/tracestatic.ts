@@ -117,6 +117,24 @@ const styles = new Map<string, string>();
 const MAX_STYLES = 32;
 
 /**
+ * Keep the `<style>` a keyed op carries in its second buffer (the kernel sends
+ * each one once per link, so a tab keeps it even when it writes nothing).
+ */
+async function keepStyle(
+  message: IOpMessage,
+  buffers: ReadonlyArray<ArrayBuffer | ArrayBufferView>
+): Promise<void> {
+  const key = message['style'];
+  if (typeof key === 'string' && buffers.length > 1) {
+    styles.delete(key);
+    styles.set(key, await inflateText(buffers[1]));
+    if (styles.size > MAX_STYLES) {
+      styles.delete(styles.keys().next().value as string);
+    }
+  }
+}
+
+/**
  * Put a keyed op's `<style>` back in front of the bundle's HTML: from the
  * op's second buffer (and kept), or from the copy this page keeps.
  */
@@ -129,13 +147,7 @@ export async function withStyle(
   if (typeof key !== 'string') {
     return bundle;
   }
-  if (buffers.length > 1) {
-    styles.delete(key);
-    styles.set(key, await inflateText(buffers[1]));
-    if (styles.size > MAX_STYLES) {
-      styles.delete(styles.keys().next().value as string);
-    }
-  }
+  await keepStyle(message, buffers);
   const style = styles.get(key);
   if (style === undefined) {
     throw new Error(`this page does not hold the trace style ${key}`);
@@ -185,6 +197,10 @@ export async function writeTraceStatic(
 ): Promise<void> {
   const token = typeof message['token'] === 'string' ? message['token'] : '';
   if (!writes) {
+    // Another tab writes this one; the style rides once per link, so keep it for the next.
+    await keepStyle(message, buffers).catch((reason: unknown) => {
+      console.warn('k2nb: could not keep the trace style', reason);
+    });
     send({ kind: TRACE_STATIC_DONE, token, found: false });
     return;
   }

@@ -176,4 +176,46 @@ describe('trace-static: the tab writes the saved trace', () => {
       { kind: TRACE_STATIC_DONE, token: 't4', found: false }
     ]);
   });
+
+  it('a tab that does not write keeps the style for the run it will write', async () => {
+    const style = '<style>\ndiv.k2nb-trace{color:blue}\n</style>';
+    const body = { ...BUNDLE, 'text/html': '<div class="k2nb-static">b</div>' };
+    const deflated = deflateSync(Buffer.from(JSON.stringify(body)));
+    const found: unknown[] = [];
+    const send = (m: JSONObject): void => {
+      found.push(m['found']);
+    };
+    // A's run: the style rides along once on the link; B, not the writer, writes nothing
+    const shared = new Outputs([widgetOutput('run-a')]);
+    await writeTraceStatic(
+      {
+        op: 'trace-static',
+        token: 't6',
+        model_id: 'run-a',
+        style: 'style:cc',
+        writer: 'tab-a'
+      },
+      [deflated, deflateSync(Buffer.from(style))],
+      () => [shared],
+      send,
+      false
+    );
+    // B's own run later names the style only
+    const mine = new Outputs([widgetOutput('run-b')]);
+    await writeTraceStatic(
+      {
+        op: 'trace-static',
+        token: 't7',
+        model_id: 'run-b',
+        style: 'style:cc',
+        writer: 'tab-b'
+      },
+      [deflated],
+      () => [mine],
+      send
+    );
+    expect(shared.items[0]).toEqual(widgetOutput('run-a'));
+    expect(mine.items[0].data['text/html']).toBe(style + body['text/html']);
+    expect(found).toEqual([false, true]);
+  });
 });

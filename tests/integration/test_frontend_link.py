@@ -44,6 +44,8 @@ def test_load_opens_the_frontend_comm_and_a_tab_message_arrives_mid_cell(
             break
     opened = [m for m in loaded if m["msg_type"] == "comm_open"]
     assert [m["content"]["target_name"] for m in opened] == ["k2nb.frontend"]
+    # k2nb just loaded: a tab still holding a k2nb comm (a restart it did not hear) opens a new one
+    assert opened[0]["content"]["data"] == {"loaded": True}
     frontend_comm = opened[0]["content"]["comm_id"]
 
     kernel.run(

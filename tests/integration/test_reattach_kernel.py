@@ -66,6 +66,7 @@ def test_a_tab_that_links_mid_run_gets_everything_and_writes_the_saved_trace(
             content = msg["content"]
             if msg["msg_type"] == "comm_open" and content.get("target_name") == "k2nb.frontend":
                 frontend_opens += 1
+                assert "loaded" not in content["data"]  # a reopen: the tabs already linked keep their comms
             data = content.get("data") if msg["msg_type"] == "comm_msg" else None
             if not isinstance(data, dict) or data.get("clientId") not in (None, tab.client_id):
                 continue
