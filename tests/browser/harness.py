@@ -46,6 +46,26 @@ def wait_idle(page: Any, timeout: float = 60_000) -> None:
     )
 
 
+def wait_kernel_answers(page: Any, timeout: float = 60.0) -> None:
+    """Until the page's kernel answers a kernel_info request: after a restart, not its indicator. JupyterLab
+    ignores the status of kernel_info (jupyter_server's untracked types), so when the new kernel's startup
+    statuses go out before the page reconnects, the indicator reads "Unknown" until the next execution."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answered = page.evaluate(
+            """async () => {
+                const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel;
+                if (!kernel || kernel.connectionStatus !== 'connected') return false;
+                const late = new Promise(resolve => setTimeout(() => resolve(false), 5000));
+                return Promise.race([kernel.requestKernelInfo().then(() => true, () => false), late]);
+            }"""
+        )
+        if answered:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the kernel did not answer within {timeout:.0f} s")
+
+
 def output_text(page: Any, index: int, *, folded: bool = False) -> str:
     """What the output shows; with ``folded``, also the text inside closed <details> (one click away)."""
     prop = "textContent" if folded else "innerText"

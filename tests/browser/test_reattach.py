@@ -23,6 +23,7 @@ from tests.browser.harness import (
     run_cell,
     wait_for_link,
     wait_idle,
+    wait_kernel_answers,
 )
 
 pytestmark = [pytest.mark.browser]
@@ -151,7 +152,7 @@ def test_a_restart_mid_run_says_the_run_was_lost_and_how_to_load_k2nb(
     assert "kernel restarted" in text.lower() and "check10" in text, text
     assert page.locator(".k2nb-live button:enabled", has_text="Stop").count() == 0  # no dead buttons
     screenshot(page, f"restart-lost-{jupyter_server.ui}")
-    wait_idle(page)
+    wait_kernel_answers(page)  # not wait_idle: after a restart the indicator may read "Unknown" (upstream)
     run_cell(page, 2)
     page.wait_for_function(
         "() => window.jupyterapp.shell.currentWidget.content.widgets[2].outputArea.node.textContent"
