@@ -344,6 +344,7 @@ def test_the_leads_findings_over_the_wire(server: ChatServer, rng: random.Random
     assert "`price`, `qty`" in run.answer and "no numeric column" not in run.answer
 
     run = ask(server, "what fraction of sales were returned?", sales=sales, scores=scores)
+    assert "(2 numeric)" in " ".join(run.reasoning)  # `returned` is a condition here, not a number
     assert printed(run, "share") == str(round(100 * sales["returned"].sum() / len(sales), 2))
 
     run = ask(server, "what is the standard deviation of qty for returned sales only?", sales=sales, scores=scores)

@@ -246,7 +246,7 @@ class DataSkill(Skill):
         return ToolStep(lookup.why, lookup.tool, lookup.arguments)
 
     def _compute(self, var: Variable, request: Request) -> CodeStep:
-        numeric = [c for c in var.columns or () if var.numeric(c)]
+        numeric = var.quantities()  # True/False columns are conditions here, not numbers
         thought = (
             f"`{var.name}` is a DataFrame with {_shape(var)}: columns {', '.join(f'`{c}`' for c in var.columns or ())}"
             f" ({len(numeric)} numeric). You asked for {request.question()}. I'll compute exactly that with pandas "
