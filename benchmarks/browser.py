@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from k2nb.engines.server import Responder
+from tests.harness.collaboration import collaboration_flags
 from tests.harness.workload import API_KEY, K2_CELL, MODEL, PROMPT, Trace, chat_server, workload_env
 
 from . import chatlab
@@ -182,6 +183,8 @@ def measure(
                 "--LabApp.expose_app_in_browser=True",
                 "--LabApp.news_url=None",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                # A plain notebook, as the figures before jupyter-collaboration joined the test extra.
+                *collaboration_flags(root / "state", collaborative=False),
             ],
             env=env,
             stdout=subprocess.DEVNULL,
