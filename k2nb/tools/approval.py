@@ -14,7 +14,8 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -62,6 +63,14 @@ class Approver(Protocol):
     def channel(self) -> Channel: ...
 
     def __call__(self, request: ApprovalRequest) -> Verdict: ...
+
+
+@runtime_checkable
+class AnsweredFromPage(Protocol):
+    """An approver whose answer is a click relayed from the page: it may arrive as soon as the question is
+    shown, before the run waits for it, so the run opens the question before showing it."""
+
+    def expecting(self, call_id: str) -> AbstractContextManager[None]: ...
 
 
 @dataclass(frozen=True)
@@ -124,10 +133,25 @@ class Clicks(Generic[T]):
             with contextlib.suppress(queue.Full):
                 slot.put_nowait(answer)
 
-    def wait(self, key: str) -> T:
+    @contextlib.contextmanager
+    def expecting(self, key: str) -> Iterator[None]:
+        """The question ``key`` is open from here (before the page shows it), so an answer that comes
+        before :meth:`wait` is kept, not dropped as stale."""
         slot: queue.Queue[T] = queue.Queue(maxsize=1)
         with self._lock:
             self._open[key] = slot
+        try:
+            yield
+        finally:
+            with self._lock:
+                if self._open.get(key) is slot:
+                    del self._open[key]
+
+    def wait(self, key: str) -> T:
+        with self._lock:
+            slot = self._open.get(key)
+            if slot is None:  # not opened by expecting(): open for this wait alone
+                slot = self._open[key] = queue.Queue(maxsize=1)
         try:
             while True:
                 if self._stop.is_set():
@@ -185,20 +209,22 @@ class ApprovalPolicy:
         """
         approver = as_approver(approver)
         asking = self.mode == "ask"
-        if asking:
-            emit(
-                ApprovalNeeded(
-                    request.step,
-                    request.call_id,
-                    request.code,
-                    channel=approver.channel,
-                    tool=request.tool,
-                    change=request.change,
+        opened = approver.expecting(request.call_id) if asking and isinstance(approver, AnsweredFromPage) else None
+        with opened or contextlib.nullcontext():
+            if asking:
+                emit(
+                    ApprovalNeeded(
+                        request.step,
+                        request.call_id,
+                        request.code,
+                        channel=approver.channel,
+                        tool=request.tool,
+                        change=request.change,
+                    )
                 )
-            )
-        started = time.perf_counter()
-        verdict = self.decide(request, approver)
-        waited = time.perf_counter() - started if asking else 0.0
+            started = time.perf_counter()
+            verdict = self.decide(request, approver)
+            waited = time.perf_counter() - started if asking else 0.0
         emit(
             ApprovalDecided(
                 request.step,
@@ -303,6 +329,9 @@ class ButtonApprover:
         )
         self._clicks.deliver(call_id, verdict)  # dropped when that call no longer waits (a stale click)
 
+    def expecting(self, call_id: str) -> AbstractContextManager[None]:
+        return self._clicks.expecting(call_id)
+
     def __call__(self, request: ApprovalRequest) -> Verdict:
         verdict = self._clicks.wait(request.call_id)
         return Verdict(verdict.decision, verdict.code or request.code, verdict.reason)
@@ -319,6 +348,9 @@ class RoutingApprover:
     @property
     def channel(self) -> Channel:
         return self._buttons.channel if self._connected() else self._fallback.channel
+
+    def expecting(self, call_id: str) -> AbstractContextManager[None]:
+        return self._buttons.expecting(call_id) if self._connected() else contextlib.nullcontext()
 
     def __call__(self, request: ApprovalRequest) -> Verdict:
         return self._buttons(request) if self._connected() else self._fallback(request)

@@ -8,7 +8,7 @@ import time
 import pytest
 from IPython.core.error import StdinNotImplementedError
 
-from k2nb.core.events import ApprovalDecided, Event
+from k2nb.core.events import ApprovalDecided, ApprovalNeeded, Event
 from k2nb.core.transcript import ALWAYS
 from k2nb.errors import RunStopped
 from k2nb.tools.approval import (
@@ -153,6 +153,31 @@ def test_a_click_relayed_from_another_thread_answers_the_waiting_call() -> None:
     threading.Thread(target=click).start()
     verdict = approver(_request())
     assert verdict == Verdict("edit", "print(2)", "")
+
+
+def test_a_click_that_comes_as_soon_as_the_question_shows_is_not_lost() -> None:
+    """The page may answer before the run waits (a fast tab, a busy kernel thread): the question is open from
+    the moment it is shown. A stale click from before it was shown still answers nothing."""
+    stop = threading.Event()
+    buttons = ButtonApprover(stop)
+    router = RoutingApprover(lambda: True, buttons, StdinApprover())
+    buttons.deliver({"call_id": "c:1", "decision": "run"})  # before the question: stale, dropped
+
+    def page_answers_at_once(event: Event) -> None:
+        if isinstance(event, ApprovalNeeded):
+            buttons.deliver({"call_id": event.call_id, "decision": "edit", "code": "print(3)"})
+
+    timer = threading.Timer(5, stop.set)  # were the click lost, the wait would end here instead
+    timer.start()
+    try:
+        verdict = ApprovalPolicy("ask").ask(_request("c:1"), router, page_answers_at_once)
+    finally:
+        timer.cancel()
+    assert verdict == Verdict("edit", "print(3)", "")
+    buttons.deliver({"call_id": "c:1", "decision": "run"})  # a second click: the question is closed
+    threading.Timer(0.3, stop.set).start()
+    with pytest.raises(RunStopped):
+        buttons(_request("c:1"))
 
 
 def test_skip_carries_the_users_reason_and_stop_ends_the_wait() -> None:
