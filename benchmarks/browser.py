@@ -167,6 +167,7 @@ def measure(
         _notebook(root / "bench.ipynb", cells, kernel)
         port = _free_port()
         env = {**os.environ, **workload_env(server), "JUPYTER_CONFIG_DIR": str(root / "config")}
+        (root / "state").mkdir()  # jupyter-collaboration's databases, out of the working directory
         if peer == "chatlab":
             _chatlab_kernelspec(root / "data")
             env.update(JUPYTER_PATH=str(root / "data"), OPENAI_API_KEY=API_KEY)
