@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import nbformat
 
 from k2nb.engines.script import ScriptedEngine
 from k2nb.engines.server import ChatServer
@@ -121,3 +125,25 @@ def approval_box(page: Any, nth: int) -> Any:
         screenshot(page, "approval-timeout")
         raise AssertionError("no approval buttons; the output shows:\n" + output_text(page, 1)) from None
     return box
+
+
+def wait_saved_notebook(path: Path, check: Callable[[Any], bool], timeout: float = 20.0) -> Any:
+    """Poll a notebook file until `check(notebook)` holds; return the notebook.
+
+    jupyter_server saves in place (its "atomic" writing keeps a backup copy, not a rename), so a
+    read can land between the truncate and the write and see an empty or partial file: that read
+    counts as "not saved yet", not as a failure.
+    """
+    deadline = time.monotonic() + timeout
+    last = "nothing readable"
+    while True:
+        try:
+            saved = nbformat.read(path, as_version=4)
+        except (OSError, nbformat.reader.NotJSONError, json.JSONDecodeError) as unreadable:
+            last = f"unreadable mid-write: {unreadable}"
+        else:
+            if check(saved):
+                return saved
+            last = repr([c.source for c in saved.cells])
+        assert time.monotonic() < deadline, f"the saved file never held it; last read: {last}"
+        time.sleep(0.2)

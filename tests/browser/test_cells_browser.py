@@ -16,6 +16,7 @@ import nbformat
 import pytest
 
 from tests.browser.conftest import JupyterServer, open_notebook, screenshot
+from tests.browser.harness import wait_saved_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -187,12 +188,7 @@ def test_cells_run_rerun_and_save(page: Any, chromium: Any, jupyter_server: Jupy
     # saved to disk: everything is in the .ipynb
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     path = jupyter_server.root_dir / name
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        saved = nbformat.read(path, as_version=4)
-        if len(saved.cells) == len(after):
-            break
-        time.sleep(0.2)
+    saved = wait_saved_notebook(path, lambda nb: len(nb.cells) == len(after), timeout=15)
     nbformat.validate(saved)
     assert [c.id for c in saved.cells] == [c["id"] for c in after]
     assert [c.cell_type for c in saved.cells] == [c["cell_type"] for c in after]

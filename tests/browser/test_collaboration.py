@@ -17,12 +17,11 @@ import json
 import time
 from typing import Any
 
-import nbformat
 import psutil
 import pytest
 
 from tests.browser.conftest import JupyterServer, open_notebook, screenshot
-from tests.browser.harness import run_cell, wait_for_link, wait_idle, wait_output
+from tests.browser.harness import run_cell, wait_for_link, wait_idle, wait_output, wait_saved_notebook
 from tests.browser.test_cells_browser import kernel_print
 from tests.browser.test_notebook_workspace import cell_shot, change_box, finished, run_and_wait, sources
 from tests.browser.test_trace_look import save, set_theme
@@ -102,11 +101,6 @@ def traces(cell: dict[str, Any]) -> int:
     return sum("k2nb-static" in str(o.get("data", {}).get("text/html", "")) for o in cell["outputs"])
 
 
-def saved_cells(server: JupyterServer, name: str) -> list[dict[str, Any]]:
-    """The cells of the notebook file on disk (sources joined, as nbformat reads them)."""
-    return list(nbformat.read(server.root_dir / name, as_version=4).cells)
-
-
 def accept_with_keyboard(page: Any, box: Any) -> None:
     """Tab to Accept as a person would (from the box's first button) and press Enter."""
     box.locator("button").first.focus()
@@ -125,13 +119,8 @@ def wait_source(page: Any, index: int, text: str, timeout: float = 30_000) -> No
 
 
 def wait_saved(server: JupyterServer, name: str, check: Any, timeout: float = 20.0) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while True:
-        cells = saved_cells(server, name)
-        if check(cells):
-            return cells
-        assert time.monotonic() < deadline, f"the saved file never held it: {[c['source'] for c in cells]}"
-        time.sleep(0.2)
+    saved = wait_saved_notebook(server.root_dir / name, lambda nb: check(list(nb.cells)), timeout)
+    return list(saved.cells)
 
 
 def test_a_fix_accepted_in_one_client_is_seen_saved_and_reverted_in_the_other(
@@ -174,7 +163,7 @@ def test_a_fix_accepted_in_one_client_is_seen_saved_and_reverted_in_the_other(
         set_theme(other, "JupyterLab Light")
 
         # Nothing on disk yet; B saves: the file holds the fix and its provenance, every cell once.
-        assert [c["source"] for c in saved_cells(jupyter_server, name)] == cells
+        assert [c["source"] for c in wait_saved(jupyter_server, name, lambda cs: True)] == cells
         save(other)
         saved = wait_saved(jupyter_server, name, lambda cs: cs[2]["source"] == "print(total)")
         assert [c["source"] for c in saved] == fixed

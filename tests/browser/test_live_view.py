@@ -7,7 +7,6 @@ labextension's comm to the kernel while the %%k2 cell is still running.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -23,6 +22,7 @@ from tests.browser.harness import (
     wait_for_link,
     wait_idle,
     wait_output,
+    wait_saved_notebook,
 )
 
 pytestmark = [pytest.mark.browser]
@@ -166,13 +166,14 @@ def test_the_tab_writes_the_saved_trace_and_the_text_crosses_the_wire_once(
     assert "The end of the answer." in output_text(page, 1)
 
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-    saved: list[dict[str, Any]] = []
-    for _ in range(40):
-        outputs = json.loads((jupyter_server.root_dir / name).read_text())["cells"][1]["outputs"]
-        saved = [o for o in outputs if o.get("output_type") == "display_data"]
-        if saved and "text/html" in saved[0]["data"]:
-            break
-        time.sleep(0.25)
+
+    def shown(nb: Any) -> list[Any]:
+        return [o for o in nb.cells[1].outputs if o.get("output_type") == "display_data"]
+
+    saved_nb = wait_saved_notebook(
+        jupyter_server.root_dir / name, lambda nb: bool(shown(nb)) and "text/html" in shown(nb)[0]["data"], 10
+    )
+    saved = shown(saved_nb)
     # The saved output is the static trace the tab inflated: full thinking and answer, no widget.
     assert len(saved) == 1, saved
     data = saved[0]["data"]

@@ -11,14 +11,13 @@ provenance; a second open tab does not apply a change again.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, JupyterServer, open_notebook, screenshot
-from tests.browser.harness import output_text, run_cell, wait_for_link, wait_idle, wait_output
+from tests.browser.harness import output_text, run_cell, wait_for_link, wait_idle, wait_output, wait_saved_notebook
 from tests.browser.test_trace_look import set_theme
 
 pytestmark = [pytest.mark.browser]
@@ -147,11 +146,8 @@ def test_k2_fix_keyerror_diff_accept_rerun_revert_and_provenance(page: Any, jupy
 
     # The saved file carries the provenance of both changes.
     page.keyboard.press("Control+s")
-    deadline = time.monotonic() + 20
-    while "k2nb" not in json.loads((jupyter_server.root_dir / path).read_text())["cells"][2]["metadata"]:
-        assert time.monotonic() < deadline, "the notebook was not saved"
-        time.sleep(0.3)
-    changes = json.loads((jupyter_server.root_dir / path).read_text())["cells"][2]["metadata"]["k2nb"]["changes"]
+    saved = wait_saved_notebook(jupyter_server.root_dir / path, lambda nb: "k2nb" in nb.cells[2].metadata)
+    changes = saved.cells[2].metadata["k2nb"]["changes"]
     assert [(c["kind"], c["approval"]) for c in changes] == [("edit", "approved"), ("run", "approved")]
     assert changes[0]["replaced"] == "sales['prise'].mean()" and changes[0]["run_id"] and changes[0]["call_id"]
 

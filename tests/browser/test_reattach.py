@@ -9,7 +9,6 @@ mid-run says the run was lost, and the next %%k2 says how to load k2nb again.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.browser.harness import (
     wait_for_link,
     wait_idle,
     wait_kernel_answers,
+    wait_saved_notebook,
 )
 
 pytestmark = [pytest.mark.browser]
@@ -55,10 +55,6 @@ def _live_approval(page: Any) -> Any:
     button = page.locator(".k2nb-live .k2nb-approval button", has_text="Run").first
     button.wait_for(timeout=60_000)
     return button
-
-
-def _saved_outputs(server: JupyterServer, name: str) -> list[dict[str, Any]]:
-    return list(json.loads((server.root_dir / name).read_text())["cells"][1]["outputs"])
 
 
 def _save(page: Any) -> None:
@@ -98,7 +94,11 @@ def test_a_reload_mid_run_shows_the_run_live_and_keeps_its_trace(
     wait_idle(page)
     # The finished trace is in the cell, so the saved file keeps it.
     _save(page)
-    outputs = _saved_outputs(jupyter_server, name)
+    saved_nb = wait_saved_notebook(
+        jupyter_server.root_dir / name,
+        lambda nb: any(ANSWER in str(o.get("data", {}).get("text/html", "")) for o in nb.cells[1].outputs),
+    )
+    outputs = saved_nb.cells[1].outputs
     data = [o["data"] for o in outputs if o.get("output_type") == "display_data"]
     assert len(data) == 1, outputs
     assert ANSWER in "".join(data[0]["text/html"])
