@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from .events import Event, Notice, StepPaused, StepResumed
+from .page_answers import opened_before_shown
 
 PauseChannel = Literal["buttons", "stdin"]  # the live view's Next ▶ button, or a stdin prompt
 
@@ -57,13 +58,14 @@ class StepGate:
         if not self._pausing:
             return
         request = PauseRequest(run_id, step)
-        emit(StepPaused(step, request.pause_id, self._pacer.channel))
-        started = self._clock()
         pressed = False
-        try:
-            pressed = self._pacer(request)
-        finally:  # also when stopped while paused: the views take the Next button away
-            emit(StepResumed(step, request.pause_id, self._clock() - started))
+        with opened_before_shown(self._pacer, request.pause_id):  # a press as soon as Next ▶ shows counts
+            emit(StepPaused(step, request.pause_id, self._pacer.channel))
+            started = self._clock()
+            try:
+                pressed = self._pacer(request)
+            finally:  # also when stopped while paused: the views take the Next button away
+                emit(StepResumed(step, request.pause_id, self._clock() - started))
         if not pressed:
             self._pausing = False
             emit(Notice("info", NOBODY_TO_PRESS))

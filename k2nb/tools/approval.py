@@ -22,6 +22,7 @@ from typing import Generic, Literal, Protocol, TypeVar, runtime_checkable
 from ..config import ApproveMode
 from ..core.events import ApprovalDecided, ApprovalNeeded, CellChange, Decision, Event
 from ..core.notebook_view import source_diff
+from ..core.page_answers import opened_before_shown
 from ..core.transcript import ALWAYS
 from ..errors import RunStopped
 
@@ -63,14 +64,6 @@ class Approver(Protocol):
     def channel(self) -> Channel: ...
 
     def __call__(self, request: ApprovalRequest) -> Verdict: ...
-
-
-@runtime_checkable
-class AnsweredFromPage(Protocol):
-    """An approver whose answer is a click relayed from the page: it may arrive as soon as the question is
-    shown, before the run waits for it, so the run opens the question before showing it."""
-
-    def expecting(self, call_id: str) -> AbstractContextManager[None]: ...
 
 
 @dataclass(frozen=True)
@@ -209,8 +202,7 @@ class ApprovalPolicy:
         """
         approver = as_approver(approver)
         asking = self.mode == "ask"
-        opened = approver.expecting(request.call_id) if asking and isinstance(approver, AnsweredFromPage) else None
-        with opened or contextlib.nullcontext():
+        with opened_before_shown(approver, request.call_id) if asking else contextlib.nullcontext():
             if asking:
                 emit(
                     ApprovalNeeded(
@@ -329,8 +321,8 @@ class ButtonApprover:
         )
         self._clicks.deliver(call_id, verdict)  # dropped when that call no longer waits (a stale click)
 
-    def expecting(self, call_id: str) -> AbstractContextManager[None]:
-        return self._clicks.expecting(call_id)
+    def expecting(self, key: str) -> AbstractContextManager[None]:
+        return self._clicks.expecting(key)
 
     def __call__(self, request: ApprovalRequest) -> Verdict:
         verdict = self._clicks.wait(request.call_id)
@@ -349,8 +341,8 @@ class RoutingApprover:
     def channel(self) -> Channel:
         return self._buttons.channel if self._connected() else self._fallback.channel
 
-    def expecting(self, call_id: str) -> AbstractContextManager[None]:
-        return self._buttons.expecting(call_id) if self._connected() else contextlib.nullcontext()
+    def expecting(self, key: str) -> AbstractContextManager[None]:
+        return self._buttons.expecting(key) if self._connected() else contextlib.nullcontext()
 
     def __call__(self, request: ApprovalRequest) -> Verdict:
         return self._buttons(request) if self._connected() else self._fallback(request)

@@ -8,8 +8,10 @@ terminal IPython). Where neither exists (a headless run) the pacer says nobody c
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from ..core.pause import Pacer, PauseChannel, PauseRequest
 from .approval import Clicks, Unanswerable, kernel_input, read_stdin
@@ -48,6 +50,9 @@ class ButtonPacer:
     def deliver(self, message: dict[str, object]) -> None:
         self._clicks.deliver(str(message.get("pause_id", "")), True)
 
+    def expecting(self, key: str) -> AbstractContextManager[None]:
+        return self._clicks.expecting(key)
+
     def __call__(self, request: PauseRequest) -> bool:
         return self._clicks.wait(request.pause_id)
 
@@ -63,6 +68,9 @@ class RoutingPacer:
     @property
     def channel(self) -> PauseChannel:
         return self._buttons.channel if self._connected() else self._fallback.channel
+
+    def expecting(self, key: str) -> AbstractContextManager[None]:
+        return self._buttons.expecting(key) if self._connected() else contextlib.nullcontext()
 
     def __call__(self, request: PauseRequest) -> bool:
         return self._buttons(request) if self._connected() else self._fallback(request)

@@ -8,7 +8,8 @@ import time
 import pytest
 from IPython.core.error import StdinNotImplementedError
 
-from k2nb.core.pause import PauseRequest
+from k2nb.core.events import Event, StepPaused, StepResumed
+from k2nb.core.pause import PauseRequest, StepGate
 from k2nb.errors import RunStopped
 from k2nb.tools.presenter import ButtonPacer, RoutingPacer, StdinPacer
 
@@ -101,3 +102,29 @@ def test_routing_takes_the_button_while_a_tab_is_linked() -> None:
     linked = False
     assert pacer.channel == "stdin"
     assert pacer(STEP_2) is True and asked == [1]
+
+
+def test_a_press_as_soon_as_next_shows_is_not_lost() -> None:
+    """A fast tab may press before the run waits: the pause is open from the moment Next ▶ shows.
+    An early press from before it showed still releases nothing."""
+    stop = threading.Event()
+    buttons = ButtonPacer(stop)
+    gate = StepGate(RoutingPacer(lambda: True, buttons, StdinPacer(read=lambda prompt: "")))
+    buttons.deliver({"pause_id": STEP_2.pause_id})  # before the pause: dropped
+    seen: list[Event] = []
+
+    def page_presses_at_once(event: Event) -> None:
+        seen.append(event)
+        if isinstance(event, StepPaused):
+            buttons.deliver({"pause_id": event.pause_id})
+
+    timer = threading.Timer(5, stop.set)  # were the press lost, the wait would end here instead
+    timer.start()
+    try:
+        gate("run1", 2, page_presses_at_once)
+    finally:
+        timer.cancel()
+    assert [type(e) for e in seen] == [StepPaused, StepResumed]
+    threading.Timer(0.3, stop.set).start()
+    with pytest.raises(RunStopped):  # the pause is closed: a second press is not kept for later
+        buttons(STEP_2)
