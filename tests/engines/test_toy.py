@@ -113,6 +113,10 @@ def test_gcd_fibonacci_factorial(server: ChatServer, rng: random.Random) -> None
     assert run.printed("digits") == str(len(str(math.factorial(m))))
     assert f"**{run.printed('digits')}**" in run.answer
 
+    small = rng.randint(5, 9)  # 1 trailing zero: the words agree with the number
+    run = drive(server, f"What is the factorial of {small}?")
+    assert f"**{math.factorial(small)}**" in run.answer and "1 trailing zero." in run.answer
+
 
 def test_big_integers_and_arithmetic(server: ChatServer, rng: random.Random) -> None:
     e = rng.randint(200, 600)
@@ -286,6 +290,34 @@ def test_text_tasks(server: ChatServer, rng: random.Random) -> None:
     run = drive(server, f"letter frequency of '{sentence}'")
     top = re.search(r"\| (\w) \| (\d+) \|", run.answer)
     assert top and sentence.count(top[1]) == int(top[2])
+
+
+def test_counting_sorting_and_recasing_quoted_text(server: ChatServer, rng: random.Random) -> None:
+    words = [rng.choice(["Alpha", "beta", "the", "The", "gamma", "then", "other"]) for _ in range(rng.randint(4, 12))]
+    sentence = " ".join(words)
+    letter = rng.choice("aehtm")
+    run = drive(server, f'How many times does the letter {letter} appear in "{sentence}"?')
+    count = sentence.lower().count(letter)
+    assert run.printed("count") == str(count) and f"**{count}**" in run.answer
+
+    run = drive(server, f"how many {letter}'s are in '{sentence}'?")
+    assert run.printed("count") == str(count)
+
+    # a word counts whole words only, ignoring case ("then" and "other" hold no "the")
+    run = drive(server, f'How often does "the" occur in "{sentence}"?')
+    whole = sum(w.lower() == "the" for w in words)
+    assert run.printed("count") == str(whole) and f"**{whole}** time" in run.answer
+
+    run = drive(server, f'sort the letters of "{words[0]}" alphabetically')
+    assert run.printed("sorted") == repr("".join(sorted(words[0], key=lambda c: (c.lower(), c))))
+
+    for asked, expected in (("uppercase", sentence.upper()), ("lower case", sentence.lower())):
+        run = drive(server, f'Make "{sentence}" {asked}')
+        assert f"> {expected}" in run.answer
+
+    # two quoted texts to count in are not "count one inside the other"
+    run = drive(server, f'count the words in "{sentence}" and "x y"')
+    assert "appears" not in run.answer and run.printed("words") == str(len(words))
 
 
 # -- simulation --------------------------------------------------------------------------------

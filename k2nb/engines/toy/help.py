@@ -130,9 +130,11 @@ What it does not do (*merge*, *pivot*, *forecast*, *rename*…) it names, and co
   float, said so)
 - **Plots of a function**: *plot sin(x) and cos(x) from 0 to 2pi* · *plot y = x^2 - 3x + 2
   between -5 and 5*
-- **Text** (quoted text + *words, characters, palindrome, reverse, frequency, vowels*):
-  *count the words in "to be or not to be"* · *is "Never odd or even" a palindrome?* ·
-  *letter frequency of 'mississippi'* · *reverse the words in "one two three"*
+- **Text** (quoted text + *words, characters, palindrome, reverse, frequency, vowels, a letter or
+  word to count, sort, upper/lower/title case*): *count the words in "to be or not to be"* ·
+  *is "Never odd or even" a palindrome?* · *letter frequency of 'mississippi'* · *reverse the words
+  in "one two three"* · *how many times does the letter s appear in "Mississippi"?* · *how often does
+  "the" occur in "…"?* · *sort the letters of "banana"* · *make "hello world" uppercase*
 - **Simulation** (*Monte Carlo*, *estimate pi*): *estimate pi with Monte Carlo using 200000
   points and seed 7*
 - **Your tools** (a declared tool named in backticks: a `@k2nb.tool` function or an MCP server's

@@ -457,15 +457,16 @@ def factorial_skill(task: Task) -> Skill | None:
 
     def answer(obs: Observation) -> Answer:
         value, digits, zeros = need(obs, "value"), need(obs, "digits"), need(obs, "trailing_zeros")
+        zeros_word, digits_word = ("zero" if zeros == "1" else "zeros"), ("digit" if digits == "1" else "digits")
         if re.search(r"trailing", low):
-            lead = f"{n}! ends in **{zeros}** zeros."
+            lead = f"{n}! ends in **{zeros}** {zeros_word}."
         elif re.search(r"digits", low):
-            lead = f"{n}! has **{digits}** digits."
+            lead = f"{n}! has **{digits}** {digits_word}."
         else:
             lead = f"{n}! = **{value}**"
         return Answer(
             f"Printed value={value}, digits={digits}, trailing_zeros={zeros}.",
-            f"{lead}\n\n(It has {digits} digits and {zeros} trailing zeros.)",
+            f"{lead}\n\n(It has {digits} {digits_word} and {zeros} trailing {zeros_word}.)",
         )
 
     return OneShot(

@@ -22,6 +22,14 @@ def text_skill(task: Task) -> Skill | None:
         return _palindromes(subjects)
     if re.search(r"\brevers|\bbackwards?\b", low):
         return _reverse(text, by_words=re.search(r"\bwords?\b|word order", low) is not None)
+    target = _counted_target(task.text, subjects, low)
+    if target is not None:
+        return _occurrences(text, target)
+    if re.search(r"\bsort|alphabetic", low):
+        return _sorted(text, letters=re.search(r"\bletters?\b|\bcharacters?\b", low) is not None or " " not in text)
+    case = _case(low)
+    if case is not None:
+        return _recased(text, case)
     if re.search(r"frequen|most common|how often|occurrences|tally|count (?:each|every)", low):
         letters = re.search(r"\b(?:letters?|characters?|chars?)\b", low) is not None
         k = re.search(r"top\s+(\d+)", low)
@@ -172,3 +180,100 @@ def _count_text(text: str) -> Skill:
         code,
         answer,
     )
+
+
+# "the letter a", "the character '#'": one character counted in the quoted text.
+_LETTER = re.compile(r"\b(?:letter|character|char)\s+[\"'“‘]?([^\s\"'“”‘’])(?:[\"'”’](?!s\b))?(?=[\s?.,!;:]|$)", re.I)
+_MANY = re.compile(r"\bhow\s+many\s+([A-Za-z])'?s\b", re.I)  # "how many a's"
+
+
+def _counted_target(prompt: str, subjects: list[str], low: str) -> str | None:
+    """What to count inside the quoted text: a named letter ("how many a's"), or the shorter of two quoted
+    pieces when the question asks how often it occurs (not "count the words in 'x' and 'y'")."""
+    letter = _LETTER.search(prompt) or _MANY.search(prompt)
+    if letter and re.search(r"how many|how often|\bcount|number of|occurrences|appear|occur", low):
+        return letter[1]
+    shorter, longer = min(subjects, key=len), max(subjects, key=len)
+    asks_often = re.search(r"how many times|how often|\bappear|\boccur", low) is not None
+    if len(subjects) == 2 and len(shorter) < len(longer) and asks_often:
+        return shorter
+    return None
+
+
+def _occurrences(text: str, target: str) -> Skill:
+    """How often one letter, word or phrase occurs in the text, ignoring case (a word counts whole words only)."""
+    whole_word = len(target) > 1 and re.fullmatch(r"\w+", target) is not None
+    found = (
+        "len(re.findall(r'\\b' + re.escape(target) + r'\\b', text, flags=re.IGNORECASE))"
+        if whole_word
+        else "text.lower().count(target.lower())"
+    )
+    code = lines(
+        *(("import re", "") if whole_word else ()),
+        f"text = {text!r}",
+        f"target = {target!r}",
+        f"found = {found}",
+        'print(f"RESULT count={found}")',
+    )
+    kind = "the word" if whole_word else "the letter" if len(target) == 1 and target.isalpha() else ""
+    named = f"{kind} “{target}”".strip()
+    casing = " (ignoring case)" if target.lower() != target.upper() else ""
+
+    def answer(obs: Observation) -> Answer:
+        count = int(need(obs, "count"))
+        return Answer(
+            f"Printed count={count}.",
+            f"{named[0].upper()}{named[1:]} appears **{count}** {'time' if count == 1 else 'times'} "
+            f"in “{gist(text, 80)}”{casing}.",
+        )
+
+    how = "whole words only, with a regular expression" if whole_word else "str.count on the lowercased text"
+    return OneShot(f"Count how often {named} occurs in the quoted text: {how}.", code, answer)
+
+
+def _sorted(text: str, *, letters: bool) -> Skill:
+    if letters:
+        expr = "''.join(sorted((c for c in text if c.isalnum()), key=lambda c: (c.lower(), c)))"
+        unit = "letters"
+    else:
+        expr = 'sorted(re.findall(r"\\w+(?:\'\\w+)?", text), key=str.lower)'
+        unit = "words"
+    code = lines(
+        *(() if letters else ("import re", "")),
+        f"text = {text!r}",
+        f"ordered = {expr}",
+        'print(f"RESULT sorted={ordered!r}")',
+    )
+
+    def answer(obs: Observation) -> Answer:
+        ordered = literal(need(obs, "sorted"))
+        shown = ", ".join(ordered) if isinstance(ordered, list) else str(ordered)
+        return Answer(
+            f"Printed sorted={gist(repr(ordered))}.",
+            f"The {unit} of “{gist(text, 80)}” in alphabetical order (ignoring case):\n\n> {shown}",
+        )
+
+    how = "letters and digits (spaces and punctuation left out)" if letters else "words (capitals with their lowercase)"
+    return OneShot(f"Sort the {how}, alphabetically.", code, answer)
+
+
+_CASES = (
+    ("upper", r"\bupper\s*-?\s*case|\buppercase|\ball\s+caps|\bcapital\s+letters"),
+    ("title", r"\btitle\s*-?\s*case|\bcapitali[sz]e\s+(?:each|every|all)\s+(?:the\s+)?words?"),
+    ("lower", r"\blower\s*-?\s*case|\blowercase|\bsmall\s+letters"),
+)
+
+
+def _case(low: str) -> str | None:
+    return next((method for method, pattern in _CASES if re.search(pattern, low)), None)
+
+
+def _recased(text: str, method: str) -> Skill:
+    code = lines(f"text = {text!r}", f"changed = text.{method}()", 'print(f"RESULT changed={changed!r}")')
+    words = {"upper": "upper case", "lower": "lower case", "title": "title case (each word capitalised)"}
+
+    def answer(obs: Observation) -> Answer:
+        changed = literal(need(obs, "changed"))
+        return Answer(f"Printed changed={gist(repr(changed))}.", f"In {words[method]}:\n\n> {changed}")
+
+    return OneShot(f"Python's str.{method}() gives the text in {words[method]}.", code, answer)
