@@ -181,3 +181,13 @@ def test_t_test_and_least_squares(server: ChatServer, a: list[float], b: list[fl
 def test_a_lesson_without_a_list_says_it_uses_an_example(server: ChatServer) -> None:
     run: Run = drive(server, "how does insertion sort work?")
     assert "the prompt gave no list" in run.answer and run.printed("sorted") == "[1, 2, 5, 7, 9]"
+
+
+def test_counts_agree_with_their_nouns(server: ChatServer) -> None:
+    """A sorted list takes one pass and no swap; a one-probe search one comparison: "1 pass", not "1 passes"."""
+    run = drive(server, "explain step by step how bubble sort works on [1, 2]")
+    assert "after 1 pass, with 1 comparison and 0 swaps." in run.answer
+    run = drive(server, "explain selection sort on [2, 1] step by step")
+    assert "with 1 comparison and 1 swap." in run.answer
+    run = drive(server, "binary search for 5 in [1, 5, 9] step by step")
+    assert "after 1 comparison." in run.answer

@@ -209,6 +209,12 @@ def gist(text: str, limit: int = 160) -> str:
     return f"{text[:limit].rstrip()}… ({len(text):,} characters)"
 
 
+def counted(n: object, word: str, plural: str = "", *, strong: bool = False) -> str:
+    """``n`` with its noun agreeing: "1 swap", "3 swaps", "1 pass", "2 passes" (``strong``: "**3** swaps")."""
+    number = f"**{n}**" if strong else str(n)
+    return f"{number} {word if str(n) == '1' else plural or word + 's'}"
+
+
 def literal(value: str) -> Any:
     """A printed Python literal (list, tuple, quoted string); the raw text if it is not one."""
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .core import Answer, Observation, OneShot, Skill, Task, gist, lines, literal, need
+from .core import Answer, Observation, OneShot, Skill, Task, counted, gist, lines, literal, need
 from .declines import Decline
 from .parsing import (
     _BIG_GUARD,
@@ -457,16 +457,15 @@ def factorial_skill(task: Task) -> Skill | None:
 
     def answer(obs: Observation) -> Answer:
         value, digits, zeros = need(obs, "value"), need(obs, "digits"), need(obs, "trailing_zeros")
-        zeros_word, digits_word = ("zero" if zeros == "1" else "zeros"), ("digit" if digits == "1" else "digits")
         if re.search(r"trailing", low):
-            lead = f"{n}! ends in **{zeros}** {zeros_word}."
+            lead = f"{n}! ends in {counted(zeros, 'zero', strong=True)}."
         elif re.search(r"digits", low):
-            lead = f"{n}! has **{digits}** {digits_word}."
+            lead = f"{n}! has {counted(digits, 'digit', strong=True)}."
         else:
             lead = f"{n}! = **{value}**"
         return Answer(
             f"Printed value={value}, digits={digits}, trailing_zeros={zeros}.",
-            f"{lead}\n\n(It has {digits} {digits_word} and {zeros} trailing {zeros_word}.)",
+            f"{lead}\n\n(It has {counted(digits, 'digit')} and {counted(zeros, 'trailing zero')}.)",
         )
 
     return OneShot(

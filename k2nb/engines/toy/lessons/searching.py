@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..core import Answer, Observation, Skill, Task, lines, need
+from ..core import Answer, Observation, Skill, Task, counted, lines, need
 from .common import MAX_ITEMS, Lesson, bracket_lists, numbered, step_lines
 from .kernel import KernelList, KernelListLesson, list_names, load_lines, source_words
 
@@ -121,7 +121,7 @@ class SearchLesson(Lesson):
             where = f"found at position **{found}**" if found != "-1" else "**not in the list**"
             parts.append(
                 "**Linear search** looks at each position in turn until it meets the target.\n\n"
-                f"{numbered(trace)}\n\nThe target is {where} after {steps} comparison(s)."
+                f"{numbered(trace)}\n\nThe target is {where} after {counted(steps, 'comparison')}."
             )
             printed.append(f"linear_found={found}, linear_steps={steps}")
         if "binary" in self.kinds:
@@ -139,12 +139,12 @@ class SearchLesson(Lesson):
             parts.append(
                 "**Binary search** compares the target with the middle of the part that can still hold it and "
                 f"throws away the half that cannot.\n\n{first}{numbered(trace)}\n\nThe target is {where} after "
-                f"{steps} comparison(s)."
+                f"{counted(steps, 'comparison')}."
             )
             printed.append(f"binary_found={found}, binary_steps={steps}")
         if len(self.kinds) == 2:
             parts.append(
-                f"Linear search took {need(obs, 'linear_steps')} comparison(s) and binary search "
+                f"Linear search took {counted(need(obs, 'linear_steps'), 'comparison')} and binary search "
                 f"{need(obs, 'binary_steps')}: on long sorted lists binary search wins by far (about log₂ n steps)."
             )
         return Answer(f"The code printed {'; '.join(printed)}. I'll explain each step.", "\n\n".join(parts))

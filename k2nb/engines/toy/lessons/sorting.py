@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..core import Answer, Observation, Skill, Task, lines, literal, need
+from ..core import Answer, Observation, Skill, Task, counted, lines, literal, need
 from ..declines import Decline
 from ..order import BOTH_WAYS, directions
 from .common import MAX_ITEMS, Lesson, depth_mark, input_list, numbered, step_lines, teaching
@@ -318,11 +318,13 @@ class SortLesson(Lesson):
         result, correct = need(obs, "sorted"), need(obs, "correct")
         passes, comparisons, swaps, most = (need(obs, k) for k in ("passes", "comparisons", "swaps", "most"))
         steps = narrate(self.algorithm, obs, self.descending)
-        unit = {"bubble": "passes", "merge": "merges", "quick": "partitions"}.get(self.algorithm, "steps")
+        unit = {"bubble": ("pass", "passes"), "merge": ("merge", ""), "quick": ("partition", "")}.get(
+            self.algorithm, ("step", "")
+        )
         moves = (
             ""
             if self.algorithm in ("merge", "quick")
-            else f" and {swaps} {'shifts' if self.algorithm == 'insertion' else 'swaps'}"
+            else f" and {counted(swaps, 'shift' if self.algorithm == 'insertion' else 'swap')}"
         )
         values = self.items
         if isinstance(self.items, KernelList):
@@ -345,6 +347,7 @@ class SortLesson(Lesson):
             f"You asked how **{self.algorithm} sort** works, shown on {start}{order}.\n\n"
             f"**The idea.** {idea(self.algorithm, self.descending)}\n\n"
             f"**What the code printed, step by step:**\n\n{numbered(steps)}\n\n"
-            f"**Result:** {result} after {passes} {unit}, with {comparisons} comparisons{moves}.{tail} "
+            f"**Result:** {result} after {counted(passes, *unit)}, with {counted(comparisons, 'comparison')}"
+            f"{moves}.{tail} "
             f"The result {checked} Python's {check}.",
         )
