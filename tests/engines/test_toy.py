@@ -292,6 +292,29 @@ def test_text_tasks(server: ChatServer, rng: random.Random) -> None:
     assert top and sentence.count(top[1]) == int(top[2])
 
 
+def ordinal(k: int) -> str:
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
+def test_a_rank_and_a_list_without_its_extremes(server: ChatServer, rng: random.Random) -> None:
+    values = [rng.randint(40, 100) for _ in range(rng.randint(5, 9))]
+    values.append(rng.choice(values))  # a repeat: the k-th largest may differ from the k-th distinct one
+    k = rng.randint(2, 4)
+    run = drive(server, f"what is the {ordinal(k)} highest of {', '.join(map(str, values))}?")
+    ranked, distinct = sorted(values, reverse=True), sorted(set(values), reverse=True)
+    assert run.printed("nth") == str(ranked[k - 1]) and f"**{ordinal(k)} largest:** {ranked[k - 1]}" in run.answer
+    if len(distinct) >= k and distinct[k - 1] != ranked[k - 1]:
+        assert f"the {ordinal(k)} largest is {distinct[k - 1]}" in run.answer
+
+    drop = rng.randint(1, 2)
+    run = drive(server, f"the mean of {values} without the {drop} lowest")
+    kept = sorted(values)[drop:]
+    assert run.printed("left_out") == str(sorted(values)[:drop])
+    assert float(run.printed("mean")) == pytest.approx(statistics.mean(kept), abs=1e-4)
+    run = drive(server, f"what is the {ordinal(len(values) + 1)} lowest of {values}?")
+    assert "none — there are fewer than" in run.answer
+
+
 def test_counting_sorting_and_recasing_quoted_text(server: ChatServer, rng: random.Random) -> None:
     words = [rng.choice(["Alpha", "beta", "the", "The", "gamma", "then", "other"]) for _ in range(rng.randint(4, 12))]
     sentence = " ".join(words)

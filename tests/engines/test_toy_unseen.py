@@ -126,6 +126,14 @@ def sequence(text: str) -> SequenceRequest | Unclear:
         ),
         ("mean of scores that are not above 90", "the mean of the values of `scores` that are at most 90"),
         ("top 3 scores and their mean", "the mean of the 3 largest values of `scores`"),
+        ("What's the second highest score of scores?", "the 2nd largest value of `scores`"),  # never the maximum
+        ("the 3rd lowest score", "the 3rd smallest value of `scores`"),
+        ("mean of scores excluding the lowest one", "the mean of `scores` without its smallest value"),
+        ("sum of scores dropping the 2 highest", "the sum of `scores` without its 2 largest values"),
+        (
+            "median of the scores above 50 without the lowest",
+            "the median of the values of `scores` that are above 50 without their smallest value",
+        ),
     ],
 )
 def test_a_list_question_is_read_whole(prompt: str, question: str) -> None:
@@ -137,11 +145,11 @@ def test_a_list_question_is_read_whole(prompt: str, question: str) -> None:
 @pytest.mark.parametrize(
     ("prompt", "unread"),
     [
-        ("What's the second highest score of scores?", "“second”"),  # never the maximum instead
         ("the last scores", "“last”"),
         ("reverse scores", "“reverse”"),
         ("how many scores are greater than the average?", "“greater”"),  # never "corrected" to "greatest"
-        ("mean of scores excluding the lowest one", "“excluding”"),
+        ("mean of scores excluding 64", "“excluding”"),  # a value, not a rank: not read
+        ("the second highest score, rounded", "“rounded”"),
         ("mean of scores rounded to 2 places", "“2”"),
         ("sort scores from highest to lowest and from lowest to highest", "two orders at once"),
     ],

@@ -20,8 +20,8 @@ the question it answered; what it cannot do, it says plainly rather than answer 
 Phrasing is free; numbers, lists, variable names and column names are taken from your prompt.
 Numbers may be written in words (*the top five rows*, *from one to one hundred*); a misspelt request
 word (*avreage*, *medain*) is read as the word it is closest to, and the answer says so. A word that
-would change the question and that it cannot read (*the **second** highest*, *4 **random** rows*,
-*rounded*) is named in a decline, never passed over.
+would change the question and that it cannot read (*the **second** highest price in a table*,
+*4 **random** rows*, *rounded*) is named in a decline, never passed over.
 
 ### Lessons (real code on your input, its printed trace explained step by step)
 
@@ -98,7 +98,8 @@ It reads the question into a small request and computes exactly that:
   *median of my_list* · *average of 3, 5, 8 and 13* (numbers in the prompt)
 - **A list**: *sort scores from highest to lowest* · *the 2 lowest scores* · *mean of scores above
   80* · *how many scores are between 70 and 90?* · *what fraction of scores are below 80?* · *the
-  mean of the 3 highest scores*
+  mean of the 3 highest scores* · *the second highest score* (and what it is when a value repeats) ·
+  *the mean of scores without the lowest one* · *the sum of scores dropping the 2 lowest*
 - **Two columns**: *correlation between price and qty* (both must be numeric, else it says why) ·
   *linear regression of x on dose* · *fit a line of qty on price* · *t-test of x between control
   and treated* · *t test comparing qty in north vs south* · *difference in mean x between control

@@ -36,6 +36,20 @@ _TOP = re.compile(
     rf"\b({'|'.join(_LARGE + _SMALL)})\s+(\d+)\b|\b(\d+)\s+({'|'.join(_LARGE + _SMALL)})\b",
     re.I,
 )
+_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9}
+_RANK_WORDS = "|".join(_LARGE + _SMALL + ("lowest", "least"))
+_NTH = re.compile(
+    rf"\b({'|'.join(_ORDINALS)}|\d+(?:st|nd|rd|th))[\s-]+({_RANK_WORDS})\b"
+    r"(?:\s+(?:value|number|one|score|entry|item)s?\b)?",
+    re.I,
+)
+# "without the lowest one", "excluding the 2 highest scores", "dropping the lowest score"
+_DROP = re.compile(
+    r"\b(?:without|excluding|except(?:\s+for)?|dropping|drop|ignoring|leaving\s+out|removing|minus)\s+"
+    rf"(?:the|its|their)\s+(?:(\d+)\s+)?({_RANK_WORDS})(?:\s+(\d+))?"
+    r"(?:\s+(?:value|number|one|score|entry|item|mark|grade)s?\b)?",
+    re.I,
+)
 _SORT = re.compile(r"\b(?:sort(?:s|ed|ing)?|order(?:ed)?|arrange[sd]?|rank(?:ed)?|in\s+order)\b", re.I)
 
 
@@ -52,12 +66,19 @@ class SequenceRequest:
     where: tuple[tuple[str, int | float], ...] = ()  # (op, number): only the values that compare so
     share: bool = False  # what percentage of the values compare so
     of_top: bool = False  # the statistics are of the top values ("the mean of the top 3")
+    nth: tuple[int, bool] | None = None  # (k, largest): "the second highest" is the k-th in that order
+    drop: tuple[int, bool] | None = None  # (k, largest): the k largest (smallest) values left out first
 
     def kept(self) -> str:
         return " and ".join(f"{CMP_WORDS[op].removeprefix('is ')} {number}" for op, number in self.where)
 
     def question(self, source: str) -> str:
         values = f"the values of {source} that are {self.kept()}" if self.where else source
+        if self.drop:
+            k, largest = self.drop
+            end = "largest" if largest else "smallest"
+            which = f"{end} value" if k == 1 else f"{k} {end} values"
+            values = f"{values} without {'their' if self.where else 'its'} {which}"
         if self.of_top and self.top:
             k, largest = self.top
             stats = _join([f"the {OP_WORDS[op]}" for op in self.ops])
@@ -69,6 +90,8 @@ class SequenceRequest:
             asks.append("a summary (mean, median, standard deviation, minimum, maximum)")
         if self.top:
             asks.append(f"the {self.top[0]} {'largest' if self.top[1] else 'smallest'} values")
+        if self.nth:
+            asks.append(f"the {ordinal(self.nth[0])} {'largest' if self.nth[1] else 'smallest'} value")
         if self.unique:
             asks.append("the number of distinct values")
         if self.count:
@@ -82,6 +105,12 @@ class SequenceRequest:
         if self.count and len(asks) == 1:
             return f"how many values {source} has" + (f" that are {self.kept()}" if self.where else "")
         return f"{_join(asks)} of {values}"
+
+
+def ordinal(k: int) -> str:
+    """2 → "2nd", 11 → "11th", 23 → "23rd"."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
 
 
 def _join(parts: list[str]) -> str:
@@ -103,6 +132,18 @@ def read_sequence_request(text: str, read: list[tuple[int, int]], source: str) -
         spans.append(m.span())
     if where:  # "only the ones over 70": the filter's own words
         spans += [m.span() for m in re.finditer(r"\bonly\b", low)]
+    drop = nth = None
+    drop_m = _DROP.search(_blank(low, spans))
+    if drop_m:
+        drop = (int(drop_m[1] or drop_m[3] or 1), drop_m[2].lower() in _LARGE)
+        spans.append(drop_m.span())
+    nth_m = _NTH.search(_blank(low, spans))
+    if nth_m:
+        word = nth_m[1].lower()
+        nth = (_ORDINALS.get(word) or int(re.sub(r"\D", "", word)), nth_m[2].lower() in _LARGE)
+        if wanted and wanted != {nth[1]}:
+            return Unclear(BOTH_WAYS)
+        spans.append(nth_m.span())
     top_m = _TOP.search(_blank(low, spans))
     top = None
     if top_m:
@@ -157,10 +198,12 @@ def read_sequence_request(text: str, read: list[tuple[int, int]], source: str) -
         share=share_m is not None,
         of_top=of_top,
         bins=max(1, min(int(bins_m[1]), 500)) if bins_m else 20,
+        nth=nth,
+        drop=drop,
     )
-    asked = found.ops or found.top or found.unique or found.count or found.plot or found.sort is not None
+    asked = found.ops or found.top or found.nth or found.unique or found.count or found.plot or found.sort is not None
     if not asked and not found.share:
-        found = SequenceRequest(summary=True, where=found.where)
+        found = SequenceRequest(summary=True, where=found.where, drop=found.drop)
     unread = re.findall(rf"(?<![\w.]){NUM}(?![\w.])", _blank(low, spans)) + leftovers(
         _blank(low, spans), set(), meaning=True
     )
@@ -199,6 +242,22 @@ def sequence_code(source: str, req: SequenceRequest) -> str:
         ]
         if req.share:
             out.append('print(f"RESULT share={round(100 * len(values) / max(total, 1), 2)}")')
+    if req.drop:
+        k, largest = req.drop
+        out += [
+            f"left_out = sorted(values, reverse={largest})[:{k}]",
+            "for v in left_out:  # one at a time, so the rest keep their order",
+            "    values.remove(v)",
+            'print(f"RESULT left_out={left_out}")',
+        ]
+    if req.nth:
+        k, largest = req.nth
+        out += [
+            f"ranked = sorted(values, reverse={largest})",
+            f'print(f"RESULT nth={{ranked[{k - 1}] if len(ranked) >= {k} else None}}")',
+            f"distinct = sorted(set(values), reverse={largest})",
+            f'print(f"RESULT nth_distinct={{distinct[{k - 1}] if len(distinct) >= {k} else None}}")',
+        ]
     if req.top:
         k, largest = req.top
         out += [f"top = sorted(values, reverse={largest})[:{k}]", 'print(f"RESULT top={top}")']
@@ -234,8 +293,23 @@ def sequence_answer(req: SequenceRequest, source: str, obs: Observation, describ
         parts.append(f"- **values {req.kept()}:** {r['kept']} of {r.get('n', '?')}")
     elif req.count or req.summary:
         parts.append(f"- **values:** {r.get('n', '?')}")
+    if "left_out" in r:
+        parts.append(f"- **left out:** {listed_text(r['left_out'])}")
     if "share" in r:
         parts.append(f"- **share:** {r['share']}% of the values")
+    if "nth" in r and req.nth:
+        k, largest = req.nth
+        name = f"{ordinal(k)} {'largest' if largest else 'smallest'}"
+        if r["nth"] == "None":
+            parts.append(f"- **{name}:** none — there are fewer than {k} values")
+        else:
+            parts.append(f"- **{name}:** {r['nth']}")
+            if r.get("nth_distinct") != r["nth"]:
+                other = r.get("nth_distinct")
+                parts.append(
+                    f"  (a value repeats: counting each distinct value once, the {name} is "
+                    f"{other if other != 'None' else 'not there'})"
+                )
     for op in ("mean", "median", "std", "var", "min", "max", "sum"):
         if op in r:
             parts.append(f"- **{OP_WORDS[op]}:** {r[op]}")
