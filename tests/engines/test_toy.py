@@ -311,6 +311,8 @@ def test_a_rank_and_a_list_without_its_extremes(server: ChatServer, rng: random.
     kept = sorted(values)[drop:]
     assert run.printed("left_out") == str(sorted(values)[:drop])
     assert float(run.printed("mean")) == pytest.approx(statistics.mean(kept), abs=1e-4)
+    run = drive(server, f"what is the range of {values}?")
+    assert run.printed("range") == str(max(values) - min(values))
     run = drive(server, f"what is the {ordinal(len(values) + 1)} lowest of {values}?")
     assert "none — there are fewer than" in run.answer
 

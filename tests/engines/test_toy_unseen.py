@@ -130,6 +130,8 @@ def sequence(text: str) -> SequenceRequest | Unclear:
         ("the 3rd lowest score", "the 3rd smallest value of `scores`"),
         ("mean of scores excluding the lowest one", "the mean of `scores` without its smallest value"),
         ("sum of scores dropping the 2 highest", "the sum of `scores` without its 2 largest values"),
+        ("what's the range of scores?", "the range (maximum − minimum) of `scores`"),
+        ("mean and range of scores", "the mean and the range (maximum − minimum) of `scores`"),
         (
             "median of the scores above 50 without the lowest",
             "the median of the values of `scores` that are above 50 without their smallest value",
@@ -146,6 +148,7 @@ def test_a_list_question_is_read_whole(prompt: str, question: str) -> None:
     ("prompt", "unread"),
     [
         ("the last scores", "“last”"),
+        ("how many scores are in the range 70 to 90?", "“range”"),  # a span of values, not max − min
         ("reverse scores", "“reverse”"),
         ("how many scores are greater than the average?", "“greater”"),  # never "corrected" to "greatest"
         ("mean of scores excluding 64", "“excluding”"),  # a value, not a rank: not read

@@ -19,7 +19,7 @@ _DATA_WORDS = re.compile(
     r"\bshape\b|\bcolumns?\b|\brows?\b|\bdata\s*frames?\b|\bdataset\b|\bsort(?:ed)?\s+by\b|\border(?:ed)?\s+by\b|"
     r"\bwhere\b|\bfilter|\bpercent|\bproportion|\bregress|\bbest[- ]fit|\bt[- ]?test|\bsignifican|\bmissing values|"
     r"\bduplicat|\bpercentile|\bagainst\b|\bvs\.?\b|\bversus\b|\bhow\s+many\b|\beach\b|\bcompar|\brelat|"
-    r"\bsort\b|\bfraction\b|\bshare\b|\bratio\b|\b(?:above|below|over|under)\s+-?\d|\bwho\b|"
+    r"\bsort\b|\bfraction\b|\bshare\b|\bratio\b|\brange\s+of\s+(?!-?\d)|\b(?:above|below|over|under)\s+-?\d|\bwho\b|"
     # superlatives and orders: "the 5 most expensive sales", "which region has the fewest sales", "highest to lowest"
     r"\b(?:largest|smallest|highest|lowest|biggest|greatest|fewest|cheapest|priciest|least|most)\b|"
     r"\b(?:ascending|descending|increasing|decreasing)\b|\breverse\s+order\b|"

@@ -13,6 +13,7 @@ OP_WORDS = {
     "min": "minimum",
     "max": "maximum",
     "sum": "sum",
+    "range": "range (maximum − minimum)",  # a list's only: a frame's question does not read "range"
 }
 NEEDS_NUMBERS = frozenset(OP_WORDS) - {"nunique"}
 CMP_WORDS = {"==": "is", "!=": "is not", ">": "is above", ">=": "is at least", "<": "is below", "<=": "is at most"}

@@ -20,6 +20,8 @@ _OPS = (
     ("min", r"\bmin(?:imum)?\b|\b(?:smallest|lowest|least)(?:\s+(?:value|number|one|score))?\b"),
     ("max", r"\bmax(?:imum)?\b|\b(?:largest|highest|biggest|greatest)(?:\s+(?:value|number|one|score))?\b"),
     ("sum", r"\bsum\b|\btotal\b|\badd(?:ed)?\s+up\b"),
+    # max − min; not "in the range 5 to 9", "range(10)" or "a range of 5 to 9"
+    ("range", r"(?<!in\sthe\s)\brange\b(?!\s*(?:\(|of\s+-?[\d.]+\s*(?:to|-|–)\s*-?\d|-?\d|from\b|between\b|to\b))"),
 )
 _FUNCTIONS = {
     "mean": "statistics.mean",
@@ -268,8 +270,9 @@ def sequence_code(source: str, req: SequenceRequest) -> str:
         ops = ["mean", "median", "std", "min", "max"]
     for op in ops:
         guard = "len(values) > 1" if op in ("std", "var") else "values"
+        computed = "max(values) - min(values)" if op == "range" else f"{_FUNCTIONS[op]}(values)"
         out += [
-            f"value = {_FUNCTIONS[op]}(values) if {guard} else None",
+            f"value = {computed} if {guard} else None",
             f'print(f"RESULT {op}={{round(value, 4) if value is not None else None}}")',
         ]
     if req.unique:
@@ -310,7 +313,7 @@ def sequence_answer(req: SequenceRequest, source: str, obs: Observation, describ
                     f"  (a value repeats: counting each distinct value once, the {name} is "
                     f"{other if other != 'None' else 'not there'})"
                 )
-    for op in ("mean", "median", "std", "var", "min", "max", "sum"):
+    for op in ("mean", "median", "std", "var", "min", "max", "sum", "range"):
         if op in r:
             parts.append(f"- **{OP_WORDS[op]}:** {r[op]}")
     if "top" in r and req.top:
