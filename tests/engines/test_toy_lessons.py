@@ -122,6 +122,34 @@ def test_loops_and_accumulators(server: ChatServer, values: list[int]) -> None:
 
 
 @EXAMPLES
+@given(start=st.integers(-5, 40), length=st.integers(0, 30), use_for=st.booleans())
+def test_a_counter_counts_down_and_up_and_the_loop_ends(
+    server: ChatServer, start: int, length: int, use_for: bool
+) -> None:
+    end = start - length
+    kind = "for" if use_for else "while"
+    run = drive(server, f"use a {kind} loop to count down from {start} to {end}")
+    shown = re.findall(r"^step \d+: n = (-?\d+)$", run.outputs[-1], re.M)
+    assert shown == [str(n) for n in range(start, end - 1, -1)][:25]
+    assert run.printed("steps") == str(length + 1)
+    if not use_for:  # the value that failed the test is the one past the end
+        assert run.printed("after") == str(end - 1) and f"then n = {end - 1}" in run.answer
+    run = drive(server, f"count up from {end} to {start} with a {kind} loop")
+    assert run.printed("steps") == str(length + 1)
+    assert re.findall(r"^step \d+: n = (-?\d+)$", run.outputs[-1], re.M)[-1] == str(min(start, end + 24))
+
+
+@EXAMPLES
+@given(number=st.integers(2, 19), last=st.integers(1, 20))
+def test_a_times_table(server: ChatServer, number: int, last: int) -> None:
+    run = drive(server, f"print the multiplication table of {number} up to {last} with a loop")
+    assert run.printed("rows") == str(last)
+    assert f"{number} × {last} = **{number * last}**" in run.answer
+    rows = re.findall(rf"^\d+\. {number} × (\d+) = \*\*(\d+)\*\*$", run.answer, re.M)
+    assert rows == [(str(i), str(number * i)) for i in range(1, last + 1)]
+
+
+@EXAMPLES
 @given(word=st.text(alphabet="abcde", min_size=1, max_size=8), mirror=st.booleans())
 def test_string_algorithms(server: ChatServer, word: str, mirror: bool) -> None:
     text = word + word[::-1] if mirror else word + "xy"

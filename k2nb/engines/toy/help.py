@@ -43,7 +43,9 @@ would change the question and that it cannot read (*the **second** highest price
   of recursive fibonacci of 6* (and how often each call repeats) · *gcd of 84 and 126 step by step
   with Euclid's algorithm*
 - **Loops and accumulators**: *use a loop to add up [3, 5, 8]* · *count the even numbers from 1
-  to 20 with a loop* · *find the largest value in [4, 9, 2] with a loop*
+  to 20 with a loop* · *find the largest value in [4, 9, 2] with a loop* · *use a while loop to count
+  down from 5* (the test that ends it, and the value that failed it) · *count up from 3 to 9 with a for
+  loop* · *the multiplication table of 7*
 - **String algorithms**: *is "Never odd or even" a palindrome? explain step by step* · *are
   'listen' and 'silent' anagrams?* · *count the vowels in 'banana split' step by step* · *reverse
   'hello' step by step*

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 from ..core import Skill, Task
 from .fits import fits_skill
-from .loops import loop_skill
+from .loops import counter_skill, loop_skill, times_table_skill
 from .recursion import recursion_skill
 from .searching import search_skill
 from .sorting import sorting_skill
 from .strings import string_skill
 from .units import units_skill
 
-_LESSONS = (sorting_skill, search_skill, recursion_skill, loop_skill, string_skill, fits_skill)
+_LESSONS = (
+    sorting_skill,
+    search_skill,
+    recursion_skill,
+    counter_skill,
+    times_table_skill,
+    loop_skill,
+    string_skill,
+    fits_skill,
+)
 
 
 def lesson_skill(task: Task) -> Skill | None:
