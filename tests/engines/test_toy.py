@@ -311,6 +311,10 @@ def test_a_rank_and_a_list_without_its_extremes(server: ChatServer, rng: random.
     kept = sorted(values)[drop:]
     assert run.printed("left_out") == str(sorted(values)[:drop])
     assert float(run.printed("mean")) == pytest.approx(statistics.mean(kept), abs=1e-4)
+    parity = rng.choice(["even", "odd"])
+    chosen = [v for v in values if v % 2 == (parity == "odd")]
+    run = drive(server, f"the sum of the {parity} numbers of {values}")
+    assert run.printed("kept") == str(len(chosen)) and run.printed("sum") == str(sum(chosen))
     run = drive(server, f"what is the range of {values}?")
     assert run.printed("range") == str(max(values) - min(values))
     run = drive(server, f"what is the {ordinal(len(values) + 1)} lowest of {values}?")

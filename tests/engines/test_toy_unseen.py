@@ -131,6 +131,10 @@ def sequence(text: str) -> SequenceRequest | Unclear:
         ("mean of scores excluding the lowest one", "the mean of `scores` without its smallest value"),
         ("sum of scores dropping the 2 highest", "the sum of `scores` without its 2 largest values"),
         ("what's the range of scores?", "the range (maximum − minimum) of `scores`"),
+        ("sum of the even numbers in scores", "the sum of the even values of `scores`"),
+        ("how many scores are odd?", "how many values `scores` has that are odd"),
+        ("mean of the even scores above 80", "the mean of the even values of `scores` that are above 80"),
+        ("what percentage of scores are even?", "what percentage of the values of `scores` are even"),
         ("mean and range of scores", "the mean and the range (maximum − minimum) of `scores`"),
         (
             "median of the scores above 50 without the lowest",
@@ -148,6 +152,7 @@ def test_a_list_question_is_read_whole(prompt: str, question: str) -> None:
     ("prompt", "unread"),
     [
         ("the last scores", "“last”"),
+        ("is the mean of scores even higher than 80?", "“even”"),  # an adverb, not a parity
         ("how many scores are in the range 70 to 90?", "“range”"),  # a span of values, not max − min
         ("reverse scores", "“reverse”"),
         ("how many scores are greater than the average?", "“greater”"),  # never "corrected" to "greatest"

@@ -52,6 +52,11 @@ _DROP = re.compile(
     r"(?:\s+(?:value|number|one|score|entry|item|mark|grade)s?\b)?",
     re.I,
 )
+# "the even scores", "how many are odd": a condition written in the code as ``v % 2 == 0`` (a float
+# that is not whole is neither)
+PARITY = "% 2 =="
+_PARITY_WORDS = {0: "even", 1: "odd"}
+_PARITY = re.compile(r"\b(even|odd)\b(?!\s+(?:if|though|when|so|more|less|higher|lower|further|numbered)\b)")
 _SORT = re.compile(r"\b(?:sort(?:s|ed|ing)?|order(?:ed)?|arrange[sd]?|rank(?:ed)?|in\s+order)\b", re.I)
 
 
@@ -72,10 +77,25 @@ class SequenceRequest:
     drop: tuple[int, bool] | None = None  # (k, largest): the k largest (smallest) values left out first
 
     def kept(self) -> str:
-        return " and ".join(f"{CMP_WORDS[op].removeprefix('is ')} {number}" for op, number in self.where)
+        """The conditions in words: "above 70 and even"."""
+        return " and ".join([*self._compared(), *self._parity()])
+
+    def _compared(self) -> list[str]:
+        return [f"{CMP_WORDS[op].removeprefix('is ')} {number}" for op, number in self.where if op != PARITY]
+
+    def _parity(self) -> list[str]:
+        return [_PARITY_WORDS[int(number)] for op, number in self.where if op == PARITY]
+
+    def kept_values(self, source: str = "") -> str:
+        """The kept values named: "even values above 70", or with their source "the even values of `scores`"."""
+        compared = " and ".join(self._compared())
+        values = " ".join([*self._parity(), "values"])
+        if source:
+            return f"the {values} of {source}" + (f" that are {compared}" if compared else "")
+        return values + (f" {compared}" if compared else "")
 
     def question(self, source: str) -> str:
-        values = f"the values of {source} that are {self.kept()}" if self.where else source
+        values = self.kept_values(source) if self.where else source
         if self.drop:
             k, largest = self.drop
             end = "largest" if largest else "smallest"
@@ -132,6 +152,11 @@ def read_sequence_request(text: str, read: list[tuple[int, int]], source: str) -
     for m, op, number in comparisons(_blank(low, spans)):
         where.append((op, number))
         spans.append(m.span())
+    left = _blank(low, spans)  # the lookahead reads the whole prompt: "even higher than 80" is no parity
+    parity_m = next((m for m in _PARITY.finditer(low) if left[m.start() : m.end()] == m[0]), None)
+    if parity_m:
+        where.append((PARITY, 0 if parity_m[1] == "even" else 1))
+        spans.append(parity_m.span())
     if where:  # "only the ones over 70": the filter's own words
         spans += [m.span() for m in re.finditer(r"\bonly\b", low)]
     drop = nth = None
@@ -272,7 +297,7 @@ def sequence_code(source: str, req: SequenceRequest) -> str:
         guard = "len(values) > 1" if op in ("std", "var") else "values"
         computed = "max(values) - min(values)" if op == "range" else f"{_FUNCTIONS[op]}(values)"
         out += [
-            f"value = {computed} if {guard} else None",
+            f"value = {computed}" if op == "sum" else f"value = {computed} if {guard} else None",  # sum([]) is 0
             f'print(f"RESULT {op}={{round(value, 4) if value is not None else None}}")',
         ]
     if req.unique:
@@ -293,7 +318,7 @@ def sequence_answer(req: SequenceRequest, source: str, obs: Observation, describ
     if r.get("skipped", "0") != "0":
         parts.append(f"{r['skipped']} values were not numbers and were skipped.")
     if req.where and "kept" in r:
-        parts.append(f"- **values {req.kept()}:** {r['kept']} of {r.get('n', '?')}")
+        parts.append(f"- **{req.kept_values()}:** {r['kept']} of {r.get('n', '?')}")
     elif req.count or req.summary:
         parts.append(f"- **values:** {r.get('n', '?')}")
     if "left_out" in r:
