@@ -13,7 +13,6 @@ runs and re-runs, and a run lost to a dead or restarted kernel, marked once.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -297,13 +296,7 @@ def test_cells_runs_are_written_once_for_both_clients(page: Any, chromium: Any, 
                 f"(b) => ![null, b].includes({_NB}.widgets[1].model.executionCount)", arg=before, timeout=90_000
             )
             wait_idle(page)
-            mine = cell_shapes(page)
-            other.wait_for_function(
-                f"(n) => JSON.stringify({_NB}.model.sharedModel.cells.map(c => c.getId())) === n",
-                arg=json.dumps([c[0] for c in mine], separators=(",", ":")),
-                timeout=30_000,
-            )
-            assert cell_shapes(other) == mine
+            mine = same_cells_settled(page, other)
             assert [c[1] for c in mine] == ["code", "code", "markdown", "code", "markdown", "markdown", "code"]
             assert mine[6][2] == cells[2]
             shapes.append(mine)
@@ -318,6 +311,20 @@ def test_cells_runs_are_written_once_for_both_clients(page: Any, chromium: Any, 
 def cell_shapes(page: Any) -> list[list[str]]:
     """Each cell's id, type and source, in order."""
     return list(page.evaluate(f"() => {_NB}.model.sharedModel.cells.map(c => [c.getId(), c.cell_type, c.getSource()])"))
+
+
+def same_cells_settled(page: Any, other: Any, timeout: float = 30.0) -> list[list[str]]:
+    """A's cells once the last writes have landed (unchanged over half a second) and B holds the same:
+    edits reach the other client a moment later, so B is compared when it has caught up, not before."""
+    deadline = time.monotonic() + timeout
+    last: list[list[str]] = []
+    while True:
+        mine, theirs = cell_shapes(page), cell_shapes(other)
+        if mine == theirs == last:
+            return mine
+        assert time.monotonic() < deadline, f"the clients' cells never agreed:\nA: {mine}\nB: {theirs}"
+        last = mine if mine == theirs else []
+        time.sleep(0.5)
 
 
 def test_a_run_lost_to_a_restart_is_marked_once(page: Any, chromium: Any, jupyter_server: JupyterServer) -> None:

@@ -102,7 +102,7 @@ It reads the question into a small request and computes exactly that:
   80* · *how many scores are between 70 and 90?* · *what fraction of scores are below 80?* · *the
   mean of the 3 highest scores* · *the second highest score* (and what it is when a value repeats) ·
   *the mean of scores without the lowest one* · *the sum of scores dropping the 2 lowest* · *the range
-  of scores* (maximum − minimum)
+  of scores* (maximum − minimum) · *the sum of the even scores* · *how many scores are odd?*
 - **Two columns**: *correlation between price and qty* (both must be numeric, else it says why) ·
   *linear regression of x on dose* · *fit a line of qty on price* · *t-test of x between control
   and treated* · *t test comparing qty in north vs south* · *difference in mean x between control
