@@ -8,12 +8,14 @@ checked against an independent computation.
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 import random
 import re
 import statistics
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -266,6 +268,31 @@ def test_plot_column_histogram(server: ChatServer, rng: random.Random) -> None:
     assert "ax.hist(rows['price']" in run.codes[1] and plt.get_fignums()
     assert "shown above" in run.answer and run.printed("peak[price]") in run.answer
     plt.close("all")
+
+
+# -- school arithmetic ----------------------------------------------------------------------------
+
+
+def test_rounding_halves_up_and_leap_years(server: ChatServer, rng: random.Random) -> None:
+    for _ in range(4):
+        places = rng.randint(0, 3)
+        number = f"{rng.randint(-999, 999)}.{rng.randint(0, 9999):04d}5"[: 6 + places]  # often an exact half
+        run = drive(server, f"round {number} to {places} decimal places")
+        expected = Decimal(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        assert Decimal(run.printed("rounded")) == expected and f"**{run.printed('rounded')}**" in run.answer
+        if float(run.printed("python_round")) != float(expected):  # Python's round() differs: said so
+            assert "Python's built-in `round(" in run.answer
+    run = drive(server, "round 1250 to the nearest hundred")
+    assert run.printed("rounded") == "1300"
+
+    year = rng.randint(1600, 2400)
+    run = drive(server, f"Is {year} a leap year?")
+    assert (f"**{year} is a leap year.**" in run.answer) == calendar.isleap(year)
+    assert (f"**{year} is not a leap year.**" in run.answer) == (not calendar.isleap(year))
+    first = rng.randint(1800, 2100)
+    run = drive(server, f"list the leap years between {first} and {first + 60}")
+    leap = [y for y in range(first, first + 61) if calendar.isleap(y)]
+    assert run.printed("leap") == str(leap) and f"**{len(leap)}**" in run.answer
 
 
 # -- text --------------------------------------------------------------------------------------

@@ -132,6 +132,9 @@ What it does not do (*merge*, *pivot*, *forecast*, *rename*…) it names, and co
   *subtract 17 from 100* · *raise 3 to the power of 40* · *2 to the power 10* · *3 to the 4th* ·
   *3 squared* · *square root of 144* · *cube root of 27* (a whole root exact in integers, else a
   float, said so)
+- **Rounding and leap years**: *round 2.675 to 2 decimal places* (halves up, as taught, with
+  `decimal`; where Python's `round()` differs, it says why) · *round 1234 to the nearest hundred* ·
+  *is 1900 a leap year?* · *list the leap years between 1990 and 2030*
 - **Plots of a function**: *plot sin(x) and cos(x) from 0 to 2pi* · *plot y = x^2 - 3x + 2
   between -5 and 5*
 - **Text** (quoted text + *words, characters, palindrome, reverse, frequency, vowels, a letter or

@@ -40,6 +40,7 @@ from .numbers import (
     root_skill,
 )
 from .plots import plot_function_skill
+from .school import leap_year_skill, rounding_skill
 from .simulation import monte_carlo_skill
 from .text import text_skill
 from .tools import tool_route
@@ -67,6 +68,8 @@ ROUTES: tuple[Route, ...] = (
     fibonacci_skill,
     factorial_skill,
     range_sum_skill,
+    rounding_skill,
+    leap_year_skill,
     inline_skill,
     root_skill,
     arithmetic_skill,
