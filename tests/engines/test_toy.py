@@ -14,6 +14,7 @@ import math
 import random
 import re
 import statistics
+import types
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -268,6 +269,33 @@ def test_plot_column_histogram(server: ChatServer, rng: random.Random) -> None:
     assert "ax.hist(rows['price']" in run.codes[1] and plt.get_fignums()
     assert "shown above" in run.answer and run.printed("peak[price]") in run.answer
     plt.close("all")
+
+
+def test_the_toys_code_never_overwrites_the_class_variables(server: ChatServer) -> None:
+    """Every family's code runs as one function: the class's `text`, `result`, `x`… stay as they were."""
+    mine = {"text": "my essay", "result": -1, "x": [1, 2], "n": 7, "words": ["mine"], "total": 0.5, "gcd": "g"}
+    namespace: dict[str, Any] = dict(mine)
+    prompts = [
+        'reverse the string "notebook"',
+        'count the words in "to be or not to be"',
+        "what is 7 times 8?",
+        "what is the factorial of 6?",
+        "square root of 144",
+        "gcd of 48 and 18",
+        "sum the numbers from 1 to 100",
+        "the first 10 fibonacci numbers",
+        "how many primes are below 100?",
+        "round 2.675 to 2 decimal places",
+        "is 2024 a leap year?",
+        "explain step by step how bubble sort works on [5, 3, 1]",
+        "average of 3, 5, 8 and 13",
+    ]
+    for prompt in prompts:
+        run = drive(server, prompt, namespace)
+        assert run.outputs and "Traceback" not in run.outputs[-1], (prompt, run.outputs)
+    assert {name: namespace[name] for name in mine} == mine
+    added = set(namespace) - set(mine) - {"__builtins__"}
+    assert all(callable(namespace[name]) or isinstance(namespace[name], types.ModuleType) for name in added), added
 
 
 # -- school arithmetic ----------------------------------------------------------------------------

@@ -260,6 +260,34 @@ def lines(*parts: str) -> str:
     return "\n".join(parts)
 
 
+_IMPORT = re.compile(r"(?:import|from)\s")
+
+
+def as_function(name: str, code: str, argument: str = "") -> str:
+    """``code`` as one function, called once (with ``argument`` as ``data`` when given): its variables
+    (``text``, ``total``, ``rows``…) stay local, so the toy never overwrites the user's variables of the
+    same name; the kernel gains only the function and the imports, which stay at the top."""
+    source = code.splitlines()
+    lead = 0  # a comment that opens the code ("# You asked for …") stays above the function with the imports
+    while lead < len(source) and (source[lead].startswith("#") or not source[lead].strip()):
+        lead += 1
+    imports = [line for line in source[:lead] if line.strip()] + [line for line in source if _IMPORT.match(line)]
+    body = [line for line in source[lead:] if not _IMPORT.match(line)]
+    while body and not body[0].strip():
+        body.pop(0)
+    indented = [f"    {line}".rstrip() for line in body]
+    return "\n".join(
+        [
+            *([*imports, "", ""] if imports else []),
+            f"def {name}({'data' if argument else ''}):  # a function keeps its temporaries out of your namespace",
+            *(re.sub(r"^(\s*)global ", r"\1nonlocal ", x) for x in indented),
+            "",
+            "",
+            f"{name}({argument})",
+        ]
+    )
+
+
 def assigned_names(code: str) -> list[str]:
     try:
         tree = ast.parse(code)

@@ -23,8 +23,9 @@ its trigger words are specific enough. A request no route takes gets an honest "
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from .core import Skill, Task
+from .core import OneShot, Skill, Task, as_function
 from .data import data_skill, inline_skill
 from .declines import cells_decline
 from .lessons import lesson_skill, units_skill
@@ -53,26 +54,40 @@ def notebook(task: Task) -> Skill | None:
     return notebook_route(task, route)
 
 
+def contained(build: Route, name: str) -> Route:
+    """A family's one piece of code, run as one function named ``name``: its temporaries (``text``,
+    ``result``, ``x``…) never overwrite the class's own variables. Lessons and data questions shape
+    their functions themselves (a lesson's name, the frame passed in)."""
+
+    def wrapped(task: Task) -> Skill | None:
+        skill = build(task)
+        if type(skill) is OneShot:
+            return replace(skill, code=as_function(name, skill.code))
+        return skill
+
+    return wrapped
+
+
 ROUTES: tuple[Route, ...] = (
     notebook,
     tool_route,
     cells_decline,
     lesson_skill,
-    monte_carlo_skill,
-    plot_function_skill,
-    gcd_skill,
-    digit_sum_skill,
-    text_skill,
+    contained(monte_carlo_skill, "show_monte_carlo"),
+    contained(plot_function_skill, "show_plot"),
+    contained(gcd_skill, "show_gcd"),
+    contained(digit_sum_skill, "show_digit_sums"),
+    contained(text_skill, "show_text"),
     units_skill,
-    prime_skill,
-    fibonacci_skill,
-    factorial_skill,
-    range_sum_skill,
-    rounding_skill,
-    leap_year_skill,
+    contained(prime_skill, "show_primes"),
+    contained(fibonacci_skill, "show_fibonacci"),
+    contained(factorial_skill, "show_factorial"),
+    contained(range_sum_skill, "show_range_sum"),
+    contained(rounding_skill, "show_rounding"),
+    contained(leap_year_skill, "show_leap_years"),
     inline_skill,
-    root_skill,
-    arithmetic_skill,
+    contained(root_skill, "show_root"),
+    contained(arithmetic_skill, "show_arithmetic"),
     data_skill,
 )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from .core import Answer, Observation, OneShot, Skill, Task, lines, literal, need
-from .lessons.common import as_function
 from .parsing import find_span
 
 _PLACES = re.compile(
@@ -74,7 +73,7 @@ def _rounded(number: str, places: int) -> Skill:
     return OneShot(
         f"Round {number} to {where}, halves away from zero as taught in school. I'll use `decimal` on the number "
         "as written (a float can sit just below a half), and also print Python's `round()` for comparison.",
-        as_function("show_rounding", code),
+        code,
         answer,
     )
 
@@ -135,6 +134,6 @@ def _leap_years(source: str, label: str, *, listing: bool) -> Skill:
 
     return OneShot(
         f"Leap years among {label}: the Gregorian rule (by 4, not by 100 unless by 400), checked by code.",
-        as_function("show_leap_years", code),
+        code,
         answer,
     )

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from ..core import lines
+from ..core import as_function, lines
 from .request import Plot, Request
 
 FUNCTION = "_k2nb_compute"
 
 
 def in_function(imports: list[str], body: list[str], argument: str) -> str:
-    """``body`` as a function called once with ``argument``: its temporaries (``rows``, ``x``…) stay
-    local, so they never overwrite the user's variables of the same name."""
-    return lines(
-        *imports,
-        *([""] if imports else []),
-        "",
-        f"def {FUNCTION}(data):  # a function keeps its temporaries out of your namespace",
-        *(f"    {line}" if line else "" for line in body),
-        "",
-        "",
-        f"{FUNCTION}({argument})",
-    )
+    """``body`` as the one function called with ``argument`` (see :func:`as_function`)."""
+    return as_function(FUNCTION, lines(*imports, *body), argument)
 
 
 def table(name: str, expr: str) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..core import TOOL_NAME, Action, Answer, CodeStep, Observation, Skill, Task, ToolStep, lines
+from ..core import TOOL_NAME, Action, Answer, CodeStep, Observation, Skill, Task, ToolStep, as_function, lines
 from ..names import guesses, may_name
 from ..tools import INSPECT_TOOL, LIST_TOOL
 from ..wording import corrected
@@ -27,27 +27,24 @@ from .words import MEANING, VOCABULARY, mark_columns
 
 _Read = TypeVar("_Read")  # what a question reads as: a frame's Request or a list's SequenceRequest
 
-LISTING_CODE = lines(
-    "import types",
-    "",
-    "",
-    "def _k2nb_listing():  # a function keeps its temporaries out of your namespace",
-    "    listing = {}",
-    "    for name, value in list(globals().items()):",
-    '        if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):',
-    "            continue",
-    "        if isinstance(value, types.ModuleType) or callable(value):",
-    "            continue",
-    '        if hasattr(value, "columns") and hasattr(value, "dtypes"):',
-    '            size = "×".join(map(str, value.shape))',
-    "            listing[name] = (type(value).__name__, size, {str(c): str(t) for c, t in value.dtypes.items()})",
-    '        elif isinstance(value, (list, tuple, set, dict)) or hasattr(value, "shape"):',
-    '            size = "×".join(map(str, value.shape)) if hasattr(value, "shape") else f"len {len(value)}"',
-    "            listing[name] = (type(value).__name__, size, None)",
-    '    print(f"RESULT listing={listing}")',
-    "",
-    "",
-    "_k2nb_listing()",
+LISTING_CODE = as_function(
+    "_k2nb_listing",
+    lines(
+        "import types",
+        "listing = {}",
+        "for name, value in list(globals().items()):",
+        '    if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):',
+        "        continue",
+        "    if isinstance(value, types.ModuleType) or callable(value):",
+        "        continue",
+        '    if hasattr(value, "columns") and hasattr(value, "dtypes"):',
+        '        size = "×".join(map(str, value.shape))',
+        "        listing[name] = (type(value).__name__, size, {str(c): str(t) for c, t in value.dtypes.items()})",
+        '    elif isinstance(value, (list, tuple, set, dict)) or hasattr(value, "shape"):',
+        '        size = "×".join(map(str, value.shape)) if hasattr(value, "shape") else f"len {len(value)}"',
+        "        listing[name] = (type(value).__name__, size, None)",
+        'print(f"RESULT listing={listing}")',
+    ),
 )
 
 

@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Any
 
-from ..core import Answer, Observation, OneShot
+from ..core import Answer, Observation, OneShot, as_function
 from ..parsing import quoted
 
 TEACH = re.compile(
@@ -73,27 +73,6 @@ def input_list(text: str) -> list[Any] | None:
         return run
     words = [w for q in quoted(text) for w in re.split(r"[,\s]+", q) if w]
     return words if len(words) >= 2 else None
-
-
-def as_function(name: str, code: str) -> str:
-    """A lesson's code as one function, called once: its variables (``items``, ``total``, ``text``…) stay local,
-    so a lesson never overwrites the class's own variables; the kernel gains only the function."""
-    imports = [line for line in code.splitlines() if re.match(r"(?:import|from)\s", line)]
-    body = [line for line in code.splitlines() if not re.match(r"(?:import|from)\s", line)]
-    while body and not body[0].strip():
-        body.pop(0)
-    indented = [f"    {line}".rstrip() for line in body]
-    header = [*imports, "", ""] if imports else []
-    return "\n".join(
-        [
-            *header,
-            f"def {name}():",
-            *(re.sub(r"^(\s*)global ", r"\1nonlocal ", x) for x in indented),
-            "",
-            "",
-            f"{name}()",
-        ]
-    )
 
 
 def step_lines(obs: Observation, pattern: str) -> list[re.Match[str]]:
