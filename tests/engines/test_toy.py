@@ -295,7 +295,15 @@ def test_the_toys_code_never_overwrites_the_class_variables(server: ChatServer) 
         assert run.outputs and "Traceback" not in run.outputs[-1], (prompt, run.outputs)
     assert {name: namespace[name] for name in mine} == mine
     added = set(namespace) - set(mine) - {"__builtins__"}
-    assert all(callable(namespace[name]) or isinstance(namespace[name], types.ModuleType) for name in added), added
+    # the kernel gains the functions, their imports, and what was computed under its own name
+    kept = {name for name in added if not callable(namespace[name])} - {
+        name for name in added if isinstance(namespace[name], types.ModuleType)
+    }
+    assert kept == {"primes", "fibs"}, added
+    assert namespace["fibs"] == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34] and len(namespace["primes"]) == 25
+
+    drive(server, "among the numbers 1..1000, how many have a prime digit sum?", namespace)
+    assert len(namespace["matches"]) == sum(is_prime(sum(map(int, str(n)))) for n in range(1, 1001))
 
 
 # -- school arithmetic ----------------------------------------------------------------------------

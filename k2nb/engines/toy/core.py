@@ -251,6 +251,9 @@ class OneShot(Skill):
     thought: str
     code: str
     answer: Callable[[Observation], Answer]
+    # what the code computed, kept in the kernel under its own name when the code runs as a function
+    # (``matches``, ``primes``): the class can use it in the next cell; the scratch work stays local
+    keeps: tuple[str, ...] = ()
 
     def next(self, done: Sequence[Observation]) -> Action:
         return self.answer(done[-1]) if done else CodeStep(self.thought, self.code)
@@ -263,10 +266,11 @@ def lines(*parts: str) -> str:
 _IMPORT = re.compile(r"(?:import|from)\s")
 
 
-def as_function(name: str, code: str, argument: str = "") -> str:
+def as_function(name: str, code: str, argument: str = "", keeps: tuple[str, ...] = ()) -> str:
     """``code`` as one function, called once (with ``argument`` as ``data`` when given): its variables
     (``text``, ``total``, ``rows``…) stay local, so the toy never overwrites the user's variables of the
-    same name; the kernel gains only the function and the imports, which stay at the top."""
+    same name; the kernel gains only the function, the imports (at the top) and the names in ``keeps``,
+    which the function returns."""
     source = code.splitlines()
     lead = 0  # a comment that opens the code ("# You asked for …") stays above the function with the imports
     while lead < len(source) and (source[lead].startswith("#") or not source[lead].strip()):
@@ -281,9 +285,10 @@ def as_function(name: str, code: str, argument: str = "") -> str:
             *([*imports, "", ""] if imports else []),
             f"def {name}({'data' if argument else ''}):  # a function keeps its temporaries out of your namespace",
             *(re.sub(r"^(\s*)global ", r"\1nonlocal ", x) for x in indented),
+            *([f"    return {', '.join(keeps)}"] if keeps else []),
             "",
             "",
-            f"{name}({argument})",
+            f"{', '.join(keeps)} = {name}({argument})" if keeps else f"{name}({argument})",
         ]
     )
 

@@ -15,7 +15,8 @@ An offline stand-in for Kimi K2 Thinking (`k2nb serve --engine toy`). It behaves
 miniature: it thinks out loud, writes real Python, calls `code_interpreter` with
 `{"code": "..."}`, reads what the code printed and answers with those values. It never computes
 an answer itself: every number in its reply was printed by the code. The code runs inside one
-small function, so it never overwrites your variables. Every answer starts with the question it
+small function, so it never overwrites your variables (a list it computed, like `primes`, is
+returned into the kernel under that name). Every answer starts with the question it
 answered; what it cannot do, it says plainly rather than answer something else.
 
 Phrasing is free; numbers, lists, variable names and column names are taken from your prompt.

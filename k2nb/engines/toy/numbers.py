@@ -75,7 +75,7 @@ def digit_sum_skill(task: Task) -> Skill | None:
             "I computed each number's digit sum and tested it directly in Python.",
         )
 
-    return OneShot(thought, code, answer)
+    return OneShot(thought, code, answer, keeps=("matches",))
 
 
 def _digit_condition(text: str) -> tuple[str, str, tuple[str, ...]] | None:
@@ -204,7 +204,7 @@ def _primes_in(span: Span, low: str) -> Skill:
             f"{lead}\n\n{listing}",
         )
 
-    return OneShot(thought, code, answer)
+    return OneShot(thought, code, answer, keeps=("primes",))
 
 
 def _is_prime(n: int) -> Skill:
@@ -282,7 +282,10 @@ def _first_primes(n: int) -> Skill:
         return Answer(f"Printed primes={gist(primes)}.", text)
 
     return OneShot(
-        f"The first {n} primes: build them one by one with trial division by the smaller primes.", code, answer
+        f"The first {n} primes: build them one by one with trial division by the smaller primes.",
+        code,
+        answer,
+        keeps=("primes",),
     )
 
 
@@ -382,7 +385,9 @@ def fibonacci_skill(task: Task) -> Skill | None:
                 f"There are **{count}** Fibonacci numbers below {limit} (starting from 0): {fibs}.",
             )
 
-        return OneShot(f"List Fibonacci numbers below {limit}, iterating a, b = b, a + b.", code, below_answer)
+        return OneShot(
+            f"List Fibonacci numbers below {limit}, iterating a, b = b, a + b.", code, below_answer, keeps=("fibs",)
+        )
     if first or not (nth or nums):
         n = to_int(first[1]) if first else 10
         code = lines(
@@ -400,7 +405,10 @@ def fibonacci_skill(task: Task) -> Skill | None:
             )
 
         return OneShot(
-            f"The first {n} Fibonacci numbers: start from [0, 1] and keep adding the last two.", code, first_answer
+            f"The first {n} Fibonacci numbers: start from [0, 1] and keep adding the last two.",
+            code,
+            first_answer,
+            keeps=("fibs",),
         )
     n = int(next(g for g in nth.groups() if g)) if nth else nums[0]
     code = lines(

@@ -56,13 +56,14 @@ def notebook(task: Task) -> Skill | None:
 
 def contained(build: Route, name: str) -> Route:
     """A family's one piece of code, run as one function named ``name``: its temporaries (``text``,
-    ``result``, ``x``…) never overwrite the class's own variables. Lessons and data questions shape
+    ``result``, ``x``…) never overwrite the class's own variables; what it computed (the skill's
+    ``keeps``: ``matches``, ``primes``) is returned into the kernel. Lessons and data questions shape
     their functions themselves (a lesson's name, the frame passed in)."""
 
     def wrapped(task: Task) -> Skill | None:
         skill = build(task)
         if type(skill) is OneShot:
-            return replace(skill, code=as_function(name, skill.code))
+            return replace(skill, code=as_function(name, skill.code, keeps=skill.keeps))
         return skill
 
     return wrapped
