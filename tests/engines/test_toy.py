@@ -461,6 +461,26 @@ def test_a_text_column_is_converted_before_computing(server: ChatServer) -> None
     assert "stored as text" in run.answer and "1 value(s) could not be converted" in run.answer
 
 
+def test_a_columns_rank_range_and_extremes_read_as_a_list(server: ChatServer, rng: random.Random) -> None:
+    """What only a list's reading has, asked of one numeric column, is computed on that column's values."""
+    prices = [round(rng.uniform(1, 90), 2) for _ in range(rng.randint(8, 30))]
+    qty = [rng.randint(1, 25) for _ in prices]
+    shop = pd.DataFrame({"item": [f"i{i}" for i in range(len(prices))], "price": prices, "qty": qty})
+    shop.loc[0, "price"] = None  # missing values are left out
+    values = sorted(p for p in shop["price"].dropna())
+    run = drive(server, "what is the second highest price in shop?", {"shop": shop})
+    assert run.printed("nth") == str(values[-2]) and "2nd largest" in run.answer
+    run = drive(server, "what's the range of qty in shop?", {"shop": shop})
+    assert run.printed("range") == str(max(qty) - min(qty))
+    run = drive(server, "the mean price in shop without the lowest one", {"shop": shop})
+    assert run.printed("left_out") == str([values[0]])
+    assert float(run.printed("mean")) == pytest.approx(statistics.mean(values[1:]), abs=1e-4)
+    run = drive(server, "the sum of the even qty in shop", {"shop": shop})
+    assert run.printed("sum") == str(sum(q for q in qty if q % 2 == 0))
+    run = drive(server, "the mean price in shop", {"shop": shop})  # a frame's own question stays the frame's
+    assert "mean[price]" in run.outputs[-1]
+
+
 def test_gives_up_after_one_failed_fix(server: ChatServer) -> None:
     def always_typo(code: str, namespace: dict[str, Any]) -> str:
         return "Traceback (most recent call last):\nNameError: name 'matche' is not defined\n"

@@ -278,7 +278,8 @@ BUILTIN_WORDS = [
     ("show me the top 3 rows of df sorted by x", lambda df: str(round(df["x"].max(), 4)), "best"),
     ("what's the min of x for each group in df?", lambda df: str(df.groupby("group")["x"].min().max()), "top_value"),
     ("which type of group has the most rows in df?", lambda df: str(df["group"].value_counts().iloc[0]), "top_value"),
-    ("what is the range of x in df", None, None),  # not supported: an honest decline, not a guess
+    ("what is the range of x in df", lambda df: str(round(df["x"].max() - df["x"].min(), 4)), "range"),  # max − min
+    ("what is the zip of x and dose in df", None, None),  # not supported: an honest decline, not a guess
     ("fix the error in the previous cell", None, None),
 ]
 

@@ -22,7 +22,7 @@ answered; what it cannot do, it says plainly rather than answer something else.
 Phrasing is free; numbers, lists, variable names and column names are taken from your prompt.
 Numbers may be written in words (*the top five rows*, *from one to one hundred*); a misspelt request
 word (*avreage*, *medain*) is read as the word it is closest to, and the answer says so. A word that
-would change the question and that it cannot read (*the **second** highest price in a table*,
+would change the question and that it cannot read (*the **second** highest price in the north*,
 *4 **random** rows*, *rounded*) is named in a decline, never passed over.
 
 ### Lessons (real code on your input, its printed trace explained step by step)
@@ -104,7 +104,9 @@ It reads the question into a small request and computes exactly that:
   80* · *how many scores are between 70 and 90?* · *what fraction of scores are below 80?* · *the
   mean of the 3 highest scores* · *the second highest score* (and what it is when a value repeats) ·
   *the mean of scores without the lowest one* · *the sum of scores dropping the 2 lowest* · *the range
-  of scores* (maximum − minimum) · *the sum of the even scores* · *how many scores are odd?*
+  of scores* (maximum − minimum) · *the sum of the even scores* · *how many scores are odd?* — and
+  the same of one numeric column, read as a list of its values: *the second highest price in sales*,
+  *the range of qty*, *the mean price without the lowest one*
 - **Two columns**: *correlation between price and qty* (both must be numeric, else it says why) ·
   *linear regression of x on dose* · *fit a line of qty on price* · *t-test of x between control
   and treated* · *t test comparing qty in north vs south* · *difference in mean x between control

@@ -76,6 +76,9 @@ class SequenceRequest:
     nth: tuple[int, bool] | None = None  # (k, largest): "the second highest" is the k-th in that order
     drop: tuple[int, bool] | None = None  # (k, largest): the k largest (smallest) values left out first
 
+    def where_parity(self) -> bool:
+        return any(op == PARITY for op, _ in self.where)
+
     def kept(self) -> str:
         """The conditions in words: "above 70 and even"."""
         return " and ".join([*self._compared(), *self._parity()])

@@ -22,7 +22,7 @@ from .code import request_code
 from .knowledge import Knowledge, Variable, learn
 from .parse import parse
 from .request import Request, Unclear
-from .sequence import read_sequence_request, sequence_answer, sequence_code
+from .sequence import SequenceRequest, read_sequence_request, sequence_answer, sequence_code
 from .words import MEANING, VOCABULARY, mark_columns
 
 _Read = TypeVar("_Read")  # what a question reads as: a frame's Request or a list's SequenceRequest
@@ -95,6 +95,8 @@ class DataSkill(Skill):
             )
         names = frozenset([*(var.columns or ()), *known.variables])
         request = self._read(lambda text: parse(text, var), names)
+        if isinstance(request, Unclear) and (column := self._column_as_list(var)) is not None:
+            return column.next(computed)
         if isinstance(request, Unclear):
             return Answer(
                 f"I looked at `{var.name}` ({var.size}, columns {', '.join(var.columns or ())}). {request.reason} "
@@ -271,6 +273,49 @@ class DataSkill(Skill):
                 sequence_code(var.name, req),
             )
         return sequence_answer(req, source, computed[-1], f"`{var.name}` is a `{var.kind}` ({var.size}).")
+
+    def _column_as_list(self, var: Variable) -> _ColumnValues | None:
+        """One numeric column asked something only a list's reading has (*the second highest price*,
+        *the range of qty*, *the mean price without the lowest one*, *the sum of the even qty*): its values
+        as a list, when the whole question reads so; else None and the frame's reading stands."""
+        marked = mark_columns(self.question, var.columns or (), var.name)
+        named = {int(i) for i in re.findall(r"⟨(\d+)⟩", marked)}
+        if len(named) != 1:
+            return None
+        column = (var.columns or ())[named.pop()]
+        if column not in var.quantities():
+            return None
+        spans = [
+            m.span()
+            for m in re.finditer(rf"(?<![\w.]){re.escape(column)}s?(?!\w)|`{re.escape(column)}`", self.question)
+        ]
+        spans += _spans_of(var.name, self.question)
+        source = f"`{column}` in `{var.name}`"
+        req = read_sequence_request(self.question, spans, source)
+        if isinstance(req, Unclear) or not (req.nth or req.drop or "range" in req.ops or req.where_parity()):
+            return None
+        return _ColumnValues(var, str(column), req, source)
+
+
+@dataclass(frozen=True)
+class _ColumnValues:
+    """A numeric column's values as a plain list (missing values left out), read as a list question."""
+
+    var: Variable
+    column: str
+    req: SequenceRequest
+    source: str
+
+    def next(self, computed: list[Observation]) -> Action:
+        if computed:
+            described = f"`{self.var.name}` is a DataFrame with {_shape(self.var)}; missing values were left out."
+            return sequence_answer(self.req, self.source, computed[-1], described)
+        return CodeStep(
+            f"`{self.var.name}` is a DataFrame; you asked for {self.req.question(self.source)}, which is a "
+            f"question about the values of one column, so I'll take `{self.column}` as a list (its missing values "
+            "left out) and compute it the way I would for any list.",
+            sequence_code(f"{self.var.name}[{self.column!r}].dropna().tolist()", self.req),
+        )
 
 
 class InlineSkill(Skill):
