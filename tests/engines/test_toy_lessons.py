@@ -139,6 +139,11 @@ def test_a_counter_counts_down_and_up_and_the_loop_ends(
     assert re.findall(r"^step \d+: n = (-?\d+)$", run.outputs[-1], re.M)[-1] == str(min(start, end + 24))
 
 
+def test_a_counter_that_never_reaches_its_end_is_declined(server: ChatServer) -> None:
+    run = drive(server, "count up from 9 to 3 with a while loop")
+    assert not run.codes and "never reaches 3" in run.answer and "count down from 9 to 3" in run.answer
+
+
 @EXAMPLES
 @given(number=st.integers(2, 19), last=st.integers(1, 20))
 def test_a_times_table(server: ChatServer, number: int, last: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..core import Answer, Observation, Skill, Task, counted, lines, need
+from ..declines import Decline
 from ..parsing import find_span
 from .common import Lesson, bracket_lists, number_run, numbered, step_lines
 from .kernel import KernelList, KernelListLesson, list_names, load_lines, source_words
@@ -204,8 +205,15 @@ def counter_skill(task: Task) -> Skill | None:
         start, end = (int(start_m[1]) if start_m else lone), (int(end_m[1]) if end_m else 1)
     else:
         start, end = (int(start_m[1]) if start_m else 1), (int(end_m[1]) if end_m else lone)
-    if start is None or end is None or (start < end if down else start > end) or abs(start - end) >= _MOST_STEPS:
+    if start is None or end is None or abs(start - end) >= _MOST_STEPS:
         return None
+    if start < end if down else start > end:
+        way, other = ("down", "up") if down else ("up", "down")
+        return Decline(
+            f"Counting {way} from {start} never reaches {end}; I'll say so rather than pick a direction.",
+            f"Counting {way} from {start} never reaches {end}, so I didn't write the loop. Ask to count {other} "
+            f"from {start} to {end}, or {way} from {end} to {start}.",
+        )
     return CounterLesson(start, end, down, use_for=re.search(r"\bfor\s+loop\b|\bfor\s*-\s*loop\b", low) is not None)
 
 
