@@ -88,14 +88,16 @@ def leap_year_skill(task: Task) -> Skill | None:
         return None
     span = find_span(task.low)
     if span is not None and span.hi - span.lo < _MOST_YEARS and span.lo >= 1:
-        return _leap_years(f"range({span.lo}, {span.hi + 1})", f"the years {span.lo} to {span.hi}", listing=True)
+        return _leap_years(f"range({span.lo}, {span.hi + 1})", f"the years {span.lo} to {span.hi}")
     years = [int(y) for y in _YEAR.findall(task.text) if int(y) >= 1]
     if not years or len(years) > 20:
         return None
-    return _leap_years(repr(years), ", ".join(map(str, years)), listing=False)
+    return _leap_years(repr(years), ", ".join(map(str, years)), years)
 
 
-def _leap_years(source: str, label: str, *, listing: bool) -> Skill:
+def _leap_years(source: str, label: str, named: list[int] | None = None) -> Skill:
+    """Leap years among ``source`` (the code's expression); ``named``: the years the prompt wrote, each
+    answered yes or no (None: a span, whose leap years are listed)."""
     code = lines(
         "def is_leap(year: int) -> bool:",
         "    # every 4th year, except whole centuries, except every 4th century",
@@ -116,19 +118,18 @@ def _leap_years(source: str, label: str, *, listing: bool) -> Skill:
             "**The rule.** A year is a leap year when it divides by 4 — except a whole century (divides by 100), "
             "which is one only when it also divides by 400. So 2024 and 2000 are, 1900 and 2023 are not."
         )
-        if listing:
+        if named is None:
             found = ", ".join(map(str, leap)) or "none"
             return Answer(
                 f"The code printed leap={leap} of {checked} years.",
                 f"{rule}\n\nThe leap years among {label}: **{len(leap)}** — {found}.",
             )
-        years = literal(source)
-        rows = "\n".join(f"| {y} | {'yes' if y in leap else 'no'} |" for y in years)
-        if len(years) == 1:
+        rows = "\n".join(f"| {y} | {'yes' if y in leap else 'no'} |" for y in named)
+        if len(named) == 1:
             verdict = "is" if leap else "is not"
             return Answer(
                 f"The code printed leap={leap}.",
-                f"**{years[0]} {verdict} a leap year.**\n\n{rule}",
+                f"**{named[0]} {verdict} a leap year.**\n\n{rule}",
             )
         return Answer(f"The code printed leap={leap}.", f"{rule}\n\n| year | leap year? |\n|---|---|\n{rows}")
 

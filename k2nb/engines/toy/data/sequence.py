@@ -76,23 +76,21 @@ class SequenceRequest:
     nth: tuple[int, bool] | None = None  # (k, largest): "the second highest" is the k-th in that order
     drop: tuple[int, bool] | None = None  # (k, largest): the k largest (smallest) values left out first
 
-    def where_parity(self) -> bool:
-        return any(op == PARITY for op, _ in self.where)
-
     def kept(self) -> str:
         """The conditions in words: "above 70 and even"."""
-        return " and ".join([*self._compared(), *self._parity()])
+        return " and ".join([*self._compared(), *self.parities()])
 
     def _compared(self) -> list[str]:
         return [f"{CMP_WORDS[op].removeprefix('is ')} {number}" for op, number in self.where if op != PARITY]
 
-    def _parity(self) -> list[str]:
+    def parities(self) -> list[str]:
+        """The even/odd conditions in words: ["even"], or none."""
         return [_PARITY_WORDS[int(number)] for op, number in self.where if op == PARITY]
 
     def kept_values(self, source: str = "") -> str:
         """The kept values named: "even values above 70", or with their source "the even values of `scores`"."""
         compared = " and ".join(self._compared())
-        values = " ".join([*self._parity(), "values"])
+        values = " ".join([*self.parities(), "values"])
         if source:
             return f"the {values} of {source}" + (f" that are {compared}" if compared else "")
         return values + (f" {compared}" if compared else "")

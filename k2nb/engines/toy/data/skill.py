@@ -292,7 +292,7 @@ class DataSkill(Skill):
         spans += _spans_of(var.name, self.question)
         source = f"`{column}` in `{var.name}`"
         req = read_sequence_request(self.question, spans, source)
-        if isinstance(req, Unclear) or not (req.nth or req.drop or "range" in req.ops or req.where_parity()):
+        if isinstance(req, Unclear) or not (req.nth or req.drop or "range" in req.ops or req.parities()):
             return None
         return _ColumnValues(var, str(column), req, source)
 
