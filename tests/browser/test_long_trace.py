@@ -35,13 +35,13 @@ def test_a_long_runs_saved_trace_shows_every_step_part_by_part(
     wait_for_link(page)
     run_cell(page, 1)
     # While it streams, the live view's blocks pile up: each is laid out only while on screen.
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.k2nb-live .k2nb-blocks > details').length >= {STEPS}", timeout=120_000
-    )
-    styles = page.evaluate(
-        "() => [...document.querySelectorAll('.k2nb-live .k2nb-blocks > details')]"
-        ".map((d) => getComputedStyle(d).contentVisibility)"
-    )
+    # Read in the same check that sees them: the run may end, and the live view give way, right after.
+    styles = page.wait_for_function(
+        "(n) => { const blocks = [...document.querySelectorAll('.k2nb-live .k2nb-blocks > details')];"
+        " return blocks.length >= n ? blocks.map((d) => getComputedStyle(d).contentVisibility) : null; }",
+        arg=STEPS,
+        timeout=120_000,
+    ).json_value()
     assert set(styles) == {"auto"}, styles
     page.locator(".k2nb-static").first.wait_for(state="attached", timeout=120_000)
     wait_idle(page)
